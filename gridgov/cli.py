@@ -1,21 +1,385 @@
-"""The ``gridgov`` command line: parse arguments, call the core, write outputs."""
+"""The ``gridgov`` command line: parse arguments, call the core, write outputs.
+
+Exit codes: 0 success, 2 bad input (the message names the file, row, field and value),
+1 an unexpected error (a bug: the traceback is printed so it can be reported).
+Every subcommand takes ``--json`` to print a machine-readable summary on stdout.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import json
+import logging
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from gridgov import __version__
+from gridgov._errors import GridgovError, Problem, ValidationError
+from gridgov.model import LAYERS
+from gridgov.settings import Settings, load_settings
+
+log = logging.getLogger("gridgov")
+
+#: Scales accepted by ``gridgov synth --scale`` (village-level units).
+SYNTH_SCALES = {"county": 220, "province": 20_000, "national": 600_000}
+
+
+# --- output helpers ------------------------------------------------------------------------
+
+
+def _emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
+    if args.json:
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        print(text)
+
+
+def _problems_text(problems: Sequence[Problem]) -> str:
+    return "\n".join(f"  - {p}" for p in problems)
+
+
+@contextmanager
+def _progress(
+    args: argparse.Namespace, label: str, total: int | None
+) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr (silent with --json or when stderr is not a terminal)."""
+    if args.json or not sys.stderr.isatty():
+
+        def quiet(done: int, total_: int) -> None:
+            log.info("%s: %d/%d", label, done, total_)
+
+        yield quiet
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        transient=False,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+
+        def update(done: int, total_: int) -> None:
+            bar.update(task, completed=done, total=total_)
+
+        yield update
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.settings) if args.settings else Settings()
+
+
+def _layer_sources(args: argparse.Namespace) -> dict[str, Path]:
+    return {name: Path(p) for name in LAYERS if (p := getattr(args, f"layer_{name}", None))}
+
+
+# --- subcommands ---------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build the Huarong demo workspace and every analysis that exists so far."""
+    from gridgov import io, synth, tables
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = _settings(args)
+    steps = ["build demo county", "validate and write workspace", "summary", "roster"]
+    t0 = time.perf_counter()
+    with _progress(args, "gridgov demo", len(steps)) as tick:
+        ws = synth.demo_county(seed=args.seed)
+        tick(1, len(steps))
+        workspace = out / "huarong.gpkg"
+        warnings = io.write_workspace(ws, workspace, settings=settings)
+        tick(2, len(steps))
+        info = io.workspace_info(workspace)
+        summary_path = out / "summary.json"
+        summary_path.write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
+        tick(3, len(steps))
+        roster = tables.write_xlsx(tables.roster_sheets(ws), out / "huarong-roster.xlsx")
+        tick(4, len(steps))
+    files = {"workspace": workspace, "summary": summary_path, "roster": roster}
+    payload = {
+        "out": str(out),
+        "files": {k: str(v) for k, v in files.items()},
+        "counts": info["counts"],
+        "warnings": [p.as_dict() for p in warnings],
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+    counts = info["counts"]
+    lines = [
+        f"gridgov demo: {info.get('county_name', '')} ({info.get('county_code', '')}) "
+        f"built in {payload['seconds']} s",
+        "  " + ", ".join(f"{k} {v}" for k, v in counts.items()),
+        *(f"  {k:<10} {v}" for k, v in files.items()),
+    ]
+    if warnings:
+        lines.append(f"  {len(warnings)} warning(s):\n{_problems_text(warnings)}")
+    _emit(args, payload, "\n".join(lines))
+    return 0
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    """Generate a seeded synthetic county (one workspace) or region (a folder of parts)."""
+    from gridgov import io, synth
+
+    n = args.villages if args.villages is not None else SYNTH_SCALES[args.scale]
+    out = Path(args.out)
+    t0 = time.perf_counter()
+    if n <= args.villages_per_county:
+        if out.suffix.lower() != ".gpkg":
+            out = out / "synthetic-county.gpkg"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ws = synth.synth_county(seed=args.seed, n_villages=n)
+        io.write_workspace(ws, out, settings=_settings(args))
+        summary: dict[str, Any] = {"parts": 1, "files": [str(out)], "counts": ws.counts()}
+    else:
+        with _progress(args, f"gridgov synth {n:,} villages", None) as tick:
+            summary = synth.synth_region(
+                out,
+                n_villages=n,
+                seed=args.seed,
+                villages_per_county=args.villages_per_county,
+                progress=tick,
+            )
+    summary["seconds"] = round(time.perf_counter() - t0, 2)
+    counts = summary.get("counts", {})
+    text = (
+        f"gridgov synth: {n:,} village-level units, seed {args.seed}, "
+        f"{summary.get('parts', 1)} part(s) in {summary['seconds']} s -> {out}\n  "
+        + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+    )
+    _emit(args, summary, text)
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """Read files into a workspace (all validated first; nothing written on any error)."""
+    from gridgov import io
+
+    sources = _layer_sources(args)
+    if not sources:
+        raise ValidationError(
+            [
+                Problem(
+                    "command line",
+                    None,
+                    None,
+                    None,
+                    "name at least one layer file, e.g. --villages FILE",
+                )
+            ],
+            context="gridgov load",
+        )
+    ws, warnings = io.load_into_workspace(
+        args.workspace,
+        sources,
+        encoding=args.encoding,
+        source_crs=args.source_crs,
+        lon_col=args.lon_col,
+        lat_col=args.lat_col,
+        fix=args.fix,
+        settings=_settings(args),
+    )
+    counts = ws.counts()
+    payload = {
+        "workspace": str(args.workspace),
+        "loaded": {k: str(v) for k, v in sources.items()},
+        "counts": counts,
+        "warnings": [p.as_dict() for p in warnings],
+    }
+    text = f"loaded {', '.join(sources)} into {args.workspace}\n  " + ", ".join(
+        f"{k} {v}" for k, v in counts.items()
+    )
+    if warnings:
+        text += f"\n  {len(warnings)} warning(s):\n{_problems_text(warnings)}"
+    _emit(args, payload, text)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check a workspace, or files as they would load into it; never writes anything."""
+    from gridgov import _validate, io
+
+    sources = _layer_sources(args)
+    if args.workspace is None and not sources:
+        raise ValidationError(
+            [
+                Problem(
+                    "command line",
+                    None,
+                    None,
+                    None,
+                    "give a WORKSPACE or layer files (--villages FILE ...)",
+                )
+            ],
+            context="gridgov validate",
+        )
+    ws = io.preview_workspace(
+        args.workspace,
+        sources,
+        encoding=args.encoding,
+        source_crs=args.source_crs,
+        lon_col=args.lon_col,
+        lat_col=args.lat_col,
+        fix=args.fix,
+        settings=_settings(args),
+    )
+    _, problems = _validate.validate_workspace(ws, settings=_settings(args), fix=args.fix)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ValidationError(problems, context=str(args.workspace or "input"))
+    payload = {"ok": True, "counts": ws.counts(), "warnings": [p.as_dict() for p in problems]}
+    text = "valid: " + ", ".join(f"{k} {v}" for k, v in ws.counts().items())
+    if problems:
+        text += f"\n  {len(problems)} warning(s):\n{_problems_text(problems)}"
+    _emit(args, payload, text)
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Summarise a workspace: layer counts and breakdowns."""
+    from gridgov import io
+
+    info = io.workspace_info(args.workspace)
+    lines = [f"{args.workspace}: {info.get('county_name', '')} ({info.get('county_code', '')})"]
+    for key, value in info.items():
+        if key in ("county_name", "county_code"):
+            continue
+        if isinstance(value, dict):
+            lines.append(f"  {key}: " + ", ".join(f"{k} {v}" for k, v in value.items()))
+        else:
+            lines.append(f"  {key}: {value}")
+    _emit(args, info, "\n".join(lines))
+    return 0
+
+
+# --- parser --------------------------------------------------------------------------------
+
+
+def _add_input_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group(
+        "layer files (any of GeoPackage, GeoJSON, Shapefile, CSV, XLSX, KML)"
+    )
+    for name, schema in LAYERS.items():
+        group.add_argument(
+            f"--{name}", dest=f"layer_{name}", metavar="FILE", help=f"{schema.label_zh} ({name})"
+        )
+    p.add_argument("--encoding", help="text encoding of Shapefile DBF / CSV (e.g. GBK, GB18030)")
+    p.add_argument(
+        "--source-crs",
+        help="coordinate system of the input: wgs84, cgcs2000, gcj02 (AMap/Tencent/Ovital), bd09 (Baidu)",
+    )
+    p.add_argument("--lon-col", help="longitude column of CSV/XLSX (default: detected)")
+    p.add_argument("--lat-col", help="latitude column of CSV/XLSX (default: detected)")
+    p.add_argument(
+        "--fix", action="store_true", help="repair invalid geometries instead of refusing"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``gridgov`` command."""
-    parser = argparse.ArgumentParser(prog="gridgov", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    common.add_argument(
+        "--settings", metavar="TOML", help="settings file (speeds, standards, costs)"
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+
+    parser = argparse.ArgumentParser(
+        prog="gridgov",
+        description="Deputy liaison station coverage, consolidation and issue handling for counties.",
+    )
     parser.add_argument("--version", action="version", version=f"gridgov {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "demo", parents=[common], help="build the Huarong demo county and its outputs"
+    )
+    p.add_argument("--out", default="gridgov-demo", help="output folder (default: ./gridgov-demo)")
+    p.add_argument("--seed", type=int, default=2024, help="seed of the synthetic parts")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "synth", parents=[common], help="generate a seeded synthetic county or region"
+    )
+    p.add_argument("out", help="a .gpkg file (one county) or a folder (a region, written in parts)")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--scale", choices=sorted(SYNTH_SCALES), default="county")
+    size.add_argument("--villages", type=int, help="number of village-level units")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--villages-per-county", type=int, default=215)
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("load", parents=[common], help="read layer files into a workspace")
+    p.add_argument("workspace", type=Path, help="workspace GeoPackage (created if missing)")
+    _add_input_options(p)
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser(
+        "validate", parents=[common], help="check a workspace or files, write nothing"
+    )
+    p.add_argument("workspace", type=Path, nargs="?", help="workspace GeoPackage")
+    _add_input_options(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("info", parents=[common], help="summarise a workspace")
+    p.add_argument("workspace", type=Path)
+    p.set_defaults(func=cmd_info)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 bad input, 1 bug)."""
-    build_parser().parse_args(argv)
-    return 0
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except ValidationError as exc:
+        if args.json:
+            json.dump(
+                {
+                    "ok": False,
+                    "error": exc.context,
+                    "problems": [p.as_dict() for p in exc.problems],
+                },
+                sys.stdout,
+                ensure_ascii=False,
+                indent=2,
+            )
+            sys.stdout.write("\n")
+        print(f"gridgov {args.command}: {exc}", file=sys.stderr)
+        print("nothing was written.", file=sys.stderr)
+        return 2
+    except (GridgovError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        if args.json:
+            json.dump({"ok": False, "error": str(exc)}, sys.stdout, ensure_ascii=False)
+            sys.stdout.write("\n")
+        print(f"gridgov {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        traceback.print_exc()
+        print(
+            f"gridgov {args.command}: unexpected error (a bug in gridgov {__version__}); "
+            "please report it with the traceback above",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
