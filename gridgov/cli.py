@@ -103,7 +103,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         summary_path = out / "summary.json"
         summary_path.write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
         tick(3, len(steps))
-        roster = tables.write_xlsx(tables.roster_sheets(ws), out / "huarong-roster.xlsx")
+        roster = io.write_xlsx(tables.roster_sheets(ws), out / "huarong-roster.xlsx")
         tick(4, len(steps))
     files = {"workspace": workspace, "summary": summary_path, "roster": roster}
     payload = {

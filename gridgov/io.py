@@ -73,6 +73,7 @@ __all__ = [
     "workspace_info",
     "write_table",
     "write_workspace",
+    "write_xlsx",
 ]
 
 log = logging.getLogger(__name__)
@@ -1619,7 +1620,22 @@ def write_table(df: pd.DataFrame, path: str | Path, *, sheet: str = "Sheet1") ->
         # Excel on Chinese Windows reads BOM-less CSV as GBK; the BOM makes it pick UTF-8.
         table.to_csv(target, index=False, encoding="utf-8-sig")
     elif suffix == ".xlsx":
-        table.to_excel(target, index=False, sheet_name=sheet[:31])
+        write_xlsx({sheet: table}, target)
     else:
         raise ValueError(f"path={str(path)!r}: write_table writes .csv or .xlsx files")
+    return target
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write ``{sheet name: table}`` to one XLSX file with frozen headers; returns the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        for name, table in sheets.items():
+            table.to_excel(writer, sheet_name=name[:31], index=False)
+            ws = writer.sheets[name[:31]]
+            ws.freeze_panes = "A2"
+            for column in ws.columns:
+                width = max(len(str(c.value or "")) for c in column[:200])
+                ws.column_dimensions[column[0].column_letter].width = min(40, 4 + width * 1.6)
     return target

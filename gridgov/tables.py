@@ -8,15 +8,12 @@ removed unless the caller explicitly asks for them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-
 import geopandas as gpd
 import pandas as pd
 
 from gridgov.model import LAYERS, Workspace
 
-__all__ = ["layer_table", "write_xlsx"]
+__all__ = ["layer_table", "roster_sheets"]
 
 
 def layer_table(
@@ -60,21 +57,6 @@ def layer_table(
     for name in extra:
         out[name] = gdf[name]
     return out
-
-
-def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
-    """Write ``{sheet name: table}`` to one XLSX file with frozen headers; returns the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(target, engine="openpyxl") as writer:
-        for name, table in sheets.items():
-            table.to_excel(writer, sheet_name=name[:31], index=False)
-            ws = writer.sheets[name[:31]]
-            ws.freeze_panes = "A2"
-            for column in ws.columns:
-                width = max(len(str(c.value or "")) for c in column[:200])
-                ws.column_dimensions[column[0].column_letter].width = min(40, 4 + width * 1.6)
-    return target
 
 
 def roster_sheets(ws: Workspace) -> dict[str, pd.DataFrame]:
