@@ -39,9 +39,7 @@ def _grid_roads(n: int = 6, step: float = 1000.0) -> gpd.GeoDataFrame:
 def test_graph_merges_shared_vertices_and_keeps_one_edge_per_pair() -> None:
     roads = _grid_roads(4)
     dup = roads.iloc[[0]].assign(road_id="dup")
-    graph = build_road_graph(
-        gpd.GeoDataFrame(__import__("pandas").concat([roads, dup], ignore_index=True), crs=CRS)
-    )
+    graph = build_road_graph(gpd.GeoDataFrame(pd.concat([roads, dup], ignore_index=True), crs=CRS))
     assert graph.n_nodes == 16
     assert graph.n_edges == 24
     assert np.unique(graph.components()).size == 1
