@@ -1639,3 +1639,37 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
                 width = max(len(str(c.value or "")) for c in column[:200])
                 ws.column_dimensions[column[0].column_letter].width = min(40, 4 + width * 1.6)
     return target
+
+
+def write_result_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]) -> Path:
+    """Add or replace analysis layers (coverage, plans) in an existing workspace, atomically.
+
+    The workspace's own layers are untouched; a copy gets the new layers and replaces the
+    file only when every layer is written. Names must not clash with workspace layers.
+    Analysis layers are derived data: rewriting the workspace (``gridgov load``) drops them,
+    and rerunning the analysis writes them again.
+
+    Raises
+    ------
+    NotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If a name is one of the workspace layers.
+    """
+    target = Path(path)
+    if not target.exists():
+        raise NotFoundError(f"workspace {str(target)!r} does not exist")
+    clash = sorted(set(layers) & (set(LAYERS) | {META_LAYER}))
+    if clash:
+        raise ValueError(f"layers={clash!r}: these names belong to the workspace itself")
+    workdir = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    tmp = workdir / target.name
+    try:
+        shutil.copy2(target, tmp)
+        for name, gdf in layers.items():
+            out = gdf.to_crs(_crs.CGCS2000) if gdf.crs is not None else gdf
+            pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG", promote_to_multi=True)
+        tmp.replace(target)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return target

@@ -58,8 +58,8 @@ class ReachStandard:
 
     @property
     def travel_mode(self) -> str:
-        """The speed table to use for reporting times (walk for distance standards)."""
-        return self.mode if self.mode in ("walk", "ebike", "car") else "walk"
+        """The speed table for reporting times (e-bike, the usual rural mode, for distances)."""
+        return self.mode if self.mode in ("walk", "ebike", "car") else "ebike"
 
     @property
     def label_zh(self) -> str:
