@@ -24,9 +24,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import sparse
 from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
 from gridgov.routing.graph import RoadGraph
 from gridgov.settings import Settings
@@ -61,11 +59,10 @@ class Nearest:
 
 def snap_to_graph(graph: RoadGraph, x: ArrayLike, y: ArrayLike) -> Snapped:
     """Snap projected points (in ``graph.crs``) to their nearest graph node."""
-    tree = cKDTree(np.column_stack([graph.node_x, graph.node_y]))
     pts = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
     if len(pts) == 0:
         return Snapped(np.empty(0, dtype=np.int64), np.empty(0))
-    dist, node = tree.query(pts)
+    dist, node = graph.node_tree.query(pts, workers=-1)
     return Snapped(node.astype(np.int64), dist.astype(np.float64))
 
 
@@ -117,11 +114,8 @@ def nearest_facility(
     fac_secondary = facilities.snap_m if weight == "time" else fac_snap_s
     # A tiny floor keeps a zero snap from vanishing as an explicit zero in the matrix.
     fac_primary = np.maximum(fac_primary, 1e-6)
-    rows = np.concatenate([graph.edge_u, np.arange(n, n + k)])
-    cols = np.concatenate([graph.edge_v, facilities.node])
-    data = np.concatenate([primary, fac_primary])
     total = n + k
-    matrix = sparse.csr_array((data, (rows, cols)), shape=(total, total))
+    matrix = graph.matrix(primary, extra_targets=facilities.node, extra_weights=fac_primary)
 
     if k == 0:
         dist = np.full(total, np.inf)
@@ -178,10 +172,8 @@ def _along_tree(
     real = ~virtual
     a = np.minimum(par[real], child[real])
     b = np.maximum(par[real], child[real])
-    keys = graph.edge_u * total + graph.edge_v
-    order = np.argsort(keys)
-    pos = np.searchsorted(keys[order], a * total + b)
-    acc[child[real]] = edge_values[order[pos]]
+    pos = np.searchsorted(graph.edge_keys, a * n + b)
+    acc[child[real]] = edge_values[pos]
     while True:
         active = np.flatnonzero(parent >= 0)
         if active.size == 0:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import geopandas as gpd
@@ -23,6 +24,7 @@ import pyproj
 import shapely
 from numpy.typing import NDArray
 from scipy import sparse
+from scipy.spatial import cKDTree
 
 from gridgov._errors import Problem, ValidationError
 from gridgov.crs import projected_crs_for, require_crs
@@ -109,10 +111,41 @@ class RoadGraph:
             return self.edge_seconds(mode, settings)
         raise ValueError(f"weight must be 'time' or 'distance', got {weight!r}")
 
-    def matrix(self, weights: NDArray[np.float64]) -> sparse.csr_array:
-        """The upper-triangular sparse adjacency matrix of ``weights`` (use undirected)."""
+    def matrix(
+        self,
+        weights: NDArray[np.float64],
+        *,
+        extra_targets: NDArray[np.int64] | None = None,
+        extra_weights: NDArray[np.float64] | None = None,
+    ) -> sparse.csr_array:
+        """The upper-triangular sparse adjacency matrix of ``weights`` (use undirected).
+
+        Edges are stored sorted by ``(u, v)``, so the CSR arrays are assembled directly
+        without a sort. ``extra_targets`` appends one row per extra (virtual) node, each
+        with a single edge to the given graph node costing ``extra_weights``.
+        """
         n = self.n_nodes
-        return sparse.csr_array((weights, (self.edge_u, self.edge_v)), shape=(n, n))
+        counts = np.bincount(self.edge_u, minlength=n)
+        indices = self.edge_v
+        data = weights
+        if extra_targets is not None and extra_weights is not None:
+            counts = np.concatenate([counts, np.ones(extra_targets.size, dtype=counts.dtype)])
+            indices = np.concatenate([indices, extra_targets])
+            data = np.concatenate([data, extra_weights])
+        total = counts.size
+        indptr = np.zeros(total + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        return sparse.csr_array((data, indices, indptr), shape=(total, total))
+
+    @cached_property
+    def node_tree(self) -> cKDTree:
+        """KD-tree of the nodes, built once per graph (snapping is a hot path)."""
+        return cKDTree(np.column_stack([self.node_x, self.node_y]), balanced_tree=False)
+
+    @cached_property
+    def edge_keys(self) -> NDArray[np.int64]:
+        """``u * n_nodes + v`` per edge, ascending (edges are stored in that order)."""
+        return self.edge_u * self.n_nodes + self.edge_v
 
     def components(self) -> NDArray[np.int32]:
         """Connected-component label of every node."""
