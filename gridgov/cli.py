@@ -91,7 +91,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     settings = _settings(args)
-    steps = ["build demo county", "validate and write workspace", "summary", "roster"]
+    steps = ["build demo county", "validate and write workspace", "summary", "roster", "coverage"]
     t0 = time.perf_counter()
     with _progress(args, "gridgov demo", len(steps)) as tick:
         ws = synth.demo_county(seed=args.seed)
@@ -105,12 +105,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         tick(3, len(steps))
         roster = io.write_xlsx(tables.roster_sheets(ws), out / "huarong-roster.xlsx")
         tick(4, len(steps))
-    files = {"workspace": workspace, "summary": summary_path, "roster": roster}
+        cov_files, cov_summary = _run_coverage(
+            workspace, out / "coverage", settings=settings, standard=None, basemap="none"
+        )
+        tick(5, len(steps))
+    files = {"workspace": workspace, "summary": summary_path, "roster": roster, **cov_files}
     payload = {
         "out": str(out),
         "files": {k: str(v) for k, v in files.items()},
         "counts": info["counts"],
         "warnings": [p.as_dict() for p in warnings],
+        "coverage": cov_summary,
         "seconds": round(time.perf_counter() - t0, 2),
     }
     counts = info["counts"]
@@ -118,11 +123,76 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"gridgov demo: {info.get('county_name', '')} ({info.get('county_code', '')}) "
         f"built in {payload['seconds']} s",
         "  " + ", ".join(f"{k} {v}" for k, v in counts.items()),
-        *(f"  {k:<10} {v}" for k, v in files.items()),
+        "  " + _coverage_line(cov_summary),
+        *(f"  {k:<12} {v}" for k, v in files.items()),
     ]
     if warnings:
         lines.append(f"  {len(warnings)} warning(s):\n{_problems_text(warnings)}")
     _emit(args, payload, "\n".join(lines))
+    return 0
+
+
+def _coverage_line(s: dict[str, Any]) -> str:
+    mean = s.get("mean_travel_s")
+    return (
+        f"coverage ({s['standard_label']}, {s['method']}): villages {s['villages_covered']}/"
+        f"{s['n_villages']} ({s['share_villages_covered']:.1%}), population "
+        f"{s['share_population_covered']:.1%}, mean {mean / 60 if mean else float('nan'):.1f} min, "
+        f"p95 {s['p95_travel_s'] / 60:.1f} min, gaps {s['n_gaps']}"
+    )
+
+
+def _run_coverage(
+    workspace: Path,
+    out: Path,
+    *,
+    settings: Settings,
+    standard: str | None,
+    basemap: str,
+    show_deputies: bool = False,
+    write_map: bool = True,
+) -> tuple[dict[str, Path], dict[str, Any]]:
+    """Analyse coverage of a workspace and write the report, layers and map."""
+    from gridgov import io
+    from gridgov.coverage import analyse
+    from gridgov.coverage.report import write_coverage
+
+    ws = io.read_workspace(workspace)
+    result = analyse(ws, standard=standard, settings=settings)
+    files = write_coverage(result, out, workspace=workspace)
+    if write_map:
+        try:
+            import maps
+        except ImportError as exc:  # folium is the maps extra
+            log.warning("no coverage map: %s (pip install 'gridgov[maps]')", exc)
+        else:
+            fmap = maps.coverage_map(
+                ws,
+                result,
+                basemap=basemap,
+                tianditu_key=settings.tianditu_key or None,
+                show_deputies=show_deputies,
+            )
+            files["map"] = maps.save_html(fmap, out / "coverage-map.html")
+    return files, result.summary
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """出门即可达: coverage of villages by stations under a reach standard."""
+    workspace = Path(args.workspace)
+    out = Path(args.out) if args.out else workspace.with_name(f"{workspace.stem}-coverage")
+    files, summary = _run_coverage(
+        workspace,
+        out,
+        settings=_settings(args),
+        standard=args.standard,
+        basemap=args.basemap,
+        show_deputies=args.deputies,
+        write_map=not args.no_map,
+    )
+    payload = {"summary": summary, "files": {k: str(v) for k, v in files.items()}}
+    text = "\n".join([_coverage_line(summary), *(f"  {k:<12} {v}" for k, v in files.items())])
+    _emit(args, payload, text)
     return 0
 
 
@@ -317,6 +387,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--villages-per-county", type=int, default=215)
     p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("coverage", parents=[common], help="出门即可达: coverage, gaps, map")
+    p.add_argument("workspace", type=Path, help="workspace GeoPackage")
+    p.add_argument(
+        "--standard",
+        help="reach standard, e.g. 15min:ebike, 20min:walk, 3km:road (default from settings)",
+    )
+    p.add_argument("--out", help="output folder (default: WORKSPACE-coverage beside it)")
+    p.add_argument(
+        "--basemap",
+        default="none",
+        choices=["none", "osm", "tianditu", "amap"],
+        help="map background (none works offline)",
+    )
+    p.add_argument("--deputies", action="store_true", help="show deputies' homes on the map")
+    p.add_argument("--no-map", action="store_true", help="skip the HTML map")
+    p.set_defaults(func=cmd_coverage)
 
     p = sub.add_parser("load", parents=[common], help="read layer files into a workspace")
     p.add_argument("workspace", type=Path, help="workspace GeoPackage (created if missing)")

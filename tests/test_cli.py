@@ -215,3 +215,39 @@ def test_console_script_is_installed() -> None:
     exe = Path(sys.executable).with_name("gridgov")
     out = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("gridgov ")
+
+
+def test_coverage_command_writes_report_and_layers(
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = tmp_path / "county.gpkg"
+    shutil.copy(demo_dir / "huarong.gpkg", workspace)
+    out = tmp_path / "cov"
+    code, stdout, err = run(
+        capsys,
+        "coverage",
+        str(workspace),
+        "--standard",
+        "20min:ebike",
+        "--out",
+        str(out),
+        "--no-map",
+        "--json",
+    )
+    assert code == 0, err
+    payload = json.loads(stdout)
+    assert payload["summary"]["standard"] == "20min:ebike"
+    assert payload["summary"]["n_villages"] == 225
+    assert (out / "coverage.xlsx").exists() and (out / "coverage-gaps.csv").exists()
+    layers = set(gpd.list_layers(workspace)["name"])
+    assert "coverage_service_areas" in layers
+    code, _, err = run(capsys, "coverage", str(workspace), "--standard", "fast", "--no-map")
+    assert code == 2 and "fast" in err
+
+
+def test_demo_writes_coverage(demo_dir: Path) -> None:
+    summary = json.loads((demo_dir / "coverage" / "coverage-summary.json").read_text("utf-8"))
+    assert summary["n_villages"] == 225 and summary["method"] == "network"
+    book = pd.read_excel(demo_dir / "coverage" / "coverage.xlsx", sheet_name=None)
+    assert set(book) == {"概况", "村（社区）", "站点", "缺口", "代表编组"}
+    assert len(book["代表编组"]) > 500

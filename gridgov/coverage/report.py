@@ -191,7 +191,7 @@ def write_coverage(
     summary.write_text(
         json.dumps(result.summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )
-    files["summary"] = summary
+    files["summary_json"] = summary
     if workspace is not None:
         files["workspace"] = io.write_result_layers(workspace, coverage_layers(result))
     return files
