@@ -23,7 +23,7 @@ from scipy.spatial import cKDTree
 from gridgov.coverage.result import CoverageResult
 from gridgov.coverage.standard import ReachStandard, parse_standard
 from gridgov.crs import CGCS2000, projected_crs_for
-from gridgov.model import DeputyLevel, StationTier, Workspace
+from gridgov.model import DeputyLevel, Workspace
 from gridgov.routing.costs import cost_table, nearest_facility, snap_to_graph
 from gridgov.routing.graph import RoadGraph, build_road_graph
 from gridgov.settings import Settings
@@ -618,8 +618,3 @@ def _group(
         max_per_station=settings.max_deputies_per_station,
     )
     return table
-
-
-def tier_label(value: str) -> str:
-    """Chinese label of a station tier value (helper for reports)."""
-    return StationTier(value).label_zh
