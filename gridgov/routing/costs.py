@@ -174,12 +174,14 @@ def _along_tree(
     b = np.maximum(par[real], child[real])
     pos = np.searchsorted(graph.edge_keys, a * n + b)
     acc[child[real]] = edge_values[pos]
-    while True:
-        active = np.flatnonzero(parent >= 0)
-        if active.size == 0:
-            break
-        acc[active] += acc[parent[active]]
-        parent[active] = parent[parent[active]]
+    # Only nodes whose pointer has not yet reached a root take part in the next pass, so
+    # each pass touches fewer nodes than the last.
+    active = child
+    while active.size:
+        up = parent[active]
+        acc[active] += acc[up]
+        parent[active] = parent[up]
+        active = active[parent[active] >= 0]
     return acc
 
 
