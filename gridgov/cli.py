@@ -77,6 +77,18 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.settings) if args.settings else Settings()
 
 
+def _read_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The reading options shared by ``load`` and ``validate``."""
+    return {
+        "encoding": args.encoding,
+        "source_crs": args.source_crs,
+        "lon_col": args.lon_col,
+        "lat_col": args.lat_col,
+        "fix": args.fix,
+        "settings": _settings(args),
+    }
+
+
 def _layer_sources(args: argparse.Namespace) -> dict[str, Path]:
     return {name: Path(p) for name in LAYERS if (p := getattr(args, f"layer_{name}", None))}
 
@@ -248,16 +260,7 @@ def cmd_load(args: argparse.Namespace) -> int:
             ],
             context="gridgov load",
         )
-    ws, warnings = io.load_into_workspace(
-        args.workspace,
-        sources,
-        encoding=args.encoding,
-        source_crs=args.source_crs,
-        lon_col=args.lon_col,
-        lat_col=args.lat_col,
-        fix=args.fix,
-        settings=_settings(args),
-    )
+    ws, warnings = io.load_into_workspace(args.workspace, sources, **_read_options(args))
     counts = ws.counts()
     payload = {
         "workspace": str(args.workspace),
@@ -276,7 +279,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check a workspace, or files as they would load into it; never writes anything."""
-    from gridgov import _validate, io
+    from gridgov import io
 
     sources = _layer_sources(args)
     if args.workspace is None and not sources:
@@ -292,20 +295,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             ],
             context="gridgov validate",
         )
-    ws = io.preview_workspace(
-        args.workspace,
-        sources,
-        encoding=args.encoding,
-        source_crs=args.source_crs,
-        lon_col=args.lon_col,
-        lat_col=args.lat_col,
-        fix=args.fix,
-        settings=_settings(args),
-    )
-    _, problems = _validate.validate_workspace(ws, settings=_settings(args), fix=args.fix)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise ValidationError(problems, context=str(args.workspace or "input"))
+    # preview_workspace validates every layer and the relations between them, and raises
+    # with every problem if any is an error; what comes back are the warnings.
+    ws, problems = io.preview_workspace(args.workspace, sources, **_read_options(args))
     payload = {"ok": True, "counts": ws.counts(), "warnings": [p.as_dict() for p in problems]}
     text = "valid: " + ", ".join(f"{k} {v}" for k, v in ws.counts().items())
     if problems:

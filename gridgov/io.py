@@ -1392,8 +1392,8 @@ def preview_workspace(
     lat_col: str | None = None,
     fix: bool = False,
     settings: Settings | None = None,
-) -> Workspace:
-    """The workspace that :func:`load_into_workspace` would write, without writing it.
+) -> tuple[Workspace, list[Problem]]:
+    """The workspace that :func:`load_into_workspace` would write, and its warnings; writes nothing.
 
     Parameters
     ----------
@@ -1433,7 +1433,7 @@ def preview_workspace(
     if ws is None or any(p.severity == "error" for p in problems):
         raise ValidationError(problems, context=str(workspace or "input"))
     _log_warnings(problems)
-    return ws
+    return ws, problems
 
 
 def load_into_workspace(
@@ -1484,7 +1484,7 @@ def load_into_workspace(
     NotFoundError
         If a source file does not exist.
     """
-    ws, problems = _assemble(
+    ws, problems = preview_workspace(
         workspace,
         sources,
         encoding=encoding,
@@ -1494,8 +1494,6 @@ def load_into_workspace(
         fix=fix,
         settings=settings,
     )
-    if ws is None or any(p.severity == "error" for p in problems):
-        raise ValidationError(problems, context=Path(workspace).name)
     written = replace(ws, meta=_meta(ws, meta))
     _write_gpkg(written, Path(workspace))
     return written, problems

@@ -427,7 +427,7 @@ def test_preview_checks_everything_and_writes_nothing(tmp_path: Path, ws: Worksp
     sources = {
         name: folder / f"{name}.gpkg" for name in ("county", "townships", "villages", "stations")
     }
-    preview = io.preview_workspace(None, sources)
+    preview, _ = io.preview_workspace(None, sources)
     assert preview.counts() == {"county": 1, "townships": 2, "villages": 4, "stations": 3}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
     with pytest.raises(NotFoundError, match=r"nowhere\.csv"):

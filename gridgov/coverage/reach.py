@@ -20,6 +20,7 @@ import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from gridgov.coverage.grouping import GROUPING_COLUMNS, group_deputies
 from gridgov.coverage.result import CoverageResult
 from gridgov.coverage.standard import ReachStandard, parse_standard
 from gridgov.crs import CGCS2000, projected_crs_for
@@ -550,19 +551,7 @@ def _reach_polygon(
 
 
 def _no_groups() -> pd.DataFrame:
-    return pd.DataFrame(
-        columns=[
-            "deputy_id",
-            "name",
-            "level",
-            "specialty",
-            "station_before",
-            "station_after",
-            "travel_s",
-            "moved",
-            "reason",
-        ]
-    )
+    return pd.DataFrame(columns=list(GROUPING_COLUMNS))
 
 
 def _group(
@@ -575,8 +564,6 @@ def _group(
     """就近编组进站: deputies to stations by travel from home (see coverage.grouping)."""
     if ws.deputies is None or len(ws.deputies) == 0:
         return _no_groups()
-    from gridgov.coverage.grouping import group_deputies
-
     deps = ws.deputies.to_crs(stations.crs).reset_index(drop=True)
     hx, hy = deps.geometry.x.to_numpy(), deps.geometry.y.to_numpy()
     sx, sy = stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy()

@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 from scipy.spatial import cKDTree
 
+from gridgov.coverage.grouping import GROUPING_COLUMNS
 from gridgov.coverage.result import CoverageResult
 from gridgov.coverage.standard import parse_standard
 from gridgov.crs import CGCS2000
@@ -161,19 +162,7 @@ def fixture_result(ws: Workspace, standard: str = "15min:ebike") -> CoverageResu
         stations=st,
         gaps=gaps,
         service_areas=areas,
-        deputies=pd.DataFrame(
-            columns=[
-                "deputy_id",
-                "name",
-                "level",
-                "specialty",
-                "station_before",
-                "station_after",
-                "travel_s",
-                "moved",
-                "reason",
-            ]
-        ),
+        deputies=pd.DataFrame(columns=list(GROUPING_COLUMNS)),
         summary=summary,
     )
 
