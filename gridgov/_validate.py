@@ -720,6 +720,29 @@ def _well_formed(series: pd.Series, length: int) -> pd.Series:
     return series.notna() & series.astype(str).str.fullmatch(rf"\d{{{length}}}", na=False)
 
 
+def _not_nested(
+    layers: dict[str, gpd.GeoDataFrame],
+    layer: str,
+    village_col: str,
+    township_col: str,
+    message: Callable[[Any], str],
+    *,
+    severity: str = "error",
+) -> list[Problem]:
+    """Rows whose 12-digit village code does not start with their 9-digit township code."""
+    gdf = layers.get(layer)
+    if gdf is None or not {village_col, township_col} <= set(gdf.columns):
+        return []
+    vc, tc = gdf[village_col], gdf[township_col]
+    both = _well_formed(vc, 12) & _well_formed(tc, 9)
+    bad = both & (vc.astype(str).str[:9] != tc.astype(str))
+    rows = _Rows(gdf, LAYERS[layer])
+    return [
+        _problem(layer, rows[pos], village_col, vc.iloc[pos], message(tc.iloc[pos]), severity)
+        for pos in np.flatnonzero(bad.to_numpy())
+    ]
+
+
 def _reference_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
     problems: list[Problem] = []
     county_codes = _codes(layers, "county", "code")
@@ -745,22 +768,13 @@ def _reference_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
                 )
             )
 
-    villages = layers.get("villages")
-    if villages is not None and {"code", "township_code"} <= set(villages.columns):
-        code, parent = villages["code"], villages["township_code"]
-        both = _well_formed(code, 12) & _well_formed(parent, 9)
-        bad = both & (code.astype(str).str[:9] != parent.astype(str))
-        rows = _Rows(villages, LAYERS["villages"])
-        for pos in np.flatnonzero(bad.to_numpy()):
-            problems.append(
-                _problem(
-                    "villages",
-                    rows[pos],
-                    "code",
-                    code.iloc[pos],
-                    f"village code does not start with its township_code {parent.iloc[pos]}",
-                )
-            )
+    problems += _not_nested(
+        layers,
+        "villages",
+        "code",
+        "township_code",
+        lambda t: f"village code does not start with its township_code {t}",
+    )
     problems += _refs(
         layers,
         "villages",
@@ -831,22 +845,14 @@ def _reference_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
                     f"{count} industry station(s) but no industry column (行业)",
                 )
             )
-    if stations is not None and {"village_code", "township_code"} <= set(stations.columns):
-        vc, tc = stations["village_code"], stations["township_code"]
-        both = _well_formed(vc, 12) & _well_formed(tc, 9)
-        bad = both & (vc.astype(str).str[:9] != tc.astype(str))
-        rows = _Rows(stations, LAYERS["stations"])
-        for pos in np.flatnonzero(bad.to_numpy()):
-            problems.append(
-                _problem(
-                    "stations",
-                    rows[pos],
-                    "village_code",
-                    vc.iloc[pos],
-                    f"village_code is not in the station's township {tc.iloc[pos]}",
-                    "warning",
-                )
-            )
+    problems += _not_nested(
+        layers,
+        "stations",
+        "village_code",
+        "township_code",
+        lambda t: f"village_code is not in the station's township {t}",
+        severity="warning",
+    )
     problems += _grid_code_problems(layers)
     return problems
 
