@@ -14,10 +14,12 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 
 from maps._basemaps import BASEMAPS, tianditu_key
 from maps._offline import external_references, make_offline, render_html, save_html
+from maps.consolidation import consolidation_map
 from maps.coverage import coverage_map, travel_classes
 
 __all__ = [
     "BASEMAPS",
+    "consolidation_map",
     "coverage_map",
     "external_references",
     "make_offline",

@@ -29,7 +29,9 @@ from gridgov.model import Workspace
 
 __all__ = [
     "Display",
+    "Exclusive",
     "GeoJsonOverlay",
+    "OverlayGroup",
     "Panel",
     "Setup",
     "decode_coords",
@@ -296,3 +298,56 @@ class Panel(folium.MacroElement):
         self.position_js = js_json(position)
         self.css_class_js = js_json(css_class)
         self.html_js = js_json(html)
+
+
+class OverlayGroup(folium.map.Layer):
+    """Several overlays under one entry of the layer control (a view: 调整前, 调整后).
+
+    The members must be added to the map before the group, with ``control=False`` and
+    ``show=False``: the group shows and hides them together and keeps their panes.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.layerGroup([{{ this.members_js }}]);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, members: Sequence[folium.map.Layer], *, name: str, show: bool = True
+    ) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "OverlayGroup"
+        self.members_js = ", ".join(m.get_name() for m in members)
+
+
+class Exclusive(folium.MacroElement):
+    """Overlays shown one at a time: ticking one in the layer control unticks the others.
+
+    Add it after the overlays. The others are removed once the layer control has
+    finished handling the click, so that it redraws its check boxes to match.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, group) {
+          map.on("overlayadd", function (e) {
+            if (group.indexOf(e.layer) < 0) { return; }
+            setTimeout(function () {
+              group.forEach(function (l) {
+                if (l !== e.layer && map.hasLayer(l)) { map.removeLayer(l); }
+              });
+            }, 0);
+          });
+        })({{ this._parent.get_name() }}, [{{ this.layers_js }}]);
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layers: Sequence[folium.map.Layer]) -> None:
+        super().__init__()
+        self._name = "GridgovExclusive"
+        self.layers_js = ", ".join(layer.get_name() for layer in layers)

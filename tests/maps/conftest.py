@@ -6,6 +6,13 @@ distance from each village's centre to the nearest station times a detour factor
 e-bike speed, and service areas are station buffers. It fills every column that
 :class:`~gridgov.coverage.result.CoverageResult` documents with plausible values, so the
 content tests check the map against values they know, independently of the analysis.
+
+``fake_plan`` is a TEST FIXTURE too, not an optimisation: a
+:class:`~gridgov.coverage.plan.ConsolidationPlan` of the demo county fabricated from its
+real analysis (keep every 联络站 and 代表工作室 and every other 联络点, close the rest
+into the nearest kept station, open one new site in the largest gap village), with every
+documented column filled, so the consolidation map can be drawn before
+:func:`gridgov.coverage.consolidate` exists and checked against values the test knows.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ import pytest
 from scipy.spatial import cKDTree
 
 from gridgov.coverage.grouping import GROUPING_COLUMNS
+from gridgov.coverage.locate import Solution
+from gridgov.coverage.plan import ConsolidationPlan
 from gridgov.coverage.result import CoverageResult
 from gridgov.coverage.standard import parse_standard
 from gridgov.crs import CGCS2000
@@ -187,12 +196,255 @@ def demo_analysed(demo_ws: Workspace) -> CoverageResult:
     return analyse(demo_ws, standard="15min:ebike")
 
 
+def fixture_plan(ws: Workspace, cov: CoverageResult) -> ConsolidationPlan:
+    """A plausible ConsolidationPlan for ``ws`` from its analysis ``cov`` (test fixture).
+
+    Kept: every 联络站 and 代表工作室, and every other 联络点 (by id); one new site at the
+    centre of the largest gap village. A village whose station stays keeps its travel; the others go
+    to the nearest open site at the straight-line estimate (distance x detour, e-bike).
+    """
+    std = cov.standard
+    crs = f"EPSG:{ws.meta.get('projected_epsg', '4547')}"
+    st = cov.stations.reset_index(drop=True)
+    points = st.index[st["tier"] == "point"]
+    kept = st["tier"].isin(["station", "studio"]).to_numpy().copy()
+    kept[points[::2]] = True
+
+    gap = cov.gaps.iloc[0]
+    new = gpd.GeoDataFrame(
+        {
+            "station_id": ["430623N0001"],
+            "name": [f"{gap['name']}人大代表联络点（新设）"],
+            "tier": ["point"],
+            "kind": ["regional"],
+            "industry": [None],
+            "township_code": [gap["township_code"]],
+        },
+        geometry=cov.villages.loc[cov.villages["code"] == gap["code"]]
+        .geometry.representative_point()
+        .to_numpy(),
+        crs=CGCS2000,
+    )
+    base = st[["station_id", "name", "tier", "kind", "industry", "township_code", "geometry"]]
+    stations = gpd.GeoDataFrame(pd.concat([base, new], ignore_index=True), crs=CGCS2000)
+    stations["kept"] = np.append(kept, True)
+    stations["new_site"] = np.append(np.zeros(len(st), bool), True)
+    open_ = stations[stations["kept"]]
+    xy = stations.to_crs(crs).geometry
+    tree = cKDTree(np.column_stack([xy.x, xy.y])[stations["kept"].to_numpy()])
+
+    def est_s(dist_m: np.ndarray) -> np.ndarray:
+        return np.round(dist_m * _DETOUR / _EBIKE_MS, 1)
+
+    # Closed stations go to the nearest kept (existing) station.
+    old_kept = np.flatnonzero(kept)
+    old_tree = cKDTree(np.column_stack([xy.x, xy.y])[old_kept])
+    d_into, i_into = old_tree.query(np.column_stack([xy.x, xy.y]))
+    into = np.where(stations["kept"], None, stations["station_id"].to_numpy()[old_kept][i_into])
+    names = dict(zip(stations["station_id"], stations["name"], strict=True))
+
+    v = cov.villages
+    centres = v.to_crs(crs).geometry.representative_point()
+    d_open, i_open = tree.query(np.column_stack([centres.x, centres.y]))
+    before = v["nearest_station_id"].to_numpy()
+    stays = np.isin(before, open_["station_id"])
+    open_ids = open_["station_id"].to_numpy()
+    after = np.where(stays, before, open_ids[i_open])
+    travel_after = np.where(stays, v["travel_s"], est_s(d_open))
+    # The new site draws the villages it reaches faster than their station after the plan.
+    new_xy = np.array([[xy.x.iloc[-1], xy.y.iloc[-1]]])
+    d_new = np.hypot(centres.x - new_xy[0, 0], centres.y - new_xy[0, 1]).to_numpy()
+    closer = est_s(d_new) < travel_after
+    after = np.where(closer, new["station_id"].iloc[0], after)
+    travel_after = np.where(closer, est_s(d_new), travel_after)
+    covered_after = travel_after <= std.limit
+    covered_before = v["covered"].to_numpy()
+    villages = gpd.GeoDataFrame(
+        {
+            "code": v["code"],
+            "name": v["name"],
+            "township_code": v["township_code"],
+            "population": v["population"],
+            "station_before": before,
+            "travel_s_before": v["travel_s"],
+            "covered_before": covered_before,
+            "station_after": after,
+            "station_after_name": [names[s] for s in after],
+            "travel_s_after": travel_after,
+            "travel_m_after": np.round(travel_after * _EBIKE_MS, 1),
+            "covered_after": covered_after,
+            "change": np.select(
+                [covered_before & ~covered_after, ~covered_before & covered_after],
+                ["lost", "gained"],
+                "same",
+            ),
+        },
+        geometry=v.geometry,
+        crs=CGCS2000,
+    )
+
+    pop = villages["population"]
+    n_before = villages.groupby("station_before").size()
+    n_after = villages.groupby("station_after").size()
+    p_before = pop.groupby(villages["station_before"]).sum()
+    p_after = pop.groupby(villages["station_after"]).sum()
+    deps = ws.deputies.groupby("station_id").size()
+    ids = stations["station_id"]
+    dep_before = ids.map(deps).fillna(0).astype(int)
+    absorbed = dep_before.groupby(pd.Series(into, index=ids.index)).sum()
+    dep_after = np.where(stations["kept"], dep_before + ids.map(absorbed).fillna(0), 0)
+    decision = np.select(
+        [stations["new_site"], stations["tier"] == "station", stations["kept"]],
+        ["new", "kept (must)", "kept"],
+        "closed",
+    )
+    reason = np.select(
+        [decision == "new", decision == "kept (must)", decision == "kept"],
+        ["填补覆盖空白", "乡镇中心站，必须保留", "服务人口多，保留"],
+        "邻近站点可承接，撤并后仍就近可达",
+    )
+    absorb_s = np.where(stations["kept"], np.nan, est_s(d_into))
+    stations = stations.assign(
+        decision=decision,
+        reason=reason,
+        absorbed_by=into,
+        absorbed_by_name=[names.get(i) if i else None for i in into],
+        absorb_travel_s=absorb_s,
+        villages_before=ids.map(n_before).fillna(0).astype(int),
+        villages_after=ids.map(n_after).fillna(0).astype(int),
+        population_before=ids.map(p_before).fillna(0).astype(int),
+        population_after=ids.map(p_after).fillna(0).astype(int),
+        deputies_before=dep_before,
+        deputies_after=dep_after.astype(int),
+    )
+
+    closed = stations[~stations["kept"]]
+    grids = ws.grids.groupby("village_code").size()
+    moved = [
+        villages.loc[villages["station_before"] == c, "code"].tolist() for c in closed["station_id"]
+    ]
+    absorb = pd.DataFrame(
+        {
+            "closed_id": closed["station_id"].to_numpy(),
+            "closed_name": closed["name"].to_numpy(),
+            "closed_tier": closed["tier"].to_numpy(),
+            "township_code": closed["township_code"].to_numpy(),
+            "into_id": closed["absorbed_by"].to_numpy(),
+            "into_name": closed["absorbed_by_name"].to_numpy(),
+            "travel_s": closed["absorb_travel_s"].to_numpy(),
+            "n_villages": [len(m) for m in moved],
+            "villages": moved,
+            "n_grids": [int(grids.reindex(m).fillna(0).sum()) for m in moved],
+            "n_deputies": closed["deputies_before"].to_numpy(),
+            "population": closed["population_before"].to_numpy(),
+        }
+    )
+
+    cost = ws.stations.set_index("station_id")["annual_cost_yuan"]
+    saving = int(cost.reindex(closed["station_id"]).fillna(0).sum()) - 20_000
+    share_before = round(float(covered_before.mean()), 4)
+    share_after = round(float(covered_after.mean()), 4)
+    n_before, n_after_ = int((~stations["new_site"]).sum()), int(stations["kept"].sum())
+    before_after = pd.DataFrame(
+        {
+            "indicator": ["stations", "share_villages_covered", "annual_cost_yuan"],
+            "label_zh": ["站点数", "村（社区）覆盖率", "年运行经费（元）"],
+            "before": [n_before, share_before, float(cost.sum())],
+            "after": [n_after_, share_after, float(cost.sum() - saving)],
+        }
+    )
+    before_after["change"] = before_after["after"] - before_after["before"]
+    flags = stations.assign(
+        existing=~stations["new_site"],
+        must=stations["decision"] == "kept (must)",
+        shut=~stations["kept"],
+    )
+    townships = (
+        flags.groupby("township_code")
+        .agg(before=("existing", "sum"), after=("kept", "sum"), kept_must=("must", "sum"))
+        .join(flags.groupby("township_code")["shut"].sum().rename("closed"))
+        .reset_index()
+    )
+    townships.insert(
+        1,
+        "township_name",
+        townships["township_code"].map(
+            dict(zip(ws.townships["code"], ws.townships["name"], strict=True))
+        ),
+    )
+    station_after = dict(zip(ids, np.where(stations["kept"], ids, into), strict=True))
+    d = ws.deputies
+    deputies = pd.DataFrame(
+        {
+            "deputy_id": d["deputy_id"],
+            "name": d["name"],
+            "level": d["level"],
+            "specialty": d["specialty"],
+            "station_before": d["station_id"],
+            "station_after": d["station_id"].map(station_after),
+            "moved": d["station_id"].map(station_after) != d["station_id"],
+            "travel_s": np.nan,
+            "reason": "",
+        }
+    )
+    site_ids = pd.Index(stations["station_id"])
+    open_pos = np.flatnonzero(stations["kept"].to_numpy())
+    pos = {s: i for i, s in enumerate(site_ids)}
+    solution = Solution(
+        model="p-median",
+        p=len(open_pos),
+        open=open_pos.astype(np.int64),
+        assigned=np.array([pos[s] for s in after], dtype=np.int64),
+        cost=travel_after.astype(float),
+        objective=float((travel_after * pop).sum()),
+        bound=float((travel_after * pop).sum()),
+        gap=0.0,
+        proven=True,
+        status="optimal",
+        method="test fixture (nearest kept station)",
+        time_s=0.0,
+        site_ids=site_ids,
+        travel=float((travel_after * pop).sum()),
+    )
+    summary: dict[str, Any] = {
+        "stations_before": n_before,
+        "stations_after": n_after_,
+        "closed": len(closed),
+        "new": 1,
+        "annual_saving_yuan": saving,
+        "share_villages_covered_before": share_before,
+        "share_villages_covered_after": share_after,
+    }
+    return ConsolidationPlan(
+        model="p-median",
+        standard=std,
+        target=n_after_,
+        stations=stations,
+        villages=villages,
+        absorb=absorb,
+        before_after=before_after,
+        townships=townships,
+        deputies=deputies,
+        solution=solution,
+        summary=summary,
+    )
+
+
+@pytest.fixture(scope="session")
+def fake_plan(demo_ws: Workspace, demo_analysed: CoverageResult) -> ConsolidationPlan:
+    """A fabricated plan of the demo county, with closures, lost, gained and a new site."""
+    plan = fixture_plan(demo_ws, demo_analysed)
+    change = plan.villages["change"].value_counts()
+    assert change.get("lost", 0) > 0 and change.get("gained", 0) > 0, change
+    return plan
+
+
 _LAYER_CALL = re.compile(r"var (\w+) = gridgov\.layer\(\w+,\s*")
 _CONTROL_ENTRY = re.compile(r'("(?:[^"\\]|\\.)*")\s*:\s*(\w+),')
 
 
-def drawn_layers(html: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
-    """The overlays in a saved page, by their layer-control name: (GeoJSON, options)."""
+def _layer_calls(html: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Every ``gridgov.layer`` call in a saved page, by variable: (GeoJSON, options)."""
     decoder = json.JSONDecoder()
     by_var: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     for match in _LAYER_CALL.finditer(html):
@@ -201,14 +453,39 @@ def drawn_layers(html: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
         assert rest is not None
         options, _ = decoder.raw_decode(html, rest.end())
         by_var[match.group(1)] = (data, options)
+    return by_var
+
+
+def drawn_layers(html: str) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """The overlays in a saved page, by their layer-control name: (GeoJSON, options)."""
+    by_var = _layer_calls(html)
     return {
         json.loads(name): by_var[var] for name, var in _CONTROL_ENTRY.findall(html) if var in by_var
+    }
+
+
+_GROUP = re.compile(r"var (\w+) = L\.layerGroup\(\[([\w\s,]*)\]\);")
+
+
+def drawn_views(html: str) -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """The layer-control groups of a saved page (调整前, 调整后): their overlays, in order."""
+    by_var = _layer_calls(html)
+    groups = {g: [m.strip() for m in ms.split(",") if m.strip()] for g, ms in _GROUP.findall(html)}
+    return {
+        json.loads(name): [by_var[m] for m in groups[var]]
+        for name, var in _CONTROL_ENTRY.findall(html)
+        if var in groups
     }
 
 
 @pytest.fixture(scope="session")
 def layers_of() -> Callable[[str], dict[str, tuple[dict[str, Any], dict[str, Any]]]]:
     return drawn_layers
+
+
+@pytest.fixture(scope="session")
+def views_of() -> Callable[[str], dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]]:
+    return drawn_views
 
 
 def _find_chromium() -> str | None:

@@ -1,0 +1,686 @@
+"""The consolidation map: a station plan before and after (调整前 / 调整后) on one page.
+
+Turns a :class:`~gridgov.coverage.plan.ConsolidationPlan` into a Folium map a county
+people's congress office can open offline and take to a standing-committee meeting. The
+调整后 view (on when the page opens) colours villages by their travel time after the plan,
+with the villages that lose coverage cross-hatched and outlined and those that gain it
+outlined in blue; kept stations keep their tier symbol, closed ones are greyed and joined
+by a dotted line to the station that absorbs them, new sites get their own symbol. The
+调整前 view shows the villages and stations as they are. The two are exclusive toggles in
+the layer control; boundaries, a Chinese title with the headline figures and a legend
+stay on both.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Figure
+
+from gridgov.coverage.plan import ConsolidationPlan
+from gridgov.coverage.standard import ReachStandard
+from gridgov.crs import CGCS2000
+from gridgov.model import StationTier, Workspace
+from maps._basemaps import resolve_basemap
+from maps._client import HATCH_ID
+from maps._layers import (
+    Display,
+    Exclusive,
+    GeoJsonOverlay,
+    OverlayGroup,
+    Panel,
+    Setup,
+    features,
+    metric_crs,
+)
+from maps._offline import make_offline
+from maps._symbols import CLOSED_TIER_SYMBOLS, NEW_SITE_SYMBOL, TIER_SYMBOLS
+from maps.coverage import (
+    _HATCH_SVG,
+    _PANES,
+    GAP_COLOUR,
+    GAP_OUTLINE,
+    TravelClass,
+    _boundary_layers,
+    _esc,
+    _int,
+    _missing,
+    travel_classes,
+)
+
+__all__ = [
+    "AFTER",
+    "BEFORE",
+    "DECISION_ZH",
+    "GAINED_COLOUR",
+    "LOST_COLOUR",
+    "consolidation_map",
+]
+
+#: Layer-control names of the two views.
+AFTER = "调整后"
+BEFORE = "调整前"
+#: Cross-hatch and outline of villages a plan leaves beyond the standard.
+LOST_COLOUR = "#7a0177"
+LOST_OUTLINE = "#49006a"
+LOST_HATCH_ID = "gg-hatch-lost"
+#: Outline of villages a plan brings within the standard.
+GAINED_COLOUR = "#2166ac"
+#: Dotted line from a closed station to the station that absorbs it.
+ABSORB_COLOUR = "#252525"
+#: ``decision`` of ``plan.stations`` in Chinese.
+DECISION_ZH = {
+    "kept (must)": "保留（必保）",
+    "kept": "保留",
+    "closed": "撤并",
+    "closed (must)": "撤并（指定）",
+    "new": "新设",
+}
+
+_STATIONS_READ = (
+    "station_id",
+    "name",
+    "tier",
+    "township_code",
+    "kept",
+    "new_site",
+    "decision",
+    "reason",
+    "absorbed_by_name",
+    "absorb_travel_s",
+    "villages_before",
+    "villages_after",
+    "population_before",
+    "population_after",
+    "deputies_before",
+    "deputies_after",
+)
+_VILLAGES_READ = (
+    "name",
+    "township_code",
+    "population",
+    "station_before",
+    "travel_s_before",
+    "covered_before",
+    "station_after_name",
+    "travel_s_after",
+    "travel_m_after",
+    "covered_after",
+    "change",
+)
+_ABSORB_READ = (
+    "closed_id",
+    "closed_name",
+    "into_id",
+    "into_name",
+    "travel_s",
+    "n_villages",
+    "n_grids",
+    "n_deputies",
+    "population",
+)
+_SUMMARY_KEYS = (
+    "stations_before",
+    "stations_after",
+    "annual_saving_yuan",
+    "share_villages_covered_before",
+    "share_villages_covered_after",
+)
+
+_VILLAGE_ROWS = ("乡镇", "人口", "调整前", "调整后")
+_STATION_ROWS = (
+    "层级",
+    "所属乡镇",
+    "调整",
+    "理由",
+    "并入",
+    "驻站代表",
+    "服务人口",
+    "服务村（社区）",
+)
+_ABSORB_ROWS = ("并入", "站间通行", "迁移村（社区）", "迁移网格", "迁移代表", "涉及人口")
+_LOST_HATCH_SVG = (
+    f'<pattern id="{LOST_HATCH_ID}" width="8" height="8" patternUnits="userSpaceOnUse" '
+    'patternTransform="rotate(45)">'
+    '<rect width="8" height="8" fill="#fcc5c0"/>'
+    f'<rect width="3" height="8" fill="{LOST_COLOUR}"/>'
+    f'<rect width="8" height="3" fill="{LOST_COLOUR}"/></pattern>'
+)
+_GOOD_NOTE = f'<div style="color:{GAINED_COLOUR};font-weight:700">调整后新获覆盖</div>'
+_PANE_LINES = ("gg-lines", 440)  # above the county boundary, under every symbol
+
+
+def _view(value: str) -> Literal["after", "before"]:
+    text = str(value).strip().lower()
+    if text in ("after", AFTER):
+        return "after"
+    if text in ("before", BEFORE):
+        return "before"
+    raise ValueError(f"view={value!r} is not known; expected 'after' (调整后) or 'before' (调整前)")
+
+
+def _check_plan(plan: ConsolidationPlan) -> None:
+    """Every column the map reads, all missing ones named at once."""
+    problems = []
+    for table, wanted in (
+        ("stations", _STATIONS_READ),
+        ("villages", _VILLAGES_READ),
+        ("absorb", _ABSORB_READ),
+    ):
+        frame = getattr(plan, table)
+        missing = [c for c in wanted if c not in frame.columns]
+        if missing:
+            problems.append(f"plan.{table} lacks {', '.join(missing)}")
+    if problems:
+        raise ValueError(f"plan cannot be drawn: {'; '.join(problems)}")
+
+
+def _finite(value: object) -> float | None:
+    if _missing(value):
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return number if math.isfinite(number) else None
+
+
+def _class_index(value: object, covered: object, classes: list[TravelClass]) -> int:
+    """Legend class of a village: the gap class unless covered, else by travel."""
+    if _missing(covered) or not bool(covered):
+        return len(classes) - 1
+    number = _finite(value)
+    if number is not None:
+        for i, cls in enumerate(classes[:-1]):
+            if number <= cls.upper:
+                return i
+    # Covered but the (mean) travel is beyond the last cut or unknown: within the standard.
+    return len(classes) - 2
+
+
+def _travel_text(seconds: object, metres: object, station: object) -> str:
+    parts = []
+    s, m = _finite(seconds), _finite(metres)
+    if s is not None:
+        parts.append(f"{s / 60:.1f}分钟")
+    if m is not None:
+        parts.append(f"{m / 1000:.1f}公里")
+    text = "，".join(parts) if parts else "无法到达"
+    return f"{text}（{station}）" if not _missing(station) and station != "" else text
+
+
+def _tier_of(value: object) -> StationTier | None:
+    if _missing(value):
+        return None
+    try:
+        return StationTier.parse(value)
+    except ValueError:
+        return None
+
+
+def _bool(value: object) -> bool:
+    return False if _missing(value) else bool(value)
+
+
+def _share(flags: pd.Series) -> float:
+    return float(np.mean([_bool(f) for f in flags])) if len(flags) else 0.0
+
+
+def _headline(plan: ConsolidationPlan) -> dict[str, Any]:
+    """Figures from ``plan.summary``, computed from the tables where it lacks one."""
+    s, st, v = plan.summary, plan.stations, plan.villages
+    new = st["new_site"].map(_bool)
+    kept = st["kept"].map(_bool)
+    saving = s.get("annual_saving_yuan")
+    return {
+        "stations_before": int(s.get("stations_before", int((~new).sum()))),
+        "stations_after": int(s.get("stations_after", int(kept.sum()))),
+        "closed": int((~kept & ~new).sum()),
+        "new": int(new.sum()),
+        "share_before": float(s.get("share_villages_covered_before", _share(v["covered_before"]))),
+        "share_after": float(s.get("share_villages_covered_after", _share(v["covered_after"]))),
+        "lost": int((v["change"] == "lost").sum()),
+        "gained": int((v["change"] == "gained").sum()),
+        "saving": float(saving) if saving is not None and not _missing(saving) else None,
+    }
+
+
+def _village_layers(
+    plan: ConsolidationPlan,
+    display: Display,
+    classes: list[TravelClass],
+    township_names: Mapping[str, str],
+    station_names: Mapping[Any, str],
+    simplify_m: float,
+) -> tuple[GeoJsonOverlay, GeoJsonOverlay, list[int], list[int]]:
+    """The 调整后 and 调整前 village layers and their counts per legend class."""
+    v = plan.villages
+    std = plan.standard
+    geoms = display.polygons(v, simplify_m=simplify_m, coverage=True)
+    gap = len(classes) - 1
+    lost_style, gained_from = len(classes), len(classes) + 1
+    before_value = v["travel_s_before"] if std.is_time else v.get("travel_m_before")
+    after_value = v["travel_s_after"] if std.is_time else v["travel_m_after"]
+    metres_before = v.get("travel_m_before", pd.Series(np.nan, index=v.index))
+    after_props: list[dict[str, Any]] = []
+    before_props: list[dict[str, Any]] = []
+    changed: list[int] = []
+    n_after, n_before = [0] * len(classes), [0] * len(classes)
+    for i, row in enumerate(v.itertuples(index=False)):
+        k_after = _class_index(after_value.iloc[i], row.covered_after, classes)
+        k_before = _class_index(
+            None if before_value is None else before_value.iloc[i], row.covered_before, classes
+        )
+        n_after[k_after] += 1
+        n_before[k_before] += 1
+        rows = [
+            _esc(row.name),
+            _esc(township_names.get(str(row.township_code), row.township_code)),
+            f"{_int(row.population):,}人",
+            _esc(
+                _travel_text(
+                    row.travel_s_before,
+                    metres_before.iloc[i],
+                    station_names.get(row.station_before, ""),
+                )
+            ),
+            _esc(_travel_text(row.travel_s_after, row.travel_m_after, row.station_after_name)),
+        ]
+        style = k_after
+        if row.change == "lost":
+            style = lost_style
+            note = '<div class="gg-bad">调整后失去覆盖（调整前已覆盖）</div>'
+        elif row.change == "gained" and k_after != gap:
+            style = gained_from + k_after
+            note = _GOOD_NOTE
+        else:
+            note = '<div class="gg-bad">超出标准</div>' if k_after == gap else ""
+        if style != k_after:
+            changed.append(i)
+        after_props.append({"s": style, "t": [*rows, note] if note else rows})
+        note = '<div class="gg-bad">超出标准</div>' if k_before == gap else ""
+        before_props.append({"s": k_before, "t": [*rows, note] if note else rows})
+
+    within = [
+        {"color": "#ffffff", "weight": 0.7, "fillColor": c.colour, "fillOpacity": 0.78}
+        for c in classes[:-1]
+    ]
+    gap_style = {
+        "color": GAP_OUTLINE,
+        "weight": 2.4,
+        "fillColor": f"url(#{HATCH_ID})",
+        "fillOpacity": 0.9,
+    }
+    lost = {
+        "color": LOST_OUTLINE,
+        "weight": 3.4,
+        "fillColor": f"url(#{LOST_HATCH_ID})",
+        "fillOpacity": 0.95,
+        "className": "gg-v gg-lost",
+    }
+    gained = [
+        {**s, "color": GAINED_COLOUR, "weight": 3.2, "className": "gg-v gg-gained"} for s in within
+    ]
+    # Changed villages are drawn last, so their thick outlines sit above their neighbours'.
+    moved = set(changed)
+    order = [i for i in range(len(v)) if i not in moved] + changed
+    name = "村（社区）通行时间" if std.is_time else "村（社区）通行距离"
+    after = GeoJsonOverlay(
+        features(geoms[order], [after_props[i] for i in order]),
+        name=f"{AFTER}：{name}",
+        styles=[
+            *({**s, "className": "gg-v"} for s in [*within, gap_style]),
+            lost,
+            *gained,
+        ],
+        pane="gg-villages",
+        z_index=_PANES["villages"],
+        sticky=True,
+        tooltip_rows=_VILLAGE_ROWS,
+        control=False,
+        show=False,
+    )
+    before = GeoJsonOverlay(
+        features(geoms, before_props),
+        name=f"{BEFORE}：{name}",
+        styles=[{**s, "className": "gg-v-before"} for s in [*within, gap_style]],
+        pane="gg-villages",
+        z_index=_PANES["villages"],
+        sticky=True,
+        tooltip_rows=_VILLAGE_ROWS,
+        control=False,
+        show=False,
+    )
+    return after, before, n_after, n_before
+
+
+def _station_card(
+    row: Any, tier: StationTier | None, township_names: Mapping[str, str]
+) -> list[str]:
+    label = tier.label_zh if tier is not None else "站点"
+    if _bool(row.new_site):
+        label = f"新设{label}"
+    decision = DECISION_ZH.get(str(row.decision), str(row.decision))
+    into = ""
+    if not _missing(row.absorbed_by_name) and str(row.absorbed_by_name):
+        into = _esc(row.absorbed_by_name)
+        minutes = _finite(row.absorb_travel_s)
+        if minutes is not None:
+            into += f"（约{minutes / 60:.0f}分钟）"
+    town = "" if _missing(row.township_code) else township_names.get(str(row.township_code), "")
+    return [
+        _esc(row.name),
+        _esc(label),
+        _esc(town),
+        _esc(decision),
+        "" if _missing(row.reason) else _esc(row.reason),
+        into,
+        f"{_int(row.deputies_before)} → {_int(row.deputies_after)}名",
+        f"{_int(row.population_before):,} → {_int(row.population_after):,}人",
+        f"{_int(row.villages_before)} → {_int(row.villages_after)}个",
+    ]
+
+
+def _station_layers(
+    plan: ConsolidationPlan, display: Display, township_names: Mapping[str, str]
+) -> tuple[list[GeoJsonOverlay], GeoJsonOverlay, dict[str, Any]]:
+    """Kept, new and closed stations after the plan; every existing station before it."""
+    st = plan.stations
+    geoms = display.points(st)
+    order = list(TIER_SYMBOLS)
+    kept_props, closed_props, before_props = [], [], []
+    kept_geoms, closed_geoms, before_geoms = [], [], []
+    counts: dict[str, Any] = {
+        "kept": dict.fromkeys(order, 0),
+        "closed": dict.fromkeys(order, 0),
+        "before": dict.fromkeys(order, 0),
+        "new": 0,
+    }
+    for i, row in enumerate(st.itertuples(index=False)):
+        tier = _tier_of(row.tier)
+        k = order.index(tier) if tier is not None else order.index(StationTier.POINT)
+        card = _station_card(row, tier, township_names)
+        name = _esc(row.name)
+        new, kept = _bool(row.new_site), _bool(row.kept)
+        if new:
+            counts["new"] += 1
+            kept_props.append({"s": len(order), "p": card, "t": name})
+            kept_geoms.append(geoms[i])
+            continue
+        counts["before"][order[k]] += 1
+        before_props.append({"s": k, "p": card, "t": name})
+        before_geoms.append(geoms[i])
+        if kept:
+            counts["kept"][order[k]] += 1
+            kept_props.append({"s": k, "p": card, "t": name})
+            kept_geoms.append(geoms[i])
+        else:
+            counts["closed"][order[k]] += 1
+            closed_props.append({"s": k, "p": card, "t": f"{name}（撤并）"})
+            closed_geoms.append(geoms[i])
+    common: dict[str, Any] = {"popup_rows": _STATION_ROWS, "control": False, "show": False}
+    kept_layer = GeoJsonOverlay(
+        features(np.array(kept_geoms, dtype=object), kept_props),
+        name=f"{AFTER}：代表联络站点",
+        styles=[
+            *(TIER_SYMBOLS[t].style("gg-kept") for t in order),
+            NEW_SITE_SYMBOL.style("gg-new"),
+        ],
+        **common,
+    )
+    closed_layer = GeoJsonOverlay(
+        features(np.array(closed_geoms, dtype=object), closed_props),
+        name=f"{AFTER}：撤并站点",
+        styles=[CLOSED_TIER_SYMBOLS[t].style("gg-closed") for t in order],
+        **common,
+    )
+    before_layer = GeoJsonOverlay(
+        features(np.array(before_geoms, dtype=object), before_props),
+        name=f"{BEFORE}：代表联络站点",
+        styles=[TIER_SYMBOLS[t].style("gg-before") for t in order],
+        **common,
+    )
+    return [closed_layer, kept_layer], before_layer, counts
+
+
+def _absorb_layer(plan: ConsolidationPlan, display: Display) -> GeoJsonOverlay:
+    """A dotted line from each closed station to the station that absorbs it."""
+    st = plan.stations.to_crs(CGCS2000)
+    where = dict(zip(st["station_id"], st.geometry, strict=True))
+    ab = plan.absorb
+    lines, props = [], []
+    for row in ab.itertuples(index=False):
+        a, b = where.get(row.closed_id), where.get(row.into_id)
+        if a is None or b is None or a.is_empty or b.is_empty:
+            continue
+        lines.append(shapely.LineString([(a.x, a.y), (b.x, b.y)]))
+        minutes = _finite(row.travel_s)
+        card = [
+            f"撤并：{_esc(row.closed_name)}",
+            _esc(row.into_name),
+            "" if minutes is None else f"约{minutes / 60:.1f}分钟",
+            f"{_int(row.n_villages)}个",
+            f"{_int(row.n_grids)}个",
+            f"{_int(row.n_deputies)}名",
+            f"{_int(row.population):,}人",
+        ]
+        props.append({"s": 0, "p": card, "t": f"{_esc(row.closed_name)} → {_esc(row.into_name)}"})
+    # Dotted, not dashed: township borders are dashed.
+    style = {
+        "color": ABSORB_COLOUR,
+        "weight": 3,
+        "opacity": 0.9,
+        "dashArray": "0.1 6",
+        "lineCap": "round",
+        "className": "gg-absorb",
+    }
+    drawn = display.lonlat(np.array(lines, dtype=object)) if lines else np.array([], dtype=object)
+    return GeoJsonOverlay(
+        features(drawn, props),
+        name=f"{AFTER}：撤并去向",
+        styles=[style],
+        pane=_PANE_LINES[0],
+        z_index=_PANE_LINES[1],
+        popup_rows=_ABSORB_ROWS,
+        control=False,
+        show=False,
+    )
+
+
+def _title_html(county_name: str, plan: ConsolidationPlan) -> str:
+    f = _headline(plan)
+    lines = [
+        f"<h1>{_esc(county_name)} 代表联络站点调整方案</h1>",
+        f'<div class="gg-sub">标准：{_esc(plan.standard.label_zh)}（出门即可达）</div>',
+        f'<div class="gg-figs">站点 <b>{f["stations_before"]} → {f["stations_after"]}</b>'
+        f"（撤并{f['closed']}个" + (f"，新设{f['new']}个" if f["new"] else "") + "）</div>",
+        f'<div class="gg-figs">村（社区）覆盖 <b>{f["share_before"] * 100:.1f}% → '
+        f"{f['share_after'] * 100:.1f}%</b></div>",
+        f'<div class="gg-figs gg-gap">失去覆盖 <b>{f["lost"]}</b> 个村（社区），'
+        f"新获覆盖 {f['gained']} 个</div>",
+    ]
+    if f["saving"] is not None:
+        lines.append(f'<div class="gg-figs">每年节约经费 <b>{f["saving"]:,.0f}元</b></div>')
+    return "".join(lines)
+
+
+def _row(key: str, label: str, count: str = "") -> str:
+    n = f'<span class="gg-n">{count}</span>' if count else ""
+    return (
+        f'<div class="gg-row"><span class="gg-key">{key}</span><span>{_esc(label)}</span>{n}</div>'
+    )
+
+
+def _legend_html(
+    standard: ReachStandard,
+    classes: list[TravelClass],
+    n_after: list[int],
+    n_before: list[int],
+    counts: dict[str, Any],
+    lost: int,
+    gained: int,
+) -> str:
+    title = "村（社区）通行时间" if standard.is_time else "村（社区）通行距离"
+    parts = [f'<h2>{title}<span class="gg-n">　{BEFORE} → {AFTER}</span></h2>']
+    for cls, b, a in zip(classes, n_before, n_after, strict=True):
+        if cls.is_gap:
+            swatch = (
+                '<span class="gg-sw" style="background:repeating-linear-gradient(45deg,'
+                f'{GAP_COLOUR} 0 3px,#fcbba1 3px 6px);border:2px solid {GAP_OUTLINE}"></span>'
+            )
+        else:
+            swatch = f'<span class="gg-sw" style="background:{cls.colour}"></span>'
+        parts.append(_row(swatch, cls.label, f"{b} → {a}"))
+    parts.append("<h2>覆盖变化</h2>")
+    cross = f"{LOST_COLOUR} 0 2px,transparent 2px 5px"
+    lost_sw = (
+        '<span class="gg-sw" style="background:'
+        f"repeating-linear-gradient(45deg,{cross}),repeating-linear-gradient(-45deg,{cross}),"
+        f'#fcc5c0;border:2px solid {LOST_OUTLINE}"></span>'
+    )
+    parts.append(_row(lost_sw, "调整后失去覆盖", str(lost)))
+    gained_sw = (
+        f'<span class="gg-sw" style="background:{classes[0].colour};'
+        f'border:2px solid {GAINED_COLOUR}"></span>'
+    )
+    parts.append(_row(gained_sw, "调整后新获覆盖", str(gained)))
+    parts.append("<h2>代表联络站点</h2>")
+    for tier, n in counts["kept"].items():
+        before = counts["before"][tier]
+        if before or n:
+            parts.append(_row(TIER_SYMBOLS[tier].svg, tier.label_zh, f"{before} → {n}"))
+    if counts["new"]:
+        parts.append(_row(NEW_SITE_SYMBOL.svg, "新设站点", str(counts["new"])))
+    closed = sum(counts["closed"].values())
+    if closed:
+        tier = max(counts["closed"], key=lambda t: counts["closed"][t])
+        parts.append(_row(CLOSED_TIER_SYMBOLS[tier].svg, "撤并站点（灰色）", str(closed)))
+        line = f'<span class="gg-line" style="border-top:3px dotted {ABSORB_COLOUR}"></span>'
+        parts.append(_row(line, "撤并去向（连至并入站点）"))
+    parts.append("<h2>其他</h2>")
+    parts.append(_row('<span class="gg-line"></span>', "县界"))
+    parts.append(
+        _row('<span class="gg-line" style="border-top:2px dashed #4d4d4d"></span>', "乡镇界")
+    )
+    return "".join(parts)
+
+
+def consolidation_map(
+    ws: Workspace,
+    plan: ConsolidationPlan,
+    *,
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+    view: str = "after",
+    simplify_m: float = 30.0,
+) -> folium.Map:
+    """Map of a station consolidation plan, before and after, as one offline page.
+
+    Two exclusive views in the layer control: ``调整后`` (villages coloured by travel time
+    after the plan, with the villages that lose coverage cross-hatched in purple and those
+    that gain it outlined in blue; kept stations by tier, new sites as an orange square,
+    closed stations greyed with a dotted line to the station that absorbs them) and
+    ``调整前`` (villages by travel time before, every existing station). County and
+    township boundaries, a Chinese title with the headline figures and a legend stay on.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The county's workspace (county outline and townships).
+    plan : ConsolidationPlan
+        From :func:`gridgov.coverage.consolidate` on ``ws``. The map reads
+        ``plan.standard``; ``plan.stations`` columns ``station_id, name, tier,
+        township_code, kept, new_site, decision, reason, absorbed_by_name,
+        absorb_travel_s, villages_before, villages_after, population_before,
+        population_after, deputies_before, deputies_after`` (point geometry);
+        ``plan.villages`` columns ``name, township_code, population, station_before,
+        travel_s_before, covered_before, station_after_name, travel_s_after,
+        travel_m_after, covered_after, change`` (polygon geometry; under a distance
+        standard ``travel_m_before`` too, if present: without it the villages covered
+        before are drawn in the last class within the standard); ``plan.absorb`` columns
+        ``closed_id, closed_name, into_id, into_name, travel_s, n_villages, n_grids,
+        n_deputies, population``; and ``plan.summary`` keys ``stations_before,
+        stations_after, share_villages_covered_before, share_villages_covered_after``
+        (each computed from the tables when absent) and ``annual_saving_yuan`` (the
+        title leaves the saving out when absent).
+    basemap : {"none", "osm", "tianditu", "amap"}, default "none"
+        Tiles under the overlays; ``天地图`` and ``高德`` are accepted too. ``none`` needs
+        no internet at all. ``amap`` (高德) tiles are GCJ-02, so every overlay is shifted
+        into GCJ-02 to line up with them.
+    tianditu_key : str, optional
+        Key for 天地图 tiles; default the ``GRIDGOV_TIANDITU_KEY`` or ``TIANDITU_KEY``
+        environment variable, else ``Settings.tianditu_key``.
+    view : {"after", "before"}, default "after"
+        The view shown when the page opens (``调整后`` / ``调整前`` are accepted too).
+    simplify_m : float, default 30
+        Polygon simplification tolerance in metres (0 keeps every vertex).
+
+    Returns
+    -------
+    folium.Map
+        Self-contained (Leaflet inlined); write it with :func:`maps.save_html`.
+
+    Raises
+    ------
+    ValueError
+        If ``basemap`` or ``view`` is unknown, 天地图 has no key, ``simplify_m`` is
+        negative or not a number, or the plan lacks a column the map reads (all of them
+        named).
+    """
+    base = resolve_basemap(basemap, tianditu_key)
+    shown = _view(view)
+    if not isinstance(simplify_m, int | float) or not math.isfinite(simplify_m) or simplify_m < 0:
+        raise ValueError(f"simplify_m must be a non-negative number of metres, got {simplify_m!r}")
+    _check_plan(plan)
+    display = Display(metric_crs(ws), gcj02=base.gcj02)
+    county_name = str(ws.meta.get("county_name") or ws.county["name"].iloc[0])
+    township_names = dict(zip(ws.townships["code"].astype(str), ws.townships["name"], strict=True))
+    station_names = dict(zip(plan.stations["station_id"], plan.stations["name"], strict=True))
+    classes = travel_classes(plan.standard)
+
+    county, townships, labels = _boundary_layers(ws, display, simplify_m)
+    v_after, v_before, n_after, n_before = _village_layers(
+        plan, display, classes, township_names, station_names, simplify_m
+    )
+    s_after, s_before, counts = _station_layers(plan, display, township_names)
+    lines = _absorb_layer(plan, display)
+
+    minx, miny, maxx, maxy = gpd.GeoSeries(
+        display.polygons(ws.county, simplify_m=simplify_m), crs=CGCS2000
+    ).total_bounds
+    m = folium.Map(
+        location=[round((miny + maxy) / 2, 5), round((minx + maxx) / 2, 5)],
+        zoom_start=10,
+        tiles=None,
+        zoom_control="bottomright",
+        max_zoom=18,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
+    root = m.get_root()
+    if isinstance(root, Figure):
+        root.title = f"{county_name}代表联络站点调整方案（{plan.standard.label_zh}）"
+    Setup(_HATCH_SVG + _LOST_HATCH_SVG).add_to(m)
+    base.add_to(m)
+    before_members = [v_before, s_before]
+    after_members = [v_after, lines, *s_after]
+    for layer in (*before_members, *after_members):
+        layer.add_to(m)
+    before = OverlayGroup(before_members, name=BEFORE, show=shown == "before")
+    after = OverlayGroup(after_members, name=AFTER, show=shown == "after")
+    before.add_to(m)
+    after.add_to(m)
+    Exclusive([before, after]).add_to(m)
+    for layer in (townships, county, labels):
+        layer.add_to(m)
+    Panel(_title_html(county_name, plan), css_class="gg-title", position="topleft").add_to(m)
+    h = _headline(plan)
+    legend = _legend_html(plan.standard, classes, n_after, n_before, counts, h["lost"], h["gained"])
+    Panel(legend, css_class="gg-legend", position="bottomleft").add_to(m)
+    folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(12, 12))
+    return make_offline(m)

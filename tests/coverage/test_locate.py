@@ -1,0 +1,152 @@
+"""Location models against brute-force enumeration, and the rules every plan must keep."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gridgov._errors import InfeasibleError
+from gridgov.coverage.locate import Instance, solve
+
+
+def _travel(c: np.ndarray, w: np.ndarray, cols: tuple[int, ...]) -> float:
+    return float((w * c[:, list(cols)].min(axis=1)).sum())
+
+
+def _plans(m: int, p: int, keep: set[int], close: set[int], groups, lo, hi):
+    for cols in itertools.combinations(range(m), p):
+        s = set(cols)
+        if not keep <= s or s & close:
+            continue
+        if groups is not None:
+            counts = {g: sum(groups[j] == g for j in cols) for g in set(groups)}
+            if any(counts.get(g, 0) < v for g, v in lo.items()):
+                continue
+            if any(counts.get(g, 0) > v for g, v in hi.items()):
+                continue
+        yield cols
+
+
+@st.composite
+def instances(draw):
+    n = draw(st.integers(2, 9))
+    m = draw(st.integers(2, 7))
+    c = np.array(draw(st.lists(st.integers(0, 30), min_size=n * m, max_size=n * m)), float)
+    c = c.reshape(n, m)
+    w = np.array(draw(st.lists(st.integers(0, 6), min_size=n, max_size=n)), float)
+    p = draw(st.integers(1, m))
+    keep = set(draw(st.lists(st.integers(0, m - 1), max_size=2)))
+    close = set(draw(st.lists(st.integers(0, m - 1), max_size=2))) - keep
+    groups = draw(st.lists(st.sampled_from("AB"), min_size=m, max_size=m))
+    lo = {"A": draw(st.integers(0, 2))} if "A" in groups else {}
+    hi = {"B": draw(st.integers(0, 3))} if "B" in groups else {}
+    return c, w, p, keep, close, groups, lo, hi
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_p_median_equals_brute_force_and_keeps_every_rule(case) -> None:
+    c, w, p, keep, close, groups, lo, hi = case
+    plans = list(_plans(c.shape[1], p, keep, close, groups, lo, hi))
+    inst = Instance.from_cost_matrix(c, w)
+    kwargs = dict(p=p, keep=sorted(keep), close=sorted(close), groups=groups,
+                  group_min=lo, group_max=hi)  # fmt: skip
+    if not plans:
+        with pytest.raises(InfeasibleError):
+            solve(inst, **kwargs)
+        return
+    sol = solve(inst, **kwargs)
+    best = min(_travel(c, w, cols) for cols in plans)
+    assert sol.proven and sol.status == "optimal"
+    assert sol.objective == pytest.approx(best)
+    assert sol.bound <= sol.objective + 1e-6
+    opened = set(sol.open.tolist())
+    assert len(opened) == p and keep <= opened and not opened & close
+    for g, v in lo.items():
+        assert sum(groups[j] == g for j in opened) >= v
+    for g, v in hi.items():
+        assert sum(groups[j] == g for j in opened) <= v
+    # Everyone is served by the cheapest open site.
+    assert np.allclose(sol.cost, c[:, sol.open].min(axis=1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(instances(), st.integers(3, 25))
+def test_coverage_models_equal_brute_force(case, limit) -> None:
+    c, w, p, _, _, _, _, _ = case
+    m = c.shape[1]
+    inst = Instance.from_cost_matrix(c, w)
+    people = w > 0
+    combos = list(itertools.combinations(range(m), p))
+    covered = max(float(w[(c[:, list(s)] <= limit).any(axis=1)].sum()) for s in combos)
+    assert solve(inst, model="mclp", p=p, standard=limit).objective == pytest.approx(covered)
+    if people.any():
+        worst = min(float(c[people][:, list(s)].min(axis=1).max()) for s in combos)
+        centre = solve(inst, model="p-center", p=p)
+        assert centre.proven and centre.objective == pytest.approx(worst)
+    full = [
+        _travel(c, w, s) for s in combos if ((c[:, list(s)] <= limit).any(axis=1) | ~people).all()
+    ]
+    coverable = ((c <= limit).any(axis=1) | ~people).all()
+    if full:
+        sol = solve(inst, model="p-median-full", p=p, standard=limit)
+        assert sol.objective == pytest.approx(min(full))
+        assert (sol.cost[people] <= limit).all()
+    else:
+        with pytest.raises(InfeasibleError):
+            solve(inst, model="p-median-full", p=p, standard=limit)
+    if coverable:
+        fewest = next(
+            q
+            for q in range(0, m + 1)
+            if any(
+                ((c[:, list(s)] <= limit).any(axis=1) | ~people).all()
+                for s in itertools.combinations(range(m), q)
+            )
+        )
+        assert solve(inst, model="lscp", standard=limit).objective == fewest
+
+
+def test_uncoverable_demand_is_named() -> None:
+    c = np.array([[1.0, 2.0], [50.0, 60.0], [3.0, 1.0]])
+    inst = Instance.from_cost_matrix(c, [1, 5, 1], demand_ids=["甲村", "乙村", "丙村"])
+    with pytest.raises(InfeasibleError, match="乙村"):
+        solve(inst, model="p-median-full", p=1, standard=10)
+    sol = solve(inst, model="p-median-full", p=1, standard=10, uncoverable="skip")
+    assert sol.p == 1
+
+
+def test_too_few_sites_for_full_coverage_says_how_many() -> None:
+    c = np.array([[1.0, 9, 9], [9, 1.0, 9], [9, 9, 1.0]])
+    with pytest.raises(InfeasibleError, match="at least 3"):
+        solve(Instance.from_cost_matrix(c), model="p-median-full", p=2, standard=2)
+
+
+def test_bad_input_names_the_parameter() -> None:
+    with pytest.raises(ValueError, match="cost must be non-negative"):
+        Instance.from_cost_matrix([[1.0, -2.0]])
+    with pytest.raises(ValueError, match="weight"):
+        Instance.from_cost_matrix([[1.0, 2.0]], [1, 2])
+    inst = Instance.from_cost_matrix([[1.0, 2.0]])
+    with pytest.raises(ValueError, match="needs p"):
+        solve(inst, model="p-median")
+    with pytest.raises(ValueError, match="model must be one of"):
+        solve(inst, model="median", p=1)  # type: ignore[arg-type]
+    with pytest.raises(InfeasibleError, match="more than p"):
+        solve(inst, p=1, keep=[0, 1])
+
+
+def test_time_limit_still_states_a_gap() -> None:
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 1000, size=(300, 2))
+    c = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    sol = solve(Instance.from_cost_matrix(c), p=15, time_limit_s=0.5, seed=1)
+    assert sol.p == 15
+    assert np.isfinite(sol.bound) and sol.bound <= sol.objective + 1e-6
+    assert sol.gap >= 0
+    again = solve(Instance.from_cost_matrix(c), p=15, time_limit_s=60, seed=1)
+    assert again.proven and again.objective <= sol.objective + 1e-6
