@@ -174,6 +174,16 @@ def _coverage_line(s: dict[str, Any]) -> str:
     )
 
 
+def _maps(what: str) -> Any:
+    """The maps package, or None (with a warning) when the maps extra is not installed."""
+    try:
+        import maps
+    except ImportError as exc:  # folium is the maps extra
+        log.warning("no %s map: %s (pip install 'gridgov[maps]')", what, exc)
+        return None
+    return maps
+
+
 def _run_coverage(
     workspace: Path,
     out: Path,
@@ -192,20 +202,16 @@ def _run_coverage(
     ws = io.read_workspace(workspace)
     result = analyse(ws, standard=standard, settings=settings)
     files = write_coverage(result, out, workspace=workspace)
-    if write_map:
-        try:
-            import maps
-        except ImportError as exc:  # folium is the maps extra
-            log.warning("no coverage map: %s (pip install 'gridgov[maps]')", exc)
-        else:
-            fmap = maps.coverage_map(
-                ws,
-                result,
-                basemap=basemap,
-                tianditu_key=settings.tianditu_key or None,
-                show_deputies=show_deputies,
-            )
-            files["map"] = maps.save_html(fmap, out / "coverage-map.html")
+    maps = _maps("coverage") if write_map else None
+    if maps is not None:
+        fmap = maps.coverage_map(
+            ws,
+            result,
+            basemap=basemap,
+            tianditu_key=settings.tianditu_key or None,
+            show_deputies=show_deputies,
+        )
+        files["map"] = maps.save_html(fmap, out / "coverage-map.html")
     return files, result.summary
 
 
@@ -256,8 +262,12 @@ def _run_consolidation(
     curve: str | None,
     basemap: str,
     write_map: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[dict[str, Path], dict[str, Any]]:
-    """Plan a consolidation and write its report, curve, layers and map."""
+    """Plan a consolidation and write its report, curve, layers and map.
+
+    ``progress(done, total)`` follows the trade-off curve, the slow part.
+    """
     from gridgov import io
     from gridgov.coverage.consolidate import consolidate, tradeoff_curve
     from gridgov.coverage.plan_report import write_consolidation
@@ -269,22 +279,18 @@ def _run_consolidation(
         if curve is not None:
             keys = ("standard", "keep", "keep_tiers", "close", "new_sites")
             table = tradeoff_curve(
-                ws, p_values=_p_values(curve), settings=settings,
+                ws, p_values=_p_values(curve), settings=settings, progress=progress,
                 **{k: v for k, v in options.items() if k in keys},
             )  # fmt: skip
     except ValueError as exc:
         raise GridgovError(str(exc)) from exc
     files = write_consolidation(plan, out, curve=table, workspace=workspace)
-    if write_map:
-        try:
-            import maps
-        except ImportError as exc:  # folium is the maps extra
-            log.warning("no consolidation map: %s (pip install 'gridgov[maps]')", exc)
-        else:
-            fmap = maps.consolidation_map(
-                ws, plan, basemap=basemap, tianditu_key=settings.tianditu_key or None
-            )
-            files["map"] = maps.save_html(fmap, out / "consolidation-map.html")
+    maps = _maps("consolidation") if write_map else None
+    if maps is not None:
+        fmap = maps.consolidation_map(
+            ws, plan, basemap=basemap, tianditu_key=settings.tianditu_key or None
+        )
+        files["map"] = maps.save_html(fmap, out / "consolidation-map.html")
     return files, plan.summary
 
 
@@ -327,10 +333,12 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         import geopandas as gpd
 
         options["new_sites"] = gpd.read_file(Path(args.new_sites))
-    files, summary = _run_consolidation(
-        workspace, out, settings=_settings(args), options=options, curve=None if args.curve == "none" else args.curve,
-        basemap=args.basemap, write_map=not args.no_map,
-    )  # fmt: skip
+    with _progress(args, "trade-off curve (stations)", None) as tick:
+        files, summary = _run_consolidation(
+            workspace, out, settings=_settings(args), options=options,
+            curve=None if args.curve == "none" else args.curve, basemap=args.basemap,
+            write_map=not args.no_map, progress=tick,
+        )  # fmt: skip
     payload = {"summary": summary, "files": {k: str(v) for k, v in files.items()}}
     text = "\n".join([_plan_line(summary), *(f"  {k:<12} {v}" for k, v in files.items())])
     _emit(args, payload, text)

@@ -49,9 +49,11 @@ from maps.coverage import (
     GAP_OUTLINE,
     TravelClass,
     _boundary_layers,
+    _boundary_legend_rows,
     _esc,
     _int,
     _missing,
+    _row,
     travel_classes,
 )
 
@@ -508,13 +510,6 @@ def _title_html(county_name: str, plan: ConsolidationPlan) -> str:
     return "".join(lines)
 
 
-def _row(key: str, label: str, count: str = "") -> str:
-    n = f'<span class="gg-n">{count}</span>' if count else ""
-    return (
-        f'<div class="gg-row"><span class="gg-key">{key}</span><span>{_esc(label)}</span>{n}</div>'
-    )
-
-
 def _legend_html(
     standard: ReachStandard,
     classes: list[TravelClass],
@@ -562,10 +557,7 @@ def _legend_html(
         line = f'<span class="gg-line" style="border-top:3px dotted {ABSORB_COLOUR}"></span>'
         parts.append(_row(line, "撤并去向（连至并入站点）"))
     parts.append("<h2>其他</h2>")
-    parts.append(_row('<span class="gg-line"></span>', "县界"))
-    parts.append(
-        _row('<span class="gg-line" style="border-top:2px dashed #4d4d4d"></span>', "乡镇界")
-    )
+    parts.extend(_boundary_legend_rows())
     return "".join(parts)
 
 

@@ -441,8 +441,9 @@ def _title_html(county_name: str, result: CoverageResult) -> str:
     )
 
 
-def _row(key: str, label: str, n: int | None = None) -> str:
-    count = f'<span class="gg-n">{n}</span>' if n is not None else ""
+def _row(key: str, label: str, n: int | str | None = None) -> str:
+    """One legend row: a key swatch, its label, and a count when there is one."""
+    count = f'<span class="gg-n">{n}</span>' if n is not None and n != "" else ""
     return f'<div class="gg-row"><span class="gg-key">{key}</span><span>{_esc(label)}</span>{count}</div>'
 
 
@@ -481,11 +482,16 @@ def _legend_html(
     if has_sites:
         site = f'<span class="gg-sw" style="width:11px;height:11px;border-radius:50%;border:2px dashed {GAP_OUTLINE};background:#fff"></span>'
         parts.append(_row(site, "建议新设点"))
-    parts.append(_row('<span class="gg-line"></span>', "县界"))
-    parts.append(
-        _row('<span class="gg-line" style="border-top:2px dashed #4d4d4d"></span>', "乡镇界")
-    )
+    parts.extend(_boundary_legend_rows())
     return "".join(parts)
+
+
+def _boundary_legend_rows() -> list[str]:
+    """Legend rows for the county and township boundary lines (every map draws both)."""
+    return [
+        _row('<span class="gg-line"></span>', "县界"),
+        _row('<span class="gg-line" style="border-top:2px dashed #4d4d4d"></span>', "乡镇界"),
+    ]
 
 
 def coverage_map(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -151,31 +151,15 @@ def _setup(
             " kept tier must be left out of keep_tiers or of close)"
         )
     demand = _demand(ws, crs)
-    weight_kind: Literal["time", "distance"] = "time" if std.is_time else "distance"
     dx, dy = demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()
     sx, sy = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
     network = ws.roads is not None and len(ws.roads) > 0 and std.mode != "straight"
-    if network:
-        graph = graph or build_road_graph(ws.roads, crs=crs)
-        table = cost_table(
-            graph,
-            snap_to_graph(graph, dx, dy),
-            snap_to_graph(graph, sx, sy),
-            origin_ids=np.arange(len(demand)),
-            destination_ids=np.arange(len(sites)),
-            weight=weight_kind,
-            mode=std.travel_mode,
-            settings=settings,
-        )
-        cost = np.full((len(demand), len(sites)), np.inf)
-        cost[table["origin_id"].to_numpy(), table["destination_id"].to_numpy()] = table["cost"]
-        method = "network"
-    else:
-        factor = 1.0 if std.mode == "straight" else settings.detour_factor
-        metres = np.hypot(dx[:, None] - sx[None, :], dy[:, None] - sy[None, :]) * factor
-        speed = settings.speeds_kmh[std.travel_mode]["village"] / 3.6
-        cost = metres / speed if std.is_time else metres
-        method = "straight-line"
+    graph = (graph or build_road_graph(ws.roads, crs=crs)) if network else None
+    cost = _cost_matrix(
+        graph, (dx, dy), (sx, sy), std=std, settings=settings,
+        weight="time" if std.is_time else "distance",
+    )  # fmt: skip
+    method = "network" if network else "straight-line"
     instance = Instance.from_cost_matrix(
         cost,
         demand["population"].to_numpy(dtype=float),
@@ -187,6 +171,38 @@ def _setup(
         std, settings, crs, sites, demand, instance, keep_mask, close_mask, groups,
         graph if network else None, method,
     )  # fmt: skip
+
+
+def _cost_matrix(
+    graph: RoadGraph | None,
+    origins: tuple[np.ndarray, np.ndarray],
+    destinations: tuple[np.ndarray, np.ndarray],
+    *,
+    std: ReachStandard,
+    settings: Settings,
+    weight: Literal["time", "distance"],
+) -> np.ndarray:
+    """Dense origin x destination travel (seconds or metres) by road, or by straight line
+    times the detour factor when there is no road graph (``inf``: unreachable)."""
+    (ox, oy), (tx, ty) = origins, destinations
+    if graph is not None:
+        table = cost_table(
+            graph,
+            snap_to_graph(graph, ox, oy),
+            snap_to_graph(graph, tx, ty),
+            origin_ids=np.arange(ox.size),
+            destination_ids=np.arange(tx.size),
+            weight=weight,
+            mode=std.travel_mode,
+            settings=settings,
+        )
+        cost = np.full((ox.size, tx.size), np.inf)
+        cost[table["origin_id"].to_numpy(), table["destination_id"].to_numpy()] = table["cost"]
+        return cost
+    factor = 1.0 if std.mode == "straight" else settings.detour_factor
+    metres = np.hypot(ox[:, None] - tx[None, :], oy[:, None] - ty[None, :]) * factor
+    speed = settings.speeds_kmh[std.travel_mode]["village"] / 3.6
+    return metres / speed if weight == "time" else metres
 
 
 def _bounds(
@@ -223,6 +239,21 @@ def _solve(
 ) -> Solution:
     if model not in MODELS:
         raise ValueError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
+    try:
+        return _solve_once(setup, model, p, township_min, township_max, time_limit_s, seed)
+    except InfeasibleError as exc:
+        raise InfeasibleError(f"{setup.std.label_zh} ({setup.std}): {exc}") from exc
+
+
+def _solve_once(
+    setup: _Setup,
+    model: str,
+    p: int | None,
+    township_min: int | Mapping[str, int] | None,
+    township_max: int | Mapping[str, int] | None,
+    time_limit_s: float | None,
+    seed: int,
+) -> Solution:
     return solve(
         setup.instance,
         model=model,  # type: ignore[arg-type]
@@ -374,7 +405,8 @@ def _plan(
         settings.station_annual_cost_yuan if annual_cost_yuan is None else annual_cost_yuan
     )
     annual = _cost_of(sites, float(cost_default))
-    deputies = _deputies(ws, regrouped, into)
+    names = dict(zip(sites["station_id"].astype(str), sites["name"].astype(str), strict=True))
+    deputies = _deputies(ws, regrouped, into, names)
     stations = _stations(ws, setup, before, after, is_open, into, into_s, deputies)
     townships = _townships(ws, setup, is_open)
     exceptions = _exceptions(ws, setup)
@@ -476,25 +508,13 @@ def _absorb(
     # Station-to-station travel from the cost basis of the plan.
     sx, sy = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
     open_pos = np.flatnonzero(is_open)
-    if setup.graph is not None:
-        table = cost_table(
-            setup.graph,
-            snap_to_graph(setup.graph, sx, sy),
-            snap_to_graph(setup.graph, sx[open_pos], sy[open_pos]),
-            origin_ids=np.arange(len(sites)),
-            destination_ids=open_pos,
-            weight="time",
-            mode=setup.std.travel_mode,
-            settings=setup.settings,
-        )
-        st = np.full((len(sites), len(sites)), np.inf)
-        st[table["origin_id"].to_numpy(), table["destination_id"].to_numpy()] = table["cost"]
-    else:
-        speed = setup.settings.speeds_kmh[setup.std.travel_mode]["village"] / 3.6
-        st = np.hypot(sx[:, None] - sx[None, :], sy[:, None] - sy[None, :]) * (
-            setup.settings.detour_factor / speed
-        )
+    # Travel from every station to every kept one, on the plan's own cost basis.
+    st = _cost_matrix(
+        setup.graph, (sx, sy), (sx[open_pos], sy[open_pos]), std=setup.std,
+        settings=setup.settings, weight="time",
+    )  # fmt: skip
     pos = {s: i for i, s in enumerate(ids)}
+    col = {s: k for k, s in enumerate(ids[open_pos])}
     d_before = pd.DataFrame(before.demand.drop(columns="geometry"))
     d_after = pd.DataFrame(after.demand.drop(columns="geometry"))
     moves = pd.DataFrame(
@@ -519,13 +539,13 @@ def _absorb(
     rows = []
     for s in closed:
         f = flows[flows["from"] == s].sort_values("population", ascending=False, kind="stable")
-        row_st = st[pos[s], open_pos]
+        row_st = st[pos[s]]
         if len(f) and f["population"].iloc[0] > 0:
             target = str(f["to"].iloc[0])
         else:
             target = str(kept[int(np.argmin(row_st))])
         into[s] = target
-        into_s[s] = float(st[pos[s], pos[target]])
+        into_s[s] = float(st[pos[s], col[target]])
         vill = v_before[v_before == s].index.tolist()
         rows.append(
             {
@@ -553,7 +573,7 @@ def _absorb(
 _REASON = {
     "kept (must)": "必须保留（{why}）",
     "kept": "优化选中保留：服务人口多、路程短",
-    "closed": "撤并：其服务村（社区）由保留站点就近承接，仍在标准内",
+    "closed": "撤并：其服务村（社区）、网格和代表由并入站点承接",
     "closed (must)": "按要求撤并",
     "new": "新设站点：补足覆盖或缩短路程",
 }
@@ -661,7 +681,9 @@ def _regroup(ws_after: Workspace, setup: _Setup, into: Mapping[str, str]) -> pd.
     return _group(moved_ws, stations, setup.graph, setup.std, setup.settings)
 
 
-def _deputies(ws: Workspace, regrouped: pd.DataFrame, into: Mapping[str, str]) -> pd.DataFrame:
+def _deputies(
+    ws: Workspace, regrouped: pd.DataFrame, into: Mapping[str, str], names: Mapping[str, str]
+) -> pd.DataFrame:
     cols = ["deputy_id", "name", "level", "specialty", "station_before", "station_after",
             "moved", "travel_s", "reason"]  # fmt: skip
     if not len(regrouped):
@@ -678,11 +700,12 @@ def _deputies(ws: Workspace, regrouped: pd.DataFrame, into: Mapping[str, str]) -
         out["moved"] = (
             out["station_before"].astype(str) != out["station_after"].astype(str)
         ).to_numpy()
+        merged = [
+            f"原站点{names.get(str(o), o)}撤并，并入{names.get(into[str(o)])}" for o in orig[closed]
+        ]
         out.loc[closed, "reason"] = [
-            f"原站点撤并，并入{into[str(o)]}；{r}"
-            if isinstance(r, str) and r
-            else f"原站点撤并，并入{into[str(o)]}"
-            for o, r in zip(orig[closed], out.loc[closed, "reason"], strict=True)
+            f"{m}；{r}" if isinstance(r, str) and r else m
+            for m, r in zip(merged, out.loc[closed, "reason"], strict=True)
         ]
     return out
 
@@ -764,6 +787,7 @@ def tradeoff_curve(
     time_limit_s: float | None = 20.0,
     settings: Settings | None = None,
     graph: RoadGraph | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """For each number of stations ``p``: the best coverage and the least travel possible.
 
@@ -771,7 +795,8 @@ def tradeoff_curve(
     (p-median), the least mean travel with every coverable person within the standard
     (p-median under full coverage, where ``p`` is enough), each with its proven gap. The
     fewest stations that keep everyone coverable within reach (LSCP) is reported in the
-    column ``min_full_coverage`` (same on every row).
+    column ``min_full_coverage`` (same on every row). ``progress(done, total)`` is called
+    after each ``p`` (the curve is the slow part of a plan: three solves per point).
 
     Returns
     -------
@@ -798,9 +823,8 @@ def tradeoff_curve(
         p_values = sorted(set(grid.tolist()) | {need})
     village = setup.demand["village_code"].to_numpy()
     rows = []
-    for p in p_values:
-        if p < max(n_keep, 1) or p > n_sites:
-            continue
+    todo = [p for p in p_values if max(n_keep, 1) <= p <= n_sites]
+    for done, p in enumerate(todo, start=1):
         mclp = _solve(setup, "mclp", p, township_min=None, township_max=None,
                       time_limit_s=time_limit_s, seed=0)  # fmt: skip
         med = _solve(setup, "p-median", p, township_min=None, township_max=None,
@@ -830,4 +854,6 @@ def tradeoff_curve(
                 "min_full_coverage": need,
             }
         )
+        if progress is not None:
+            progress(done, len(todo))
     return pd.DataFrame(rows)

@@ -148,7 +148,7 @@ class Instance:
         """Build an instance from the long-form ``(origin_id, destination_id, cost)`` table.
 
         Pairs missing from the table are unreachable (``inf``). ``weight`` is indexed by
-        origin id (missing origins weigh 0... no: must be given for every origin).
+        origin id and must have a value for every origin.
         """
         for col in (origin, destination, cost):
             if col not in table.columns:
@@ -612,6 +612,7 @@ class _Levels:
     level: Ints  # (n, m) level (0-based) of each sorted position; equal costs share a level
     value: Floats  # (n, m) cost at each sorted position
     n_levels: Ints  # levels per row among allowed, finite costs (and <= standard)
+    key: Ints  # (n * m,) row * (m + 1) + level: sorted, since levels rise along each row
 
     @classmethod
     def build(cls, c: Floats, allowed: Bools, cap: float, keep: Bools | None = None) -> _Levels:
@@ -633,7 +634,8 @@ class _Levels:
         )
         usable = np.isfinite(value) & (value <= row_cap[:, None])
         n_levels = np.where(usable.any(axis=1), np.where(usable, level, -1).max(axis=1) + 1, 0)
-        return cls(order, level, value, n_levels.astype(np.int64))
+        key = (np.arange(c.shape[0])[:, None] * (c.shape[1] + 1) + level).ravel()
+        return cls(order, level, value, n_levels.astype(np.int64), key)
 
     def level_of(self, cost: Floats) -> Ints:
         """Level (0-based) of each row's given cost (the first position with that value)."""
@@ -643,11 +645,18 @@ class _Levels:
 
     def level_value(self, rows: Ints, lev: Ints) -> Floats:
         """Cost of level ``lev`` in each of ``rows``."""
-        n, m = self.level.shape
-        # Levels rise along each row, so (row, level) keys are sorted in the flat array.
-        keys = (np.arange(n)[:, None] * (m + 1) + self.level).ravel()
-        pos = np.searchsorted(keys, rows * (m + 1) + lev)
+        m = self.level.shape[1]
+        pos = np.searchsorted(self.key, rows * (m + 1) + lev)
         return self.value.ravel()[pos]
+
+
+def _ranges(counts: Ints, start: int) -> Ints:
+    """``start, start+1, ..., start+counts[i]-1`` for every ``i``, concatenated."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total, dtype=np.int64) - first + start
 
 
 @dataclass
@@ -665,7 +674,7 @@ class _Mip:
 def _build_mip(
     c: Floats,
     w: Floats,
-    lv: _Levels,
+    lv: _Levels | None,
     depth: Ints,
     sites: _Sites,
     *,
@@ -711,11 +720,13 @@ def _build_mip(
     lower[:m] = sites.keep.astype(float)
     offset = 0.0
     if travel:
+        if lv is None:
+            raise ValueError("travel needs the levels of each row")
         first = lv.value[:, 0]
         offset = float((w[w > 0] * first[w > 0]).sum())
         # z column (i, k) for k = 2..depth costs w * (v_k - v_{k-1}).
         zr = np.repeat(np.arange(n), n_z)
-        zk = np.concatenate([np.arange(1, t + 1) for t in n_z]) if n_zc else np.zeros(0, np.int64)
+        zk = _ranges(n_z, 1)
         vk = lv.level_value(zr, zk)
         vk1 = lv.level_value(zr, zk - 1)
         cost[m : m + n_zc] = w[zr] * (vk - vk1)
@@ -737,11 +748,11 @@ def _build_mip(
         r_hi.append(hi)
         return first_row
 
-    if travel and n_zc:
+    if travel and n_zc and lv is not None:
         # Row (i, k): z_k - z_{k-1} + sum(y at level k-1) >= [k == 2].
         row0 = rows(n_zc, np.zeros(n_zc), np.full(n_zc, np.inf))
         zr = np.repeat(np.arange(n), n_z)
-        zk = np.concatenate([np.arange(1, t + 1) for t in n_z])  # level index k-1 (0-based k)
+        zk = _ranges(n_z, 1)  # level index k-1 (0-based k)
         zcol = np.arange(m, m + n_zc)
         rid = row0 + np.arange(n_zc)
         r_lo[-1][zk == 1] = 1.0
@@ -886,17 +897,20 @@ def _deepen(mip: _Mip, x: Floats, depth: Ints, n_levels: Ints) -> Ints:
 
 
 def _start_columns(
-    mip: _Mip, lv: _Levels, c: Floats, is_open: Bools, reach: Bools | None
+    mip: _Mip, lv: _Levels | None, c: Floats, is_open: Bools, reach: Bools | None
 ) -> Floats:
     """Column values of a given plan in ``mip`` (a MIP start)."""
     n_col = mip.lp.num_col_
     x = np.zeros(n_col)
     x[: mip.n_y] = is_open.astype(float)
-    d = np.where(is_open[None, :], c, np.inf).min(axis=1)
-    for i in np.flatnonzero(mip.n_z):
-        # z at levels 2..L: 1 while no open site costs <= the previous level's value.
-        vals = lv.level_value(np.full(int(mip.n_z[i]), i), np.arange(0, int(mip.n_z[i])))
-        x[mip.z_start[i] : mip.z_start[i] + mip.n_z[i]] = (d[i] > vals).astype(float)
+    n_zc = int(mip.n_z.sum())
+    if n_zc:
+        assert lv is not None
+        d = np.where(is_open[None, :], c, np.inf).min(axis=1)
+        # z columns run row by row; z at level k is 1 while no open site costs <= v[k-1].
+        zr = np.repeat(np.arange(mip.n_z.size), mip.n_z)
+        vals = lv.level_value(zr, _ranges(mip.n_z, 0))
+        x[mip.n_y : mip.n_y + n_zc] = (d[zr] > vals).astype(float)
     if reach is not None:
         covered: Bools = np.asarray((reach & is_open[None, :]).any(axis=1), dtype=bool)
         has = mip.u_col >= 0
@@ -1050,7 +1064,7 @@ def solve(
         cost=d,
         objective=float(objective),
         bound=float(bound),
-        gap=0.0 if proven and status == "optimal" and gap < 1e-12 else float(gap),
+        gap=float(gap),
         proven=bool(proven),
         status=status,
         method=method,
@@ -1223,9 +1237,8 @@ class _Solver:
 
     def _min_cover(self, reach: Bools, cover: Bools) -> int | None:
         """The fewest sites covering every coverable row under the site rules (None: unknown)."""
-        lv = _Levels.build(self.cp, self.sites.allowed, np.inf)
         mip = _build_mip(
-            self.cp, self.w, lv, np.zeros(self.c.shape[0], np.int64), self.sites, p=None,
+            self.cp, self.w, None, np.zeros(self.c.shape[0], np.int64), self.sites, p=None,
             cover=cover, reach=reach, travel=False, site_cost=1.0, uncovered_cost=0.0,
             uncovered_budget=None,
         )  # fmt: skip
@@ -1255,18 +1268,17 @@ class _Solver:
         c, w, sites = self.c, self.w, self.sites
         reach = (c <= standard) & sites.allowed[None, :]
         cover: Bools = np.asarray(reach.any(axis=1), dtype=bool)
-        lv = _Levels.build(self.cp, sites.allowed, np.inf)
         zero = np.zeros(c.shape[0], np.int64)
         # Stage 1: the most weight within reach (u = uncovered, costing its weight).
         mip = _build_mip(
-            self.cp, w, lv, zero, sites, p=p, cover=cover, reach=reach, travel=False,
+            self.cp, w, None, zero, sites, p=p, cover=cover, reach=reach, travel=False,
             site_cost=0.0, uncovered_cost=1.0, uncovered_budget=None,
         )  # fmt: skip
         hc = np.where(reach, 0.0, 1.0)
         start = _interchange(hc, w, sites, _greedy(hc, w, sites, p))
         run = _run_mip(
             mip, deadline=self.deadline, mip_gap=self.mip_gap, seed=self.seed,
-            start_cols=_start_columns(mip, lv, self.cp, start, reach),
+            start_cols=_start_columns(mip, None, self.cp, start, reach),
         )  # fmt: skip
         total = float(w[cover].sum())
         plan = run.is_open if run.is_open is not None else start
@@ -1325,9 +1337,8 @@ class _Solver:
             mid = (lo + hi) // 2
             r = float(radii[mid])
             reach = (c <= r) & sites.allowed[None, :]
-            lvz = _Levels.build(self.cp, sites.allowed, np.inf)
             mip = _build_mip(
-                self.cp, w, lvz, np.zeros(c.shape[0], np.int64), sites, p=p, cover=rows,
+                self.cp, w, None, np.zeros(c.shape[0], np.int64), sites, p=p, cover=rows,
                 reach=reach, travel=False, site_cost=0.0, uncovered_cost=0.0,
                 uncovered_budget=None,
             )  # fmt: skip

@@ -17,7 +17,7 @@ from shapely.geometry import LineString
 
 from gridgov import io
 from gridgov.coverage.plan import ConsolidationPlan
-from gridgov.model import StationTier
+from gridgov.coverage.report import DEPUTY_COLUMNS_ZH, chinese_table
 
 __all__ = [
     "consolidation_layers",
@@ -38,7 +38,7 @@ _CHANGE_ZH = {"lost": "失去覆盖", "gained": "新增覆盖", "same": "不变"
 _STATION_COLS = {
     "station_id": "站点编号",
     "name": "站点名称",
-    "tier_zh": "层级",
+    "tier": "层级",
     "township_code": "所属乡镇代码",
     "decision_zh": "调整结果",
     "reason": "理由",
@@ -89,17 +89,6 @@ _TOWNSHIP_COLS = {
     "closed": "撤并",
     "new": "新设",
 }
-_DEPUTY_COLS = {
-    "deputy_id": "代表编号",
-    "name": "姓名",
-    "level": "代表层级",
-    "specialty": "专业/行业",
-    "station_before": "原站点",
-    "station_after": "编入站点",
-    "travel_min": "用时（分钟）",
-    "moved": "是否调整",
-    "reason": "原因",
-}
 _CURVE_COLS = {
     "p": "站点数",
     "share_population_covered": "最多可达标人口比例",
@@ -111,11 +100,6 @@ _CURVE_COLS = {
     "max_travel_min": "最长用时（分钟）",
     "min_full_coverage": "全部达标所需最少站点数",
 }
-
-
-def _table(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    frame = pd.DataFrame(df.drop(columns="geometry", errors="ignore")).copy()
-    return frame.reindex(columns=list(columns)).rename(columns=columns)
 
 
 def _minutes(s: pd.Series) -> pd.Series:
@@ -158,30 +142,29 @@ def consolidation_sheets(
     """XLSX sheets: 概况, 调整前后对比, 站点调整, 撤并去向, 村（社区）, 各乡镇站点, 代表编组,
     and 站点数权衡 when a curve is given (no personal data)."""
     st = plan.stations.copy()
-    st["tier_zh"] = [StationTier.parse(t).label_zh for t in st["tier"]]
     st["decision_zh"] = st["decision"].map(_DECISION_ZH)
     st["absorb_min"] = _minutes(st["absorb_travel_s"])
-    ab = plan.absorb.assign(travel_min=_minutes(plan.absorb["travel_s"]))
+    ab = plan.absorb
     vi = plan.villages.assign(
         before_min=_minutes(plan.villages["travel_s_before"]),
         after_min=_minutes(plan.villages["travel_s_after"]),
         change_zh=plan.villages["change"].map(_CHANGE_ZH),
     )
-    dep = plan.deputies.assign(travel_min=_minutes(plan.deputies["travel_s"]))
+    dep = plan.deputies
     ba = plan.before_after.rename(
         columns={"label_zh": "指标", "before": "调整前", "after": "调整后", "change": "变化"}
     ).drop(columns="indicator")
     sheets = {
         "概况": summary_rows(plan),
         "调整前后对比": ba,
-        "站点调整": _table(st, _STATION_COLS),
-        "撤并去向": _table(ab, _ABSORB_COLS),
-        "村（社区）": _table(vi, _VILLAGE_COLS),
-        "各乡镇站点": _table(plan.townships, _TOWNSHIP_COLS),
-        "代表编组": _table(dep, _DEPUTY_COLS),
+        "站点调整": chinese_table(st, _STATION_COLS),
+        "撤并去向": chinese_table(ab, _ABSORB_COLS),
+        "村（社区）": chinese_table(vi, _VILLAGE_COLS),
+        "各乡镇站点": chinese_table(plan.townships, _TOWNSHIP_COLS),
+        "代表编组": chinese_table(dep, DEPUTY_COLUMNS_ZH),
     }
     if curve is not None and len(curve):
-        sheets["站点数权衡"] = _table(curve, _CURVE_COLS)
+        sheets["站点数权衡"] = chinese_table(curve, _CURVE_COLS)
     return sheets
 
 

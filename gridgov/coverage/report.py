@@ -68,7 +68,7 @@ _GAP_COLS = {
     "new_site_source": "建议新设点（自然村）",
     "new_site_population_covered": "新设点可覆盖人口",
 }
-_DEPUTY_COLS = {
+DEPUTY_COLUMNS_ZH = {
     "deputy_id": "代表编号",
     "name": "姓名",
     "level": "代表层级",
@@ -87,6 +87,16 @@ def _minutes(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _yes_no(values: pd.Series) -> bool:
+    """Whether a column holds only True/False (ignoring blanks)."""
+    if values.dtype == bool:
+        return True
+    present = values.dropna()
+    if values.dtype != object or not len(present):
+        return False
+    return bool(present.map(type).isin((bool, np.bool_)).all())
+
+
 def _labels(df: pd.DataFrame) -> pd.DataFrame:
     enums: dict[str, Any] = {
         "tier": StationTier,
@@ -102,13 +112,16 @@ def _labels(df: pd.DataFrame) -> pd.DataFrame:
             values = set(out[col].dropna())
             enum = VillageKind if values <= {k.value for k in VillageKind} else StationKind
         out[col] = out[col].map(lambda v, e=enum: e(v).label_zh if isinstance(v, str) and v else v)
-    for col in ("covered", "has_station", "meets_rule", "moved"):
-        if col in out.columns:
+    # Every yes/no column reads 是/否 (covered, has_station, moved, kept, ...).
+    for col in out.columns:
+        if _yes_no(out[col]):
             out[col] = out[col].map({True: "是", False: "否"})
     return out
 
 
-def _table(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+def chinese_table(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """``columns`` of ``df`` under Chinese headers: enum values and 是/否 in Chinese,
+    ``travel_s`` also as ``travel_min``; geometry dropped. Shared by every report."""
     frame = _labels(_minutes(pd.DataFrame(df.drop(columns="geometry", errors="ignore"))))
     keep = [c for c in columns if c in frame.columns]
     return frame[keep].rename(columns=columns)
@@ -146,10 +159,10 @@ def coverage_sheets(result: CoverageResult) -> dict[str, pd.DataFrame]:
     """XLSX sheets: 概况, 村（社区）, 站点, 缺口, 代表编组 (no personal data)."""
     return {
         "概况": summary_rows(result),
-        "村（社区）": _table(result.villages, _VILLAGE_COLS),
-        "站点": _table(result.stations, _STATION_COLS),
-        "缺口": _table(result.gaps, _GAP_COLS),
-        "代表编组": _table(result.deputies, _DEPUTY_COLS),
+        "村（社区）": chinese_table(result.villages, _VILLAGE_COLS),
+        "站点": chinese_table(result.stations, _STATION_COLS),
+        "缺口": chinese_table(result.gaps, _GAP_COLS),
+        "代表编组": chinese_table(result.deputies, DEPUTY_COLUMNS_ZH),
     }
 
 
