@@ -34,6 +34,55 @@ def _deadlines_h() -> dict[str, dict[str, float]]:
     }
 
 
+def _categories() -> dict[str, str]:
+    # Issue categories (code -> Chinese label) as the 12345 / 网格 platforms sort them.
+    return {
+        "road": "道路交通",
+        "water": "水利灌溉",
+        "sanitation": "环境卫生",
+        "safety": "安全隐患",
+        "livelihood": "民生保障",
+        "dispute": "矛盾纠纷",
+        "industry": "产业发展",
+        "other": "其他",
+    }
+
+
+def _category_deadlines_h() -> dict[str, dict[str, dict[str, float]]]:
+    # Per-category overrides of deadlines_h: a safety hazard cannot wait a day.
+    return {
+        "safety": {
+            "grid": {"acknowledge": 0.5, "resolve": 4.0},
+            "station": {"acknowledge": 1.0, "resolve": 24.0},
+            "township": {"acknowledge": 2.0, "resolve": 72.0},
+        },
+    }
+
+
+def _category_specialties() -> dict[str, list[str]]:
+    # Deputy specialties (代表专业/行业) preferred when dispatching an issue of a category.
+    return {
+        "road": ["交通运输", "基层治理"],
+        "water": ["水利", "农业种植", "水产养殖"],
+        "sanitation": ["生态环保", "医疗卫生"],
+        "safety": ["基层治理", "法律"],
+        "livelihood": ["基层治理", "医疗卫生", "教育", "退役军人事务"],
+        "dispute": ["法律", "基层治理"],
+        "industry": ["企业经营", "农业种植", "芥菜产业", "水产养殖"],
+    }
+
+
+def _handlers() -> dict[str, str]:
+    # Who handles an issue at each escalation level (the API role that acts there).
+    return {
+        "grid": "grid_worker",  # 网格员
+        "station": "deputy",  # the station's deputies, led by its station admin (站长)
+        "township": "township_staff",  # 乡镇人大主席团 / 街道人大工委
+        "county": "county_staff",  # 县人大常委会代表工委
+        "external": "external",  # 12345 / 一中心四平台: the last hand-off
+    }
+
+
 @dataclass(frozen=True)
 class Settings:
     """County-level defaults.
@@ -62,6 +111,33 @@ class Settings:
         Acknowledge / resolve deadlines in hours per escalation level.
     tianditu_key : str
         Key for 天地图 basemap tiles; empty means the basemap is not offered.
+    issue_categories : dict
+        Issue category code -> Chinese label.
+    category_deadlines_h : dict
+        Per-category overrides of ``deadlines_h`` (category -> level -> phase -> hours).
+    category_specialties : dict
+        Deputy specialties preferred when dispatching an issue of each category.
+    handlers : dict
+        Handler role at each escalation level (grid, station, township, county, external).
+    external_platform : str
+        Name of the outside platform an issue is handed to after the county (``"12345"``);
+        empty means the county is the last level.
+    dispatch_k : int
+        Deputies dispatched per issue (代表报到).
+    dispatch_mode : str
+        Travel mode for dispatch travel times.
+    dispatch_cutoff_s : float
+        Road search bound for dispatch; deputies further away get a straight-line estimate.
+    specialty_bonus_s : float
+        Seconds of travel a matching specialty is worth when ranking deputies.
+    max_open_per_deputy : int
+        A deputy with this many open issues is skipped as overloaded.
+    duplicate_radius_m : float
+        An open issue of the same category this close is suggested as a duplicate.
+    locate_tolerance_m : float
+        A point outside every grid snaps to the nearest grid within this distance.
+    rating_window_h : float
+        A resolved issue the resident has not rated closes by itself after this long.
     """
 
     speeds_kmh: dict[str, dict[str, float]] = field(default_factory=_speeds)
@@ -74,6 +150,33 @@ class Settings:
     max_deputies_per_station: int = 60
     deadlines_h: dict[str, dict[str, float]] = field(default_factory=_deadlines_h)
     tianditu_key: str = ""
+    issue_categories: dict[str, str] = field(default_factory=_categories)
+    category_deadlines_h: dict[str, dict[str, dict[str, float]]] = field(
+        default_factory=_category_deadlines_h
+    )
+    category_specialties: dict[str, list[str]] = field(default_factory=_category_specialties)
+    handlers: dict[str, str] = field(default_factory=_handlers)
+    external_platform: str = "12345"
+    dispatch_k: int = 3
+    dispatch_mode: str = "ebike"
+    dispatch_cutoff_s: float = 1800.0
+    specialty_bonus_s: float = 600.0
+    max_open_per_deputy: int = 5
+    duplicate_radius_m: float = 250.0
+    locate_tolerance_m: float = 300.0
+    rating_window_h: float = 168.0
+
+    def deadline_h(self, level: str, category: str, phase: str) -> float | None:
+        """Hours allowed for ``phase`` (acknowledge / resolve) at ``level`` for ``category``.
+
+        The category's override wins over the level default; None means no deadline
+        (the external platform, or a level the settings leave out).
+        """
+        override = self.category_deadlines_h.get(category, {}).get(level, {})
+        if phase in override:
+            return float(override[phase])
+        value = self.deadlines_h.get(level, {}).get(phase)
+        return None if value is None else float(value)
 
 
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
