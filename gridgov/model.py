@@ -27,6 +27,7 @@ __all__ = [
     "DeputyLevel",
     "IssueStatus",
     "LayerSchema",
+    "Rating",
     "RoadClass",
     "StationKind",
     "StationTier",
@@ -122,6 +123,14 @@ class IssueStatus(_Labelled):
     CLOSED = "closed"
 
 
+class Rating(_Labelled):
+    """The resident's verdict on a resolved issue (群众评单); unsatisfied reopens it."""
+
+    SATISFIED = "satisfied"
+    BASIC = "basic"
+    UNSATISFIED = "unsatisfied"
+
+
 _LABELS_ZH: dict[str, dict[str, str]] = {
     "StationTier": {
         "station": "联络站",
@@ -150,6 +159,7 @@ _LABELS_ZH: dict[str, dict[str, str]] = {
         "rated": "已评价",
         "closed": "已关闭",
     },
+    "Rating": {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"},
 }
 
 _ALIASES_ZH: dict[str, dict[str, tuple[str, ...]]] = {

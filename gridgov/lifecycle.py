@@ -1,0 +1,671 @@
+"""The life of an issue from whistle to closure, as a pure state machine.
+
+An :class:`Issue` is an immutable snapshot; every change is an :class:`Event` appended to
+its log (who, when, what), and :func:`apply` is the only way to move an issue on: it takes
+the issue, an action, the actor and the clock, and returns the new snapshot with the
+events that record the change. Nothing here reads a clock, a file or a database, so tests
+(and ``gridgov tick``) control time, and the SQLite and PostGIS stores persist the same
+objects.
+
+States (:class:`~gridgov.model.IssueStatus`)::
+
+    raised -> located -> assigned -> dispatched -> acknowledged -> in_progress
+           -> resolved -> rated -> closed            (不满意 reopens: resolved -> in_progress)
+
+Transfer, return and escalation move an issue to another unit and put it back to
+``assigned`` with fresh deadlines; a merged duplicate is closed with ``merged_into`` set.
+The "三知" of an issue (handling unit, responsible person, result) is
+:func:`three_knows`.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from gridgov._errors import GridgovError
+from gridgov.model import IssueStatus, Rating
+from gridgov.settings import Settings
+
+__all__ = [
+    "OPEN_STATUSES",
+    "Acknowledge",
+    "Action",
+    "Actor",
+    "Assign",
+    "Close",
+    "DispatchDeputies",
+    "Escalate",
+    "Event",
+    "Issue",
+    "Locate",
+    "Merge",
+    "Rate",
+    "Resolve",
+    "Return",
+    "Start",
+    "Transfer",
+    "TransitionError",
+    "apply",
+    "due_action",
+    "new_issue",
+    "new_issue_id",
+    "three_knows",
+]
+
+S = IssueStatus
+
+#: States in which an issue still needs someone to act.
+OPEN_STATUSES: frozenset[IssueStatus] = frozenset(
+    {S.RAISED, S.LOCATED, S.ASSIGNED, S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS}
+)
+
+
+class TransitionError(GridgovError):
+    """An action that the issue's current state does not allow (HTTP 409)."""
+
+    def __init__(self, issue: Issue, action: str, allowed: frozenset[IssueStatus]) -> None:
+        self.issue_id = issue.issue_id
+        self.status = issue.status
+        self.action = action
+        shown = ", ".join(sorted(s.value for s in allowed))
+        super().__init__(
+            f"issue {issue.issue_id} is {issue.status.value} ({issue.status.label_zh}); "
+            f"'{action}' is only possible when it is {shown}"
+        )
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something: an API role, the subject the token names, and a display name."""
+
+    role: str
+    subject: str = ""
+    name: str = ""
+
+    @classmethod
+    def system(cls) -> Actor:
+        """The scheduler (deadlines, automatic closing)."""
+        return cls("system", "scheduler", "系统")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One append-only entry of an issue's log."""
+
+    issue_id: str
+    seq: int
+    at: datetime
+    kind: str
+    actor_role: str
+    actor_id: str
+    status_from: str
+    status_to: str
+    unit: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["at"] = self.at.isoformat()
+        out["data"] = dict(self.data)
+        return out
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Snapshot of one issue. Coordinates are CGCS2000 longitude/latitude.
+
+    ``unit`` is the escalation-graph node now responsible (``"station:S01"``) and
+    ``level`` its level; ``deputies`` are the deputies dispatched there; ``responsible``
+    the person who acknowledged it (三知: who is responsible); ``result`` the last
+    resolution note. ``version`` rises by one with every stored change (optimistic
+    concurrency in the stores). Personal fields (``reporter_name``, ``reporter_phone``)
+    are never stored for an anonymous report.
+    """
+
+    issue_id: str
+    category: str
+    description: str
+    lon: float
+    lat: float
+    created_at: datetime
+    updated_at: datetime
+    status: IssueStatus = S.RAISED
+    title: str = ""
+    source: str = "grid"
+    reporter_role: str = ""
+    reporter_id: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    anonymous: bool = False
+    tracking_hash: str = ""
+    grid_code: str = ""
+    village_code: str = ""
+    township_code: str = ""
+    station_id: str = ""
+    level: str = ""
+    unit: str = ""
+    unit_name: str = ""
+    deputies: tuple[str, ...] = ()
+    responsible: str = ""
+    responsible_name: str = ""
+    result: str = ""
+    rating: str = ""
+    rating_note: str = ""
+    merged_into: str = ""
+    acknowledge_due: datetime | None = None
+    resolve_due: datetime | None = None
+    escalations: int = 0
+    reopened: int = 0
+    closed_at: datetime | None = None
+    events: int = 0
+    version: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def to_json(self) -> str:
+        """Serialise for a store (datetimes as ISO 8601 with offset)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return json.dumps(out, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | Mapping[str, Any]) -> Issue:
+        raw = json.loads(text) if isinstance(text, str) else dict(text)
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in raw:
+                continue
+            value = raw[f.name]
+            if f.name in (
+                "created_at",
+                "updated_at",
+                "acknowledge_due",
+                "resolve_due",
+                "closed_at",
+            ):
+                value = None if value in (None, "") else datetime.fromisoformat(value)
+            elif f.name == "status":
+                value = IssueStatus(value)
+            elif f.name == "deputies":
+                value = tuple(value)
+            kwargs[f.name] = value
+        return cls(**kwargs)
+
+
+def new_issue_id(now: datetime) -> str:
+    """A readable unique id: the UTC+8 date and 48 random bits (``20261123-5f0c2a9e41d7``)."""
+    local = now.astimezone(_CHINA)
+    return f"{local:%Y%m%d}-{secrets.token_hex(6)}"
+
+
+_CHINA = timezone(timedelta(hours=8), "CST")
+
+
+def new_issue(
+    *,
+    issue_id: str,
+    category: str,
+    description: str,
+    lon: float,
+    lat: float,
+    actor: Actor,
+    now: datetime,
+    title: str = "",
+    source: str = "grid",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    anonymous: bool = False,
+    tracking_hash: str = "",
+) -> tuple[Issue, tuple[Event, ...]]:
+    """A freshly raised issue (网格吹哨) and its first event."""
+    _aware(now)
+    issue = Issue(
+        issue_id=issue_id,
+        category=category,
+        description=description,
+        title=title,
+        lon=float(lon),
+        lat=float(lat),
+        created_at=now,
+        updated_at=now,
+        source=source,
+        reporter_role=actor.role,
+        reporter_id=actor.subject,
+        reporter_name="" if anonymous else reporter_name,
+        reporter_phone="" if anonymous else reporter_phone,
+        anonymous=anonymous,
+        tracking_hash=tracking_hash,
+    )
+    event = _event(issue, 1, now, "raised", actor, S.RAISED, S.RAISED, {"category": category})
+    return replace(issue, events=1), (event,)
+
+
+# --- actions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Locate:
+    """The point lies in (or was snapped to) a grid."""
+
+    grid_code: str
+    village_code: str
+    township_code: str
+    snapped_m: float = 0.0
+
+
+@dataclass(frozen=True)
+class Assign:
+    """Hand the issue to a unit of the escalation graph (the grid's station, first)."""
+
+    unit: str
+    level: str
+    unit_name: str
+    station_id: str = ""
+    township_code: str = ""
+
+
+@dataclass(frozen=True)
+class DispatchDeputies:
+    """Deputies report for duty (代表报到): who, and why each was chosen."""
+
+    deputies: tuple[str, ...]
+    reasons: tuple[str, ...] = ()
+    pool: str = "station"
+
+
+@dataclass(frozen=True)
+class Acknowledge:
+    """报到/签收: a handler takes the issue; they become the responsible person."""
+
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Start:
+    """Work has started (办理中)."""
+
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Resolve:
+    """办结 with a result note (the third of 三知)."""
+
+    result: str
+
+
+@dataclass(frozen=True)
+class Rate:
+    """The resident's rating; 不满意 reopens the issue at the same unit."""
+
+    rating: Rating
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Close:
+    """Close without a rating (rating window over, or withdrawn by the reporter)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Move to another unit (at any level) with a reason (转办)."""
+
+    unit: str
+    level: str
+    unit_name: str
+    reason: str
+    station_id: str = ""
+    township_code: str = ""
+
+
+@dataclass(frozen=True)
+class Return:
+    """Send back to the unit it came from with a reason (退回)."""
+
+    unit: str
+    level: str
+    unit_name: str
+    reason: str
+    station_id: str = ""
+    township_code: str = ""
+
+
+@dataclass(frozen=True)
+class Escalate:
+    """A deadline passed: move up one level, recording who was notified."""
+
+    unit: str
+    level: str
+    unit_name: str
+    missed: str
+    notified: tuple[str, ...] = ()
+    township_code: str = ""
+
+
+@dataclass(frozen=True)
+class Merge:
+    """This issue duplicates ``into`` (same category, open, nearby): close it there."""
+
+    into: str
+    reason: str = ""
+
+
+Action = (
+    Locate
+    | Assign
+    | DispatchDeputies
+    | Acknowledge
+    | Start
+    | Resolve
+    | Rate
+    | Close
+    | Transfer
+    | Return
+    | Escalate
+    | Merge
+)
+
+_HANDLING = frozenset({S.ASSIGNED, S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS})
+
+#: Statuses each action may start from.
+ALLOWED: dict[type, frozenset[IssueStatus]] = {
+    Locate: frozenset({S.RAISED}),
+    Assign: frozenset({S.LOCATED}),
+    DispatchDeputies: frozenset({S.ASSIGNED, S.DISPATCHED}),
+    Acknowledge: frozenset({S.ASSIGNED, S.DISPATCHED}),
+    Start: frozenset({S.ACKNOWLEDGED}),
+    Resolve: _HANDLING,
+    Rate: frozenset({S.RESOLVED}),
+    Close: frozenset({S.RESOLVED, S.RATED, *OPEN_STATUSES}),
+    Transfer: _HANDLING,
+    Return: _HANDLING,
+    Escalate: _HANDLING,
+    Merge: frozenset(OPEN_STATUSES),
+}
+
+_NAMES: dict[type, str] = {
+    Locate: "locate",
+    Assign: "assign",
+    DispatchDeputies: "dispatch",
+    Acknowledge: "acknowledge",
+    Start: "start",
+    Resolve: "resolve",
+    Rate: "rate",
+    Close: "close",
+    Transfer: "transfer",
+    Return: "return",
+    Escalate: "escalate",
+    Merge: "merge",
+}
+
+
+def action_name(action: Action) -> str:
+    return _NAMES[type(action)]
+
+
+def _aware(now: datetime) -> None:
+    if now.tzinfo is None:
+        raise ValueError(f"the clock must be timezone-aware, got naive {now.isoformat()}")
+
+
+def _event(
+    issue: Issue,
+    seq: int,
+    now: datetime,
+    kind: str,
+    actor: Actor,
+    before: IssueStatus,
+    after: IssueStatus,
+    data: Mapping[str, Any],
+) -> Event:
+    return Event(
+        issue_id=issue.issue_id,
+        seq=seq,
+        at=now,
+        kind=kind,
+        actor_role=actor.role,
+        actor_id=actor.subject,
+        status_from=before.value,
+        status_to=after.value,
+        unit=issue.unit,
+        data=dict(data),
+    )
+
+
+def _due(
+    now: datetime, settings: Settings, level: str, category: str, phase: str
+) -> datetime | None:
+    hours = settings.deadline_h(level, category, phase)
+    return None if hours is None else now + timedelta(hours=hours)
+
+
+def _at_unit(
+    issue: Issue, now: datetime, settings: Settings, unit: str, level: str, name: str, **extra: Any
+) -> Issue:
+    """The issue handed to a unit: handlers and deadlines start again there."""
+    return replace(
+        issue,
+        status=S.ASSIGNED,
+        unit=unit,
+        level=level,
+        unit_name=name,
+        deputies=(),
+        responsible="",
+        responsible_name="",
+        acknowledge_due=_due(now, settings, level, issue.category, "acknowledge"),
+        resolve_due=_due(now, settings, level, issue.category, "resolve"),
+        **{k: v for k, v in extra.items() if v},
+    )
+
+
+def apply(
+    issue: Issue,
+    action: Action,
+    *,
+    actor: Actor,
+    now: datetime,
+    settings: Settings | None = None,
+) -> tuple[Issue, tuple[Event, ...]]:
+    """Apply ``action`` to ``issue`` at time ``now``.
+
+    Parameters
+    ----------
+    issue : Issue
+    action : Action
+    actor : Actor
+        Who acts (recorded in the events; permission checks happen before, in the caller).
+    now : datetime
+        The clock, timezone-aware.
+    settings : Settings, optional
+        Deadlines per level and category.
+
+    Returns
+    -------
+    (Issue, tuple of Event)
+        The new snapshot (``version`` unchanged: the store raises it) and its events.
+
+    Raises
+    ------
+    TransitionError
+        If the issue's status does not allow the action.
+    ValueError
+        For a naive clock or an empty required note.
+    """
+    _aware(now)
+    settings = settings or Settings()
+    allowed = ALLOWED[type(action)]
+    if issue.status not in allowed:
+        raise TransitionError(issue, action_name(action), allowed)
+    before = issue.status
+    out: list[tuple[Issue, str, dict[str, Any]]] = []  # (state after, kind, data)
+
+    match action:
+        case Locate():
+            new = replace(
+                issue,
+                status=S.LOCATED,
+                grid_code=action.grid_code,
+                village_code=action.village_code,
+                township_code=action.township_code,
+            )
+            out.append(
+                (
+                    new,
+                    "located",
+                    {"grid_code": action.grid_code, "snapped_m": round(action.snapped_m, 1)},
+                )
+            )
+        case Assign():
+            new = _at_unit(
+                issue, now, settings, action.unit, action.level, action.unit_name,
+                station_id=action.station_id, township_code=action.township_code,
+            )  # fmt: skip
+            out.append((new, "assigned", {"unit_name": action.unit_name, "level": action.level}))
+        case DispatchDeputies():
+            new = replace(issue, status=S.DISPATCHED, deputies=tuple(action.deputies))
+            data = {
+                "deputies": list(action.deputies),
+                "reasons": list(action.reasons),
+                "pool": action.pool,
+            }
+            out.append((new, "dispatched", data))
+        case Acknowledge():
+            new = replace(
+                issue,
+                status=S.ACKNOWLEDGED,
+                responsible=actor.subject,
+                responsible_name=action.name or actor.name,
+                acknowledge_due=None,
+            )
+            out.append((new, "acknowledged", {"name": new.responsible_name}))
+        case Start():
+            new = replace(issue, status=S.IN_PROGRESS)
+            out.append((new, "started", {"note": action.note}))
+        case Resolve():
+            _required(action.result, "result")
+            resp = issue.responsible or actor.subject
+            name = issue.responsible_name or actor.name
+            new = replace(
+                issue,
+                status=S.RESOLVED,
+                result=action.result,
+                responsible=resp,
+                responsible_name=name,
+                acknowledge_due=None,
+                resolve_due=None,
+            )
+            out.append((new, "resolved", {"result": action.result}))
+        case Rate():
+            rating = Rating.parse(action.rating)
+            rated = replace(issue, status=S.RATED, rating=rating.value, rating_note=action.note)
+            out.append((rated, "rated", {"rating": rating.value, "note": action.note}))
+            if rating is Rating.UNSATISFIED:
+                reopened = replace(
+                    rated,
+                    status=S.IN_PROGRESS,
+                    reopened=issue.reopened + 1,
+                    resolve_due=_due(now, settings, issue.level, issue.category, "resolve"),
+                )
+                out.append((reopened, "reopened", {"reason": action.note or "不满意"}))
+            else:
+                out.append(
+                    (replace(rated, status=S.CLOSED, closed_at=now), "closed", {"reason": "rated"})
+                )
+        case Close():
+            _required(action.reason, "reason")
+            new = replace(
+                issue, status=S.CLOSED, closed_at=now, acknowledge_due=None, resolve_due=None
+            )
+            out.append((new, "closed", {"reason": action.reason}))
+        case Transfer() | Return():
+            _required(action.reason, "reason")
+            kind = "transferred" if isinstance(action, Transfer) else "returned"
+            new = _at_unit(
+                issue, now, settings, action.unit, action.level, action.unit_name,
+                station_id=action.station_id, township_code=action.township_code,
+            )  # fmt: skip
+            data = {"from": issue.unit, "to": action.unit, "reason": action.reason}
+            out.append((new, kind, data))
+        case Escalate():
+            new = _at_unit(issue, now, settings, action.unit, action.level, action.unit_name)
+            new = replace(new, escalations=issue.escalations + 1)
+            data = {
+                "from": issue.unit,
+                "to": action.unit,
+                "missed": action.missed,
+                "notified": list(action.notified),
+            }
+            out.append((new, "escalated", data))
+        case Merge():
+            if action.into == issue.issue_id:
+                raise ValueError(f"issue {issue.issue_id} cannot be merged into itself")
+            new = replace(
+                issue, status=S.CLOSED, merged_into=action.into, closed_at=now,
+                acknowledge_due=None, resolve_due=None,
+            )  # fmt: skip
+            out.append((new, "merged", {"into": action.into, "reason": action.reason}))
+
+    events: list[Event] = []
+    state, prev = issue, before
+    for state, kind, data in out:
+        seq = issue.events + len(events) + 1
+        # an event names the unit that acted or received: the new unit for hand-overs
+        events.append(_event(state, seq, now, kind, actor, prev, state.status, data))
+        prev = state.status
+    final = replace(state, updated_at=now, events=issue.events + len(events))
+    return final, tuple(events)
+
+
+def _required(text: str, name: str) -> None:
+    if not text or not text.strip():
+        raise ValueError(f"{name} must not be empty")
+
+
+def due_action(issue: Issue, now: datetime, settings: Settings | None = None) -> str | None:
+    """Which deadline has passed, if any: ``"acknowledge"``, ``"resolve"`` or ``"rating"``.
+
+    A resolved issue left unrated for ``settings.rating_window_h`` is due for closing.
+    """
+    settings = settings or Settings()
+    if (
+        issue.status in (S.ASSIGNED, S.DISPATCHED)
+        and issue.acknowledge_due
+        and now >= issue.acknowledge_due
+    ):
+        return "acknowledge"
+    if issue.status in _HANDLING and issue.resolve_due and now >= issue.resolve_due:
+        return "resolve"
+    window = timedelta(hours=settings.rating_window_h)
+    if issue.status is S.RESOLVED and now >= issue.updated_at + window:
+        return "rating"
+    return None
+
+
+def three_knows(issue: Issue) -> dict[str, str]:
+    """三知: the handling unit, the responsible person, and the result (so far)."""
+    return {
+        "handling_unit": issue.unit_name or issue.unit,
+        "responsible": issue.responsible_name or issue.responsible,
+        "result": issue.result or issue.status.label_zh,
+    }
+
+
+def utcnow() -> datetime:
+    """The real clock (the service's default; tests pass their own)."""
+    return datetime.now(UTC)

@@ -1,0 +1,139 @@
+"""The ``Store`` protocol every issue store satisfies (SQLite now, PostGIS next).
+
+A store keeps issues (snapshots, see :mod:`gridgov.lifecycle`), their append-only event
+logs, idempotency keys and API tokens. Its promises, which the shared test suite checks
+on every implementation:
+
+- :meth:`Store.create_issue` returns only after the issue, its events and its
+  idempotency key are committed together; the same key with the same request returns
+  the stored issue again (``created=False``), with a different request it raises
+  :class:`IdempotencyError`.
+- :meth:`Store.update_issue` writes a snapshot only if the stored ``version`` is still
+  the one the caller read (:class:`ConflictError` otherwise), so two people acting on one
+  issue at once can never lose either change: the loser re-reads and re-applies.
+- Events are never updated or deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from gridgov._errors import GridgovError
+from gridgov.lifecycle import Event, Issue
+
+__all__ = [
+    "ConflictError",
+    "IdempotencyError",
+    "IssueQuery",
+    "Store",
+    "TokenRecord",
+]
+
+
+class ConflictError(GridgovError):
+    """The issue changed since it was read (HTTP 409 after the retries are used up)."""
+
+
+class IdempotencyError(GridgovError, ValueError):
+    """An idempotency key was reused for a different request (HTTP 422)."""
+
+
+@dataclass(frozen=True)
+class IssueQuery:
+    """Filters for listing issues; every field narrows the list, None means any.
+
+    ``units`` matches the current unit or any unit the issue passed through is not
+    tracked here: scope by ``station_ids`` / ``township_codes`` / ``grid_codes`` /
+    ``deputy_id`` (dispatched to) / ``reporter_id``; several scope fields are OR-ed
+    (what a role may see), the other filters AND-ed.
+    """
+
+    status: tuple[str, ...] | None = None
+    category: str | None = None
+    level: str | None = None
+    open_only: bool = False
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    station_ids: tuple[str, ...] | None = None
+    township_codes: tuple[str, ...] | None = None
+    grid_codes: tuple[str, ...] | None = None
+    deputy_id: str | None = None
+    reporter_id: str | None = None
+    issue_ids: tuple[str, ...] | None = None
+    bbox: tuple[float, float, float, float] | None = None  # lon/lat min x, min y, max x, max y
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """An API token (only its SHA-256 is stored) and what it grants."""
+
+    token_hash: str
+    role: str
+    subject: str
+    name: str
+    created_at: datetime
+    revoked: bool = False
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the service needs from an issue store."""
+
+    def create_issue(
+        self,
+        issue: Issue,
+        events: Sequence[Event],
+        *,
+        idempotency_key: str | None = None,
+        request_hash: str = "",
+    ) -> tuple[Issue, bool]:
+        """Commit a new issue with its events; returns (stored issue, created)."""
+        ...
+
+    def get_issue(self, issue_id: str) -> Issue:
+        """The issue (NotFoundError if there is none)."""
+        ...
+
+    def update_issue(
+        self, issue: Issue, events: Sequence[Event], *, expected_version: int
+    ) -> Issue:
+        """Replace the snapshot and append events if the version still matches."""
+        ...
+
+    def list_issues(self, query: IssueQuery) -> tuple[list[Issue], int]:
+        """Issues matching ``query`` (newest first) and the total count before paging."""
+        ...
+
+    def events(self, issue_id: str) -> list[Event]:
+        """The issue's events in order (NotFoundError if there is no issue)."""
+        ...
+
+    def all_events(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[Event]:
+        """Every event in a period, in time order (statistics)."""
+        ...
+
+    def due(self, now: datetime, *, resolved_before: datetime) -> list[Issue]:
+        """Open issues with a deadline at or before ``now``, and issues resolved (unrated)
+        at or before ``resolved_before``."""
+        ...
+
+    def open_load(self) -> dict[str, int]:
+        """Open issues per dispatched deputy (for skipping overloaded deputies)."""
+        ...
+
+    def add_token(self, record: TokenRecord) -> None: ...
+
+    def token(self, token_hash: str) -> TokenRecord | None: ...
+
+    def tokens(self) -> list[TokenRecord]: ...
+
+    def revoke_token(self, token_hash: str) -> bool: ...
+
+    def close(self) -> None: ...

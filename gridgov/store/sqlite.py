@@ -1,0 +1,500 @@
+"""The embedded issue store: one SQLite file in WAL mode beside the workspace.
+
+Durability first: ``synchronous=FULL`` means a commit is on disk before
+:meth:`SQLiteStore.create_issue` returns, so an issue the API acknowledged survives a
+``kill -9`` or a power cut. WAL lets readers (lists, statistics) run while one writer
+commits. Each thread gets its own connection (uvicorn runs synchronous endpoints in a
+thread pool); writers take the database lock up front (``BEGIN IMMEDIATE``) so a
+read-then-write transaction never dead-ends on a lock upgrade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gridgov._errors import NotFoundError
+from gridgov.lifecycle import OPEN_STATUSES, Event, Issue
+from gridgov.model import IssueStatus
+from gridgov.store.base import ConflictError, IdempotencyError, IssueQuery, TokenRecord
+
+__all__ = ["SCHEMA_VERSION", "SQLiteStore"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS issues (
+    issue_id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    category TEXT NOT NULL,
+    level TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    station_id TEXT NOT NULL,
+    township_code TEXT NOT NULL,
+    grid_code TEXT NOT NULL,
+    reporter_id TEXT NOT NULL,
+    deputies TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    acknowledge_due TEXT,
+    resolve_due TEXT,
+    lon REAL NOT NULL,
+    lat REAL NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS issues_status ON issues (status);
+CREATE INDEX IF NOT EXISTS issues_created ON issues (created_at);
+CREATE INDEX IF NOT EXISTS issues_station ON issues (station_id);
+CREATE INDEX IF NOT EXISTS issues_township ON issues (township_code);
+CREATE INDEX IF NOT EXISTS issues_grid ON issues (grid_code);
+CREATE INDEX IF NOT EXISTS issues_lonlat ON issues (lon, lat);
+CREATE TABLE IF NOT EXISTS events (
+    issue_id TEXT NOT NULL REFERENCES issues (issue_id),
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    actor_role TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    status_from TEXT NOT NULL,
+    status_to TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (issue_id, seq)
+);
+CREATE INDEX IF NOT EXISTS events_at ON events (at);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    issue_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+_OPEN = tuple(s.value for s in OPEN_STATUSES)
+
+
+def _ts(value: datetime | None) -> str | None:
+    # One fixed UTC format, so text order is time order in SQL comparisons.
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+class SQLiteStore:
+    """Issues, events, idempotency keys and tokens in one SQLite file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file (created with its schema if missing); ``":memory:"`` is not
+        supported because every thread opens its own connection.
+    timeout_s : float
+        How long a writer waits for the lock before giving up.
+    """
+
+    def __init__(self, path: str | Path, *, timeout_s: float = 30.0) -> None:
+        self.path = Path(path)
+        if str(path) == ":memory:":
+            raise ValueError("SQLiteStore needs a file path; ':memory:' is per-connection")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.timeout_s = timeout_s
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        con = self._con()
+        con.executescript(_SCHEMA)  # idempotent (IF NOT EXISTS); commits by itself
+        with self._write() as con:
+            con.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({str(self.path)!r})"
+
+    # --- connections ------------------------------------------------------------------
+
+    def _con(self) -> sqlite3.Connection:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=FULL")
+            con.execute("PRAGMA foreign_keys=ON")
+            con.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
+            self._local.con = con
+            with self._lock:
+                self._all.append(con)
+        return con
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        con = self._con()
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        with self._lock:
+            for con in self._all:
+                # a connection made in another thread may refuse; it dies with its thread
+                with contextlib.suppress(sqlite3.ProgrammingError):
+                    con.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # --- issues ------------------------------------------------------------------------
+
+    @staticmethod
+    def _row(issue: Issue) -> dict[str, Any]:
+        return {
+            "issue_id": issue.issue_id,
+            "version": issue.version,
+            "status": issue.status.value,
+            "category": issue.category,
+            "level": issue.level,
+            "unit": issue.unit,
+            "station_id": issue.station_id,
+            "township_code": issue.township_code,
+            "grid_code": issue.grid_code,
+            "reporter_id": issue.reporter_id,
+            "deputies": "," + ",".join(issue.deputies) + "," if issue.deputies else "",
+            "created_at": _ts(issue.created_at),
+            "updated_at": _ts(issue.updated_at),
+            "acknowledge_due": _ts(issue.acknowledge_due),
+            "resolve_due": _ts(issue.resolve_due),
+            "lon": issue.lon,
+            "lat": issue.lat,
+            "doc": issue.to_json(),
+        }
+
+    @staticmethod
+    def _insert_events(con: sqlite3.Connection, events: Sequence[Event]) -> None:
+        con.executemany(
+            "INSERT INTO events (issue_id, seq, at, kind, actor_role, actor_id, status_from,"
+            " status_to, unit, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    e.issue_id,
+                    e.seq,
+                    _ts(e.at),
+                    e.kind,
+                    e.actor_role,
+                    e.actor_id,
+                    e.status_from,
+                    e.status_to,
+                    e.unit,
+                    json.dumps(dict(e.data), ensure_ascii=False),
+                )
+                for e in events
+            ],
+        )
+
+    def create_issue(
+        self,
+        issue: Issue,
+        events: Sequence[Event],
+        *,
+        idempotency_key: str | None = None,
+        request_hash: str = "",
+    ) -> tuple[Issue, bool]:
+        """Commit a new issue with its events and idempotency key in one transaction.
+
+        Returns
+        -------
+        (Issue, bool)
+            The stored issue and whether it was created now (False: the key was seen).
+
+        Raises
+        ------
+        IdempotencyError
+            If the key was used before for a different request.
+        """
+        stored = _with_version(issue, 1)
+        with self._write() as con:
+            if idempotency_key is not None:
+                row = con.execute(
+                    "SELECT request_hash, issue_id FROM idempotency WHERE key = ?",
+                    (idempotency_key,),
+                ).fetchone()
+                if row is not None:
+                    if row[0] != request_hash:
+                        raise IdempotencyError(
+                            f"Idempotency-Key {idempotency_key!r} was already used for a "
+                            f"different request (issue {row[1]})"
+                        )
+                    found = con.execute(
+                        "SELECT doc, version FROM issues WHERE issue_id = ?", (row[1],)
+                    ).fetchone()
+                    return _issue(found), False
+            row_values = self._row(stored)
+            cols = ", ".join(row_values)
+            marks = ", ".join(f":{k}" for k in row_values)
+            con.execute(f"INSERT INTO issues ({cols}) VALUES ({marks})", row_values)
+            self._insert_events(con, events)
+            if idempotency_key is not None:
+                con.execute(
+                    "INSERT INTO idempotency (key, request_hash, issue_id, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (idempotency_key, request_hash, issue.issue_id, _ts(issue.created_at)),
+                )
+        return stored, True
+
+    def get_issue(self, issue_id: str) -> Issue:
+        row = (
+            self._con()
+            .execute("SELECT doc, version FROM issues WHERE issue_id = ?", (issue_id,))
+            .fetchone()
+        )
+        if row is None:
+            raise NotFoundError(f"no issue {issue_id!r}")
+        return _issue(row)
+
+    def update_issue(
+        self, issue: Issue, events: Sequence[Event], *, expected_version: int
+    ) -> Issue:
+        """Write ``issue`` and append ``events`` if the stored version is ``expected_version``.
+
+        Raises
+        ------
+        ConflictError
+            If someone else changed the issue first.
+        NotFoundError
+            If there is no such issue.
+        """
+        stored = _with_version(issue, expected_version + 1)
+        values = self._row(stored)
+        sets = ", ".join(f"{k} = :{k}" for k in values if k != "issue_id")
+        with self._write() as con:
+            cur = con.execute(
+                f"UPDATE issues SET {sets} WHERE issue_id = :issue_id AND version = :expected",
+                {**values, "expected": expected_version},
+            )
+            if cur.rowcount != 1:
+                row = con.execute(
+                    "SELECT version FROM issues WHERE issue_id = ?", (issue.issue_id,)
+                ).fetchone()
+                if row is None:
+                    raise NotFoundError(f"no issue {issue.issue_id!r}")
+                raise ConflictError(
+                    f"issue {issue.issue_id} changed (version {row[0]}, expected {expected_version})"
+                )
+            self._insert_events(con, events)
+        return stored
+
+    def list_issues(self, query: IssueQuery) -> tuple[list[Issue], int]:
+        where, params = _where(query)
+        con = self._con()
+        total = con.execute(f"SELECT count(*) FROM issues{where}", params).fetchone()[0]
+        rows = con.execute(
+            f"SELECT doc, version FROM issues{where} ORDER BY created_at DESC, issue_id"
+            " LIMIT ? OFFSET ?",
+            [*params, int(query.limit), int(query.offset)],
+        ).fetchall()
+        return [_issue(r) for r in rows], int(total)
+
+    def events(self, issue_id: str) -> list[Event]:
+        con = self._con()
+        if con.execute("SELECT 1 FROM issues WHERE issue_id = ?", (issue_id,)).fetchone() is None:
+            raise NotFoundError(f"no issue {issue_id!r}")
+        rows = con.execute(
+            "SELECT * FROM events WHERE issue_id = ? ORDER BY seq", (issue_id,)
+        ).fetchall()
+        return [_event(r) for r in rows]
+
+    def all_events(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[Event]:
+        sql, params = "SELECT * FROM events WHERE 1=1", []
+        if since is not None:
+            sql += " AND at >= ?"
+            params.append(_ts(since))
+        if until is not None:
+            sql += " AND at < ?"
+            params.append(_ts(until))
+        rows = self._con().execute(sql + " ORDER BY at, issue_id, seq", params).fetchall()
+        return [_event(r) for r in rows]
+
+    def due(self, now: datetime, *, resolved_before: datetime) -> list[Issue]:
+        marks = ", ".join("?" for _ in _OPEN)
+        rows = (
+            self._con()
+            .execute(
+                f"SELECT doc, version FROM issues WHERE (status IN ({marks}) AND"
+                " ((acknowledge_due IS NOT NULL AND acknowledge_due <= ?)"
+                " OR (resolve_due IS NOT NULL AND resolve_due <= ?)))"
+                " OR (status = ? AND updated_at <= ?) ORDER BY created_at",
+                [*_OPEN, _ts(now), _ts(now), IssueStatus.RESOLVED.value, _ts(resolved_before)],
+            )
+            .fetchall()
+        )
+        return [_issue(r) for r in rows]
+
+    def open_load(self) -> dict[str, int]:
+        marks = ", ".join("?" for _ in _OPEN)
+        rows = (
+            self._con()
+            .execute(
+                f"SELECT deputies FROM issues WHERE status IN ({marks}) AND deputies != ''",
+                _OPEN,
+            )
+            .fetchall()
+        )
+        load: dict[str, int] = {}
+        for (text,) in rows:
+            for deputy in text.strip(",").split(","):
+                load[deputy] = load.get(deputy, 0) + 1
+        return load
+
+    def count(self) -> int:
+        """Number of issues stored."""
+        return int(self._con().execute("SELECT count(*) FROM issues").fetchone()[0])
+
+    # --- tokens ------------------------------------------------------------------------
+
+    def add_token(self, record: TokenRecord) -> None:
+        with self._write() as con:
+            con.execute(
+                "INSERT INTO tokens (token_hash, role, subject, name, created_at, revoked)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    record.token_hash,
+                    record.role,
+                    record.subject,
+                    record.name,
+                    _ts(record.created_at),
+                    int(record.revoked),
+                ),
+            )
+
+    def token(self, token_hash: str) -> TokenRecord | None:
+        row = (
+            self._con()
+            .execute("SELECT * FROM tokens WHERE token_hash = ?", (token_hash,))
+            .fetchone()
+        )
+        return None if row is None else _token(row)
+
+    def tokens(self) -> list[TokenRecord]:
+        rows = self._con().execute("SELECT * FROM tokens ORDER BY created_at").fetchall()
+        return [_token(r) for r in rows]
+
+    def revoke_token(self, token_hash: str) -> bool:
+        with self._write() as con:
+            cur = con.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))
+        return cur.rowcount == 1
+
+
+def _with_version(issue: Issue, version: int) -> Issue:
+    from dataclasses import replace
+
+    return replace(issue, version=version)
+
+
+def _issue(row: Sequence[Any]) -> Issue:
+    issue = Issue.from_json(row[0])
+    return _with_version(issue, int(row[1]))
+
+
+def _event(row: Sequence[Any]) -> Event:
+    return Event(
+        issue_id=row[0],
+        seq=int(row[1]),
+        at=datetime.fromisoformat(row[2]),
+        kind=row[3],
+        actor_role=row[4],
+        actor_id=row[5],
+        status_from=row[6],
+        status_to=row[7],
+        unit=row[8],
+        data=json.loads(row[9]),
+    )
+
+
+def _token(row: Sequence[Any]) -> TokenRecord:
+    return TokenRecord(
+        token_hash=row[0],
+        role=row[1],
+        subject=row[2],
+        name=row[3],
+        created_at=datetime.fromisoformat(row[4]),
+        revoked=bool(row[5]),
+    )
+
+
+def _where(q: IssueQuery) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+
+    def among(column: str, values: Sequence[str]) -> str:
+        params.extend(values)
+        return f"{column} IN ({', '.join('?' for _ in values) or 'NULL'})"
+
+    if q.status:
+        clauses.append(among("status", q.status))
+    if q.open_only:
+        clauses.append(among("status", _OPEN))
+    if q.category:
+        clauses.append("category = ?")
+        params.append(q.category)
+    if q.level:
+        clauses.append("level = ?")
+        params.append(q.level)
+    if q.created_from is not None:
+        clauses.append("created_at >= ?")
+        params.append(_ts(q.created_from))
+    if q.created_to is not None:
+        clauses.append("created_at < ?")
+        params.append(_ts(q.created_to))
+    if q.issue_ids is not None:
+        clauses.append(among("issue_id", q.issue_ids))
+    if q.bbox is not None:
+        clauses.append("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
+        params.extend([q.bbox[0], q.bbox[2], q.bbox[1], q.bbox[3]])
+    scope: list[str] = []
+    if q.station_ids is not None:
+        scope.append(among("station_id", q.station_ids))
+    if q.township_codes is not None:
+        scope.append(among("township_code", q.township_codes))
+    if q.grid_codes is not None:
+        scope.append(among("grid_code", q.grid_codes))
+    if q.deputy_id is not None:
+        scope.append("deputies LIKE ? ESCAPE '\\'")
+        params.append(f"%,{_like_escape(q.deputy_id)},%")
+    if q.reporter_id is not None:
+        scope.append("reporter_id = ?")
+        params.append(q.reporter_id)
+    if scope:
+        clauses.append("(" + " OR ".join(scope) + ")")
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _like_escape(text: str) -> str:
+    # ids come from tokens and the workspace; LIKE wildcards in them must match literally
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
