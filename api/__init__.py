@@ -2,3 +2,7 @@
 
 The core never imports this package.
 """
+
+from api.app import create_app
+
+__all__ = ["create_app"]

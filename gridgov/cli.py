@@ -110,6 +110,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "roster",
         "coverage",
         "consolidation 97 -> 52",
+        "a simulated week of issues",
     ]
     t0 = time.perf_counter()
     with _progress(args, "gridgov demo", len(steps)) as tick:
@@ -133,12 +134,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
             options={"target": 52, "standard": DEMO_PLAN_STANDARD}, curve="auto", basemap="none",
         )  # fmt: skip
         tick(6, len(steps))
+        issue_files, issue_summary = _run_issue_week(
+            workspace, out, settings=settings, seed=args.seed
+        )
+        tick(7, len(steps))
     files = {
         "workspace": workspace,
         "summary": summary_path,
         "roster": roster,
         **cov_files,
         **{f"plan_{k}": v for k, v in plan_files.items()},
+        **issue_files,
     }
     payload = {
         "out": str(out),
@@ -147,6 +153,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "warnings": [p.as_dict() for p in warnings],
         "coverage": cov_summary,
         "consolidation": plan_summary,
+        "issues": issue_summary,
         "seconds": round(time.perf_counter() - t0, 2),
     }
     counts = info["counts"]
@@ -156,12 +163,71 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "  " + ", ".join(f"{k} {v}" for k, v in counts.items()),
         "  " + _coverage_line(cov_summary),
         "  " + _plan_line(plan_summary),
+        "  " + _issues_line(issue_summary),
         *(f"  {k:<12} {v}" for k, v in files.items()),
     ]
     if warnings:
         lines.append(f"  {len(warnings)} warning(s):\n{_problems_text(warnings)}")
     _emit(args, payload, "\n".join(lines))
     return 0
+
+
+def _run_issue_week(
+    workspace: Path, out: Path, *, settings: Settings, seed: int
+) -> tuple[dict[str, Path], dict[str, Any]]:
+    """The demo's week of issues: simulated through the real loop on a fresh store, then
+    its statistics (XLSX), the issues layer in the workspace and the escalation graph."""
+    from datetime import datetime, timedelta, timezone
+
+    from gridgov import io
+    from gridgov.routing.escalation import write_escalation
+    from gridgov.service import IssueService, issues_layer
+    from gridgov.simulate import simulate
+    from gridgov.stats import statistics_sheets, statistics_summary
+    from gridgov.store.base import IssueQuery
+
+    db = workspace.with_suffix(".issues.sqlite")
+    for stale in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        stale.unlink(missing_ok=True)  # the demo rebuilds its week from scratch
+    service = IssueService.open(workspace, db, settings=settings)
+    cst = timezone(timedelta(hours=8))
+    start = datetime(2026, 11, 16, tzinfo=cst)  # a Monday
+    report = simulate(service, start=start, days=7, seed=seed)
+    issues, _ = service.store.list_issues(IssueQuery(limit=1_000_000))
+    events = service.store.all_events()
+    end = report.end
+    summary = statistics_summary(issues, events, ws=service.ws, start=start, end=end)
+    folder = out / "issues"
+    folder.mkdir(parents=True, exist_ok=True)
+    stats = io.write_xlsx(
+        statistics_sheets(issues, events, ws=service.ws, start=start, end=end),
+        folder / "huarong-issues-week.xlsx",
+    )
+    io.write_result_layers(workspace, {"issues": issues_layer(issues)})
+    graph = write_escalation(service.escalation, folder / "escalation.graphml")
+    edges = write_escalation(service.escalation, folder / "escalation.geojson")
+    service.store.close()
+    summary = {
+        **summary,
+        "simulated_raised": report.raised,
+        "merged": report.merged,
+        "escalated_issues": report.escalated,
+        "reopened_issues": report.reopened,
+    }
+    return {
+        "issue_store": db,
+        "issue_stats": stats,
+        "escalation": graph,
+        "escalation_edges": edges,
+    }, summary
+
+
+def _issues_line(s: dict[str, Any]) -> str:
+    return (
+        f"issues (simulated week): {s.get('simulated_raised', 0)} raised, "
+        f"{s.get('settled', '?')} settled, {s.get('escalated_issues', 0)} escalated, "
+        f"{s.get('reopened_issues', 0)} reopened after 不满意, {s.get('merged', 0)} merged duplicates"
+    )
 
 
 def _coverage_line(s: dict[str, Any]) -> str:
@@ -587,6 +653,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", parents=[common], help="summarise a workspace")
     p.add_argument("workspace", type=Path)
     p.set_defaults(func=cmd_info)
+
+    from gridgov.cli_service import register
+
+    register(sub, common)
     return parser
 
 
@@ -616,7 +686,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gridgov {args.command}: {exc}", file=sys.stderr)
         print("nothing was written.", file=sys.stderr)
         return 2
-    except (GridgovError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+    except (
+        GridgovError,
+        FileNotFoundError,
+        IsADirectoryError,
+        PermissionError,
+        ImportError,
+        ValueError,
+    ) as exc:
         if args.json:
             json.dump({"ok": False, "error": str(exc)}, sys.stdout, ensure_ascii=False)
             sys.stdout.write("\n")

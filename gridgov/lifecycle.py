@@ -44,10 +44,12 @@ __all__ = [
     "Issue",
     "Locate",
     "Merge",
+    "Overdue",
     "Rate",
     "Resolve",
     "Return",
     "Start",
+    "SuggestDuplicates",
     "Transfer",
     "TransitionError",
     "apply",
@@ -359,6 +361,22 @@ class Escalate:
 
 
 @dataclass(frozen=True)
+class Overdue:
+    """A deadline passed at the top level: recorded once, nothing above to escalate to."""
+
+    missed: str
+    notified: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SuggestDuplicates:
+    """Open issues of the same category nearby, suggested for merging (no state change)."""
+
+    issue_ids: tuple[str, ...]
+    distances_m: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class Merge:
     """This issue duplicates ``into`` (same category, open, nearby): close it there."""
 
@@ -378,6 +396,8 @@ Action = (
     | Transfer
     | Return
     | Escalate
+    | Overdue
+    | SuggestDuplicates
     | Merge
 )
 
@@ -396,6 +416,8 @@ ALLOWED: dict[type, frozenset[IssueStatus]] = {
     Transfer: _HANDLING,
     Return: _HANDLING,
     Escalate: _HANDLING,
+    Overdue: _HANDLING,
+    SuggestDuplicates: frozenset(OPEN_STATUSES),
     Merge: frozenset(OPEN_STATUSES),
 }
 
@@ -411,6 +433,8 @@ _NAMES: dict[type, str] = {
     Transfer: "transfer",
     Return: "return",
     Escalate: "escalate",
+    Overdue: "overdue",
+    SuggestDuplicates: "suggest_duplicates",
     Merge: "merge",
 }
 
@@ -539,7 +563,7 @@ def apply(
             out.append((new, "assigned", {"unit_name": action.unit_name, "level": action.level}))
         case DispatchDeputies():
             new = replace(issue, status=S.DISPATCHED, deputies=tuple(action.deputies))
-            data = {
+            data: dict[str, Any] = {
                 "deputies": list(action.deputies),
                 "reasons": list(action.reasons),
                 "pool": action.pool,
@@ -612,6 +636,19 @@ def apply(
                 "notified": list(action.notified),
             }
             out.append((new, "escalated", data))
+        case Overdue():
+            if action.missed == "acknowledge":
+                new = replace(issue, acknowledge_due=None)
+            else:
+                new = replace(issue, resolve_due=None)
+            data = {"missed": action.missed, "notified": list(action.notified)}
+            out.append((new, "overdue", data))
+        case SuggestDuplicates():
+            data = {
+                "issue_ids": list(action.issue_ids),
+                "distances_m": [round(d, 1) for d in action.distances_m],
+            }
+            out.append((issue, "duplicates_suggested", data))
         case Merge():
             if action.into == issue.issue_id:
                 raise ValueError(f"issue {issue.issue_id} cannot be merged into itself")

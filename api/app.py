@@ -1,0 +1,324 @@
+"""The application factory, error handling, request limits and the deadline scheduler.
+
+``create_app(service)`` builds the FastAPI app around an
+:class:`~gridgov.service.IssueService`; nothing connects to a store or reads a file at
+import time. Every error a client can cause becomes a 4xx JSON body
+``{"error", "message", "problems"}`` naming the field and the bad value; anything else
+is logged and answered with a generic 500 that leaks nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gridgov import __version__
+from gridgov._errors import GridgovError, NotFoundError, ValidationError
+from gridgov.lifecycle import TransitionError
+from gridgov.service import IssueService
+from gridgov.store.base import ConflictError, IdempotencyError
+
+__all__ = ["MAX_BODY_BYTES", "create_app"]
+
+log = logging.getLogger(__name__)
+
+#: Largest request body accepted; an issue with a long description is a few kB.
+MAX_BODY_BYTES = 64 * 1024
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def _error(
+    status: int, error: str, message: str, problems: list[dict[str, Any]] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": error, "message": message, "problems": problems or []}, status_code=status
+    )
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, whether or not they say
+    their length up front (a chunked body is counted as it arrives)."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        too_big = _error(413, "too_large", f"request body over {self.limit} bytes")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                declared = self.limit + 1
+            if declared > self.limit:
+                await too_big(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        # No declared length (chunked): read the body here, up to the limit, then replay it.
+        chunks: list[bytes] = []
+        seen = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message], receive), send)
+                return
+            body = message.get("body", b"")
+            seen += len(body)
+            if seen > self.limit:
+                await too_big(scope, receive, send)
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        whole = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([whole], receive), send)
+
+
+def _replay(messages: list[Message], then: Receive) -> Receive:
+    queue = list(messages)
+
+    async def receive() -> Message:
+        if queue:
+            return queue.pop(0)
+        return await then()  # afterwards: the real channel (disconnect notices)
+
+    return receive
+
+
+class RateLimit:
+    """A token bucket per client address: ``rate`` requests per second, bursts of
+    ``burst``. Protects the 2-core service from a runaway client (429 + Retry-After)."""
+
+    def __init__(self, app: ASGIApp, rate: float = 200.0, burst: int = 400) -> None:
+        self.app = app
+        self.rate = rate
+        self.burst = burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.rate <= 0:
+            await self.app(scope, receive, send)
+            return
+        import time
+
+        client = (scope.get("client") or ("?", 0))[0]
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(client, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            allowed = tokens >= 1.0
+            self._buckets[client] = (tokens - 1.0 if allowed else tokens, now)
+        if not allowed:
+            response = _error(429, "rate_limited", f"more than {self.rate:g} requests per second")
+            response.headers["Retry-After"] = "1"
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _problems(exc: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": p.field,
+            "value": None if p.value is None else str(p.value)[:200],
+            "message": p.message,
+            "row": None if p.row is None else str(p.row),
+        }
+        for p in exc.problems
+    ]
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for err in exc.errors():
+            if err.get("type") == "json_invalid":
+                where = err.get("loc", ("body", "?"))[-1]
+                detail = (err.get("ctx") or {}).get("error", "invalid JSON")
+                problems.append(
+                    {
+                        "field": None,
+                        "value": None,
+                        "message": f"malformed JSON body: {detail} at character {where}",
+                    }
+                )
+                continue
+            loc = [str(x) for x in err.get("loc", ()) if x not in ("body", "query", "path")]
+            value = err.get("input")
+            shown = None if value is None or isinstance(value, dict | list) else str(value)[:200]
+            problems.append(
+                {
+                    "field": ".".join(loc) or None,
+                    "value": shown,
+                    "message": err.get("msg", "invalid"),
+                }
+            )
+        text = "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems)
+        return _error(422, "invalid_request", text or "invalid request", problems)
+
+    @app.exception_handler(ValidationError)
+    async def _validation(request: Request, exc: ValidationError) -> JSONResponse:
+        problems = _problems(exc)
+        text = "; ".join(f"{p['field'] or exc.context}: {p['message']}" for p in problems)
+        return _error(422, "invalid", text, problems)
+
+    @app.exception_handler(NotFoundError)
+    async def _missing(request: Request, exc: NotFoundError) -> JSONResponse:
+        return _error(404, "not_found", str(exc))
+
+    @app.exception_handler(PermissionError)
+    async def _forbidden(request: Request, exc: PermissionError) -> JSONResponse:
+        return _error(403, "forbidden", str(exc) or "not allowed for your role")
+
+    @app.exception_handler(TransitionError)
+    async def _transition(request: Request, exc: TransitionError) -> JSONResponse:
+        return _error(409, "invalid_state", str(exc))
+
+    @app.exception_handler(ConflictError)
+    async def _conflict(request: Request, exc: ConflictError) -> JSONResponse:
+        return _error(409, "conflict", str(exc))
+
+    @app.exception_handler(IdempotencyError)
+    async def _idem(request: Request, exc: IdempotencyError) -> JSONResponse:
+        return _error(422, "idempotency_key_reused", str(exc))
+
+    @app.exception_handler(GridgovError)
+    async def _gridgov(request: Request, exc: GridgovError) -> JSONResponse:
+        return _error(422, "invalid", str(exc))
+
+    @app.exception_handler(ValueError)
+    async def _value(request: Request, exc: ValueError) -> JSONResponse:
+        return _error(422, "invalid", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+        response = _error(exc.status_code, code.get(exc.status_code, "error"), str(exc.detail))
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(500, "internal", "internal error; it has been logged")
+
+
+class Scheduler:
+    """Applies deadlines every ``interval_s`` seconds in a background thread."""
+
+    def __init__(self, service: IssueService, interval_s: float) -> None:
+        self.service = service
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.runs = 0
+
+    def start(self) -> None:
+        if self.interval_s <= 0:
+            return
+        self._thread = threading.Thread(target=self._loop, name="gridgov-tick", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                report = self.service.tick()
+                self.runs += 1
+                if report.escalated or report.closed or report.overdue:
+                    log.info(
+                        "tick: %d escalated, %d overdue, %d closed",
+                        len(report.escalated), len(report.overdue), len(report.closed),
+                    )  # fmt: skip
+            except Exception:  # the scheduler must outlive a bad pass (store restarting)
+                log.exception("tick failed; will retry")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def create_app(
+    service: IssueService,
+    *,
+    tick_interval_s: float = 60.0,
+    rate_per_s: float = 200.0,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> FastAPI:
+    """The gridgov web service around ``service``.
+
+    Parameters
+    ----------
+    service : IssueService
+    tick_interval_s : float
+        How often the scheduler applies deadlines; 0 turns it off (``gridgov tick`` from
+        cron instead).
+    rate_per_s : float
+        Requests per second allowed per client address (0: no limit).
+    max_body_bytes : int
+        Largest request body accepted (413 above).
+    """
+    from api.routes import analytics, issues, places, public
+
+    scheduler = Scheduler(service, tick_interval_s)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler.start()
+        try:
+            yield
+        finally:
+            scheduler.stop()
+
+    app = FastAPI(
+        title="gridgov",
+        version=__version__,
+        description=(
+            "网格吹哨、代表报到: raise issues at a place, dispatch the nearest deputies of the "
+            "grid's station, escalate grid → station → township → county on deadlines, and "
+            "let the resident rate the result. Authenticate with `Authorization: Bearer "
+            "<token>` (gridgov token create); without a token you are the public."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.state.scheduler = scheduler
+    _install_errors(app)
+    app.include_router(issues.router, prefix="/issues", tags=["issues"])
+    app.include_router(places.router, tags=["stations, deputies, grids"])
+    app.include_router(analytics.router, tags=["analytics"])
+    app.include_router(public.router, prefix="/public", tags=["public (QR)"])
+
+    @app.get("/health", tags=["service"])
+    def health() -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "version": __version__,
+            "county": service.ws.meta.get("county_code", ""),
+        }
+
+    app.add_middleware(RateLimit, rate=rate_per_s, burst=max(1, int(rate_per_s * 2)))
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    return app

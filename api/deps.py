@@ -1,0 +1,70 @@
+"""Dependencies: the service and the caller (principal) behind ``Annotated`` aliases.
+
+Tests replace them through ``app.dependency_overrides``; nothing here runs at import.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+from gridgov.access import Principal, hash_token, principal_for
+from gridgov.service import IssueService
+
+
+def get_service(request: Request) -> IssueService:
+    """The issue service the app was created with."""
+    service: IssueService = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[IssueService, Depends(get_service)]
+
+
+@lru_cache(maxsize=4096)
+def _principal(service_id: int, token_hash: str, role: str, subject: str, name: str) -> Principal:
+    service = _SERVICES[service_id]
+    from gridgov.store.base import TokenRecord
+
+    record = TokenRecord(token_hash, role, subject, name, created_at=service.clock())
+    return principal_for(record, service.ws, service.grid_station)
+
+
+_SERVICES: dict[int, IssueService] = {}
+
+
+def get_principal(
+    service: ServiceDep,
+    authorization: Annotated[str | None, Header(description="Bearer <token>")] = None,
+) -> Principal:
+    """The caller: the holder of a bearer token, or the public without one.
+
+    Raises 401 for a malformed, unknown or revoked token (never silently public).
+    """
+    if authorization is None or not authorization.strip():
+        return Principal.public()
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(
+            401, "Authorization must be 'Bearer <token>'", {"WWW-Authenticate": "Bearer"}
+        )
+    token_hash = hash_token(token.strip())
+    record = service.store.token(token_hash)
+    if record is None or record.revoked:
+        raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})
+    _SERVICES[id(service)] = service
+    return _principal(id(service), token_hash, record.role, record.subject, record.name)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(principal: Principal, *roles: str) -> None:
+    """403 unless the caller has one of ``roles`` (401 for the public: log in first)."""
+    if principal.role in roles:
+        return
+    if principal.role == "public":
+        raise HTTPException(401, "this needs a token", {"WWW-Authenticate": "Bearer"})
+    raise PermissionError(f"role {principal.role} may not do this (needs {', '.join(roles)})")

@@ -1,0 +1,1 @@
+"""Routers of the gridgov web service, one module per concern."""

@@ -1,0 +1,175 @@
+"""Escalation graph, dispatch preview, statistics, coverage summary and GeoJSON layers."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import PrincipalDep, ServiceDep, require
+from api.schemas import DispatchOut
+from api.views import dispatch_out
+from gridgov._errors import NotFoundError
+from gridgov.access import can_see, scope_query
+from gridgov.store.base import IssueQuery
+
+router = APIRouter()
+
+_STAFF = ("station_admin", "township_staff", "county_staff")
+_ANALYSTS = ("planner", "station_admin", "township_staff", "county_staff")
+_coverage_lock = threading.Lock()
+
+
+@router.get("/escalation")
+def escalation(
+    service: ServiceDep, fmt: Annotated[Literal["json", "geojson"], Query(alias="format")] = "json"
+) -> Response:
+    """The escalation graph: grid → station → township → county (→ 12345), with each
+    level's handler and deadlines per category; ``format=geojson`` gives its edges."""
+    g = service.escalation
+    if fmt == "geojson":
+        from gridgov.routing.escalation import escalation_edges
+
+        text = escalation_edges(g).to_json(drop_id=True, ensure_ascii=False)
+        return Response(text, media_type="application/geo+json")
+    levels = sorted({str(d["level"]) for _, d in g.nodes(data=True)})
+    s = service.settings
+    deadlines = {
+        level: {
+            cat: {ph: s.deadline_h(level, cat, ph) for ph in ("acknowledge", "resolve")}
+            for cat in s.issue_categories
+        }
+        for level in levels
+    }
+    body = {
+        "levels": levels,
+        "handlers": {lv: s.handlers.get(lv, "") for lv in levels},
+        "deadlines_h": deadlines,
+        "nodes": [
+            {"id": n, **{k: v for k, v in d.items() if isinstance(v, str | int | float)}}
+            for n, d in g.nodes(data=True)
+        ],
+        "edges": [
+            {"from": u, "to": v, **{k: x for k, x in d.items() if isinstance(x, str | int | float)}}
+            for u, v, d in g.edges(data=True)
+        ],
+    }
+    return Response(
+        json.dumps(body, ensure_ascii=False, allow_nan=False, default=str),
+        media_type="application/json",
+    )
+
+
+@router.get("/dispatch/preview", response_model=DispatchOut)
+def dispatch_preview(
+    service: ServiceDep,
+    p: PrincipalDep,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    station_id: Annotated[str | None, Query(max_length=40)] = None,
+) -> DispatchOut:
+    """Who would be dispatched to an issue at (lon, lat), and why; nothing is stored."""
+    require(p, *_STAFF, "deputy", "grid_worker")
+    if category is not None and category not in service.settings.issue_categories:
+        raise ValueError(f"category: unknown category {category!r}")
+    out = dispatch_out(service.dispatch_preview(lon, lat, category=category, station_id=station_id))
+    assert out is not None
+    return out
+
+
+def _period(start: datetime | None, end: datetime | None) -> None:
+    for name, value in (("from", start), ("to", end)):
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"{name} must carry a timezone, e.g. 2026-11-23T00:00:00+08:00")
+    if start is not None and end is not None and end <= start:
+        raise ValueError(f"to ({end.isoformat()}) must be after from ({start.isoformat()})")
+
+
+@router.get("/statistics")
+def statistics(
+    service: ServiceDep,
+    p: PrincipalDep,
+    by: Literal["county", "township", "station", "category", "deputy"] = "station",
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    """Issues received, settled, on time, satisfaction, backlog and deputies' visits over a
+    period (from inclusive, to exclusive), per unit; township and station staff get their
+    own units."""
+    require(p, *_ANALYSTS)
+    _period(start, end)
+    from gridgov.stats import issue_statistics, statistics_summary
+
+    query = IssueQuery(limit=10_000_000)
+    if p.role in ("station_admin", "township_staff"):
+        query = scope_query(p, query) or query
+    issues, _ = service.store.list_issues(query)
+    ids = {i.issue_id for i in issues}
+    events = [e for e in service.store.all_events(until=end) if e.issue_id in ids]
+    table = issue_statistics(issues, events, ws=service.ws, start=start, end=end, by=by)
+    if p.role in ("station_admin", "township_staff") and by in ("station", "township"):
+        keep = p.stations if by == "station" else p.townships
+        key = table.index if table.index.name else table.iloc[:, 0]
+        table = table[key.astype(str).isin(keep)] if len(table) else table
+    summary = statistics_summary(issues, events, ws=service.ws, start=start, end=end)
+    rows = json.loads(table.reset_index().to_json(orient="records", force_ascii=False))
+    return {"by": by, "summary": summary, "rows": rows}
+
+
+@router.get("/coverage/summary")
+def coverage_summary(service: ServiceDep, p: PrincipalDep) -> dict[str, Any]:
+    """The county's 出门即可达 figures under the default standard (computed once)."""
+    require(p, *_ANALYSTS)
+    with _coverage_lock:
+        cached: dict[str, Any] | None = getattr(service, "_coverage_summary", None)
+        if cached is None:
+            from gridgov.coverage.reach import analyse
+
+            result = analyse(service.ws, settings=service.settings, graph=service.graph,
+                             service_areas=False, gap_sites=False, group=False)  # fmt: skip
+            cached = json.loads(
+                json.dumps(result.summary, default=_plain, allow_nan=True).replace("NaN", "null")
+            )
+            service._coverage_summary = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+_LAYERS = ("townships", "villages", "stations", "grids", "issues", "escalation")
+
+
+@router.get("/layers/{name}.geojson")
+def layer(name: str, service: ServiceDep, p: PrincipalDep) -> Response:
+    """A map layer as GeoJSON (EPSG:4490 degrees): townships, villages, stations, grids
+    (no personal columns), issues (the caller's scope), escalation (graph edges)."""
+    if name not in _LAYERS:
+        raise NotFoundError(f"no layer {name!r}; layers: {', '.join(_LAYERS)}")
+    from gridgov.model import LAYERS
+
+    if name == "escalation":
+        from gridgov.routing.escalation import escalation_edges
+
+        gdf = escalation_edges(service.escalation)
+    elif name == "issues":
+        require(p, "grid_worker", "deputy", *_STAFF)
+        query = scope_query(p, IssueQuery(limit=100_000))
+        items = [] if query is None else service.store.list_issues(query)[0]
+        from gridgov.service import issues_layer
+
+        gdf = issues_layer([i for i in items if can_see(p, i)])
+    else:
+        gdf = getattr(service.ws, name)
+        personal = LAYERS[name].personal if name in LAYERS else []
+        gdf = gdf.drop(columns=[c for c in personal if c in gdf.columns])
+    return Response(
+        gdf.to_json(drop_id=True, ensure_ascii=False), media_type="application/geo+json"
+    )

@@ -1,0 +1,279 @@
+"""Issues: raise, list, read with events, and every action of the lifecycle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Response
+
+from api.deps import PrincipalDep, ServiceDep, require
+from api.schemas import (
+    AcknowledgeIn,
+    CloseIn,
+    Duplicate,
+    EventOut,
+    HandOverIn,
+    IssueCreate,
+    IssueCreated,
+    IssueOut,
+    IssuePage,
+    MergeIn,
+    RateIn,
+    ResolveIn,
+    StartIn,
+)
+from api.views import candidates, event_out, issue_out
+from gridgov._errors import NotFoundError
+from gridgov.access import Principal, can, can_see, hash_token, may_raise_at, scope_query
+from gridgov.lifecycle import (
+    Acknowledge,
+    Action,
+    Close,
+    Issue,
+    Merge,
+    Rate,
+    Resolve,
+    Return,
+    Start,
+    Transfer,
+    action_name,
+)
+from gridgov.model import Rating
+from gridgov.service import IssueService, NewIssue
+from gridgov.store.base import IssueQuery
+
+router = APIRouter()
+
+_RAISERS = ("grid_worker", "deputy", "station_admin", "township_staff", "county_staff")
+_READERS = ("grid_worker", "deputy", "station_admin", "township_staff", "county_staff")
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="a client-chosen key: a retry with the same key never creates a second issue",
+    ),
+]
+
+
+def _visible(service: IssueService, p: Principal, issue_id: str) -> Issue:
+    """The issue if the caller may see it; 404 otherwise (existence does not leak)."""
+    require(p, *_READERS)
+    issue = service.store.get_issue(issue_id)
+    if not can_see(p, issue):
+        raise NotFoundError(f"no issue {issue_id!r}")
+    return issue
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=IssueCreated,
+    responses={
+        200: {"model": IssueCreated, "description": "an idempotent retry: the stored issue"}
+    },
+)
+def create_issue(
+    body: IssueCreate,
+    service: ServiceDep,
+    p: PrincipalDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> IssueCreated:
+    """Raise an issue at a place (网格吹哨): located in its grid, assigned to the grid's
+    station, the nearest deputies dispatched; 201 only once it is committed."""
+    require(p, *_RAISERS)
+    data = NewIssue(
+        category=body.category,
+        description=body.description,
+        lon=body.lon,
+        lat=body.lat,
+        title=body.title,
+        reporter_name=body.reporter_name,
+        reporter_phone=body.reporter_phone,
+        anonymous=body.anonymous,
+        source=p.role,
+    )
+    result = service.raise_issue(
+        data,
+        p.actor,
+        idempotency_key=None
+        if idempotency_key is None
+        else f"{p.role}:{p.subject}:{idempotency_key}",
+        may_raise=lambda grid, town: may_raise_at(p, grid, town),
+    )
+    if not result.created:
+        response.status_code = 200
+    return IssueCreated(
+        issue=issue_out(service, p, result.issue),
+        created=result.created,
+        dispatched=candidates(result.dispatch),
+        duplicates=[Duplicate(issue_id=i, distance_m=round(d, 1)) for i, d in result.duplicates],
+    )
+
+
+@router.get("", response_model=IssuePage)
+def list_issues(
+    service: ServiceDep,
+    p: PrincipalDep,
+    status: Annotated[list[str] | None, Query(max_length=20)] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    level: Literal["grid", "station", "township", "county", "external"] | None = None,
+    open_only: bool = False,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    station_id: Annotated[str | None, Query(max_length=40)] = None,
+    township_code: Annotated[str | None, Query(max_length=12)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> IssuePage:
+    """Issues the caller may see, newest first, filtered and paged."""
+    require(p, *_READERS)
+    from gridgov.model import IssueStatus
+
+    statuses = None
+    if status:
+        statuses = tuple(IssueStatus.parse(s).value for s in status)
+    for name, value in (("created_from", created_from), ("created_to", created_to)):
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"{name} must carry a timezone, e.g. 2026-11-23T00:00:00+08:00")
+    base = IssueQuery(
+        status=statuses,
+        category=category,
+        level=level,
+        open_only=open_only,
+        created_from=created_from,
+        created_to=created_to,
+        limit=limit,
+        offset=offset,
+    )
+    query = scope_query(p, base)
+    if query is None:
+        raise PermissionError(f"role {p.role} does not list issues")
+    if station_id is not None or township_code is not None:
+        # a filter inside the scope: fetch the scope, then narrow (scopes are OR-ed)
+        items, _ = service.store.list_issues(_all(query))
+        items = [
+            i
+            for i in items
+            if (station_id is None or i.station_id == station_id)
+            and (township_code is None or i.township_code == township_code)
+        ]
+        total = len(items)
+        items = items[offset : offset + limit]
+    else:
+        items, total = service.store.list_issues(query)
+    return IssuePage(
+        total=total, limit=limit, offset=offset, items=[issue_out(service, p, i) for i in items]
+    )
+
+
+def _all(q: IssueQuery) -> IssueQuery:
+    from dataclasses import replace
+
+    return replace(q, limit=1_000_000, offset=0)
+
+
+@router.get("/{issue_id}", response_model=IssueOut)
+def get_issue(issue_id: str, service: ServiceDep, p: PrincipalDep) -> IssueOut:
+    """One issue with its events (三知: handling unit, responsible person, result)."""
+    issue = _visible(service, p, issue_id)
+    return issue_out(service, p, issue, service.store.events(issue_id))
+
+
+@router.get("/{issue_id}/events", response_model=list[EventOut])
+def get_events(issue_id: str, service: ServiceDep, p: PrincipalDep) -> list[EventOut]:
+    """The append-only log of one issue."""
+    _visible(service, p, issue_id)
+    return [event_out(e) for e in service.store.events(issue_id)]
+
+
+def _act(service: IssueService, p: Principal, issue_id: str, verb: str, action: Action) -> IssueOut:
+    _visible(service, p, issue_id)
+
+    def check(issue: Issue) -> None:
+        if not can(p, verb, issue):
+            raise PermissionError(
+                f"role {p.role} may not {verb} issue {issue_id} while it is at "
+                f"{issue.unit_name or issue.unit} ({issue.level})"
+            )
+
+    issue = service.act(issue_id, action, p.actor, check=check)
+    return issue_out(service, p, issue)
+
+
+@router.post("/{issue_id}/acknowledge", response_model=IssueOut)
+def acknowledge(
+    issue_id: str, service: ServiceDep, p: PrincipalDep, body: AcknowledgeIn | None = None
+) -> IssueOut:
+    """报到/签收: the caller takes the issue and becomes its responsible person."""
+    return _act(
+        service, p, issue_id, "acknowledge", Acknowledge((body.name if body else "") or p.name)
+    )
+
+
+@router.post("/{issue_id}/start", response_model=IssueOut)
+def start(
+    issue_id: str, service: ServiceDep, p: PrincipalDep, body: StartIn | None = None
+) -> IssueOut:
+    """Work has started (办理中)."""
+    return _act(service, p, issue_id, "start", Start(body.note if body else ""))
+
+
+@router.post("/{issue_id}/resolve", response_model=IssueOut)
+def resolve(issue_id: str, body: ResolveIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
+    """办结, with the result."""
+    return _act(service, p, issue_id, "resolve", Resolve(body.result))
+
+
+@router.post("/{issue_id}/rate", response_model=IssueOut)
+def rate(issue_id: str, body: RateIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
+    """The resident's rating (满意 / 基本满意 / 不满意; 不满意 reopens). Grid workers rate on
+    a resident's behalf; residents use /public/issues/{id}/rate with their tracking token."""
+    rating = Rating.parse(body.rating)
+    issue = _visible(service, p, issue_id)
+    ok = bool(body.tracking_token) and hash_token(body.tracking_token) == issue.tracking_hash
+    if not can(p, "rate", issue, tracking_ok=ok):
+        raise PermissionError(f"role {p.role} may not rate issue {issue_id}")
+    issue = service.act(issue_id, Rate(rating, body.note), p.actor)
+    return issue_out(service, p, issue)
+
+
+@router.post("/{issue_id}/transfer", response_model=IssueOut)
+def transfer(issue_id: str, body: HandOverIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
+    """转办: hand the issue to another unit of the escalation graph, with a reason."""
+    if not body.to:
+        raise ValueError("to: name the unit to transfer to, e.g. station:S02 or township:430623101")
+    target = service.unit_action_target(body.to)
+    return _act(service, p, issue_id, "transfer", Transfer(reason=body.reason, **target))
+
+
+@router.post("/{issue_id}/return", response_model=IssueOut)
+def return_issue(issue_id: str, body: HandOverIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
+    """退回: send the issue back to the unit it came from (or ``to``), with a reason."""
+    _visible(service, p, issue_id)
+    unit = body.to or service.previous_unit(issue_id)
+    if not unit:
+        raise ValueError(f"issue {issue_id} has no earlier unit to return to; name one in 'to'")
+    target = service.unit_action_target(unit)
+    return _act(service, p, issue_id, "return", Return(reason=body.reason, **target))
+
+
+@router.post("/{issue_id}/merge", response_model=IssueOut)
+def merge(issue_id: str, body: MergeIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
+    """Close this issue as a duplicate of ``into`` (which must be visible and open)."""
+    into = _visible(service, p, body.into)
+    if not into.is_open:
+        raise ValueError(f"into: issue {body.into} is {into.status.value}, not open")
+    return _act(service, p, issue_id, "merge", Merge(body.into, body.reason))
+
+
+@router.post("/{issue_id}/close", response_model=IssueOut)
+def close(issue_id: str, body: CloseIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
+    """Close without a rating (withdrawn, or settled elsewhere), with a reason."""
+    return _act(service, p, issue_id, "close", Close(body.reason))
+
+
+__all__ = ["action_name", "router"]

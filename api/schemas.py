@@ -1,0 +1,227 @@
+"""Request and response bodies: Create / action inputs, staff and public views.
+
+Inputs forbid unknown fields (a typo is an error, not silently ignored) and bound every
+string, so an oversized or malformed body is a 422 naming the field. Personal fields in
+the outputs are optional and filled only for callers allowed to see them
+(:mod:`gridgov.access`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_IN = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class IssueCreate(BaseModel):
+    """A new issue (网格吹哨). Coordinates are CGCS2000 / WGS84 degrees."""
+
+    model_config = _IN
+
+    category: str = Field(max_length=40, description="issue category code, e.g. road")
+    description: str = Field(min_length=1, max_length=2000)
+    lon: float = Field(description="longitude in degrees (CGCS2000)")
+    lat: float = Field(description="latitude in degrees (CGCS2000)")
+    title: str = Field(default="", max_length=100)
+    reporter_name: str = Field(default="", max_length=50)
+    reporter_phone: str = Field(default="", max_length=32)
+    anonymous: bool = False
+
+
+class PublicIssueCreate(BaseModel):
+    """A resident's issue from a station's QR page; the place defaults to the station."""
+
+    model_config = _IN
+
+    category: str = Field(max_length=40)
+    description: str = Field(min_length=1, max_length=2000)
+    lon: float | None = None
+    lat: float | None = None
+    reporter_name: str = Field(default="", max_length=50)
+    reporter_phone: str = Field(default="", max_length=32)
+    anonymous: bool = False
+
+
+class AcknowledgeIn(BaseModel):
+    model_config = _IN
+    name: str = Field(default="", max_length=50)
+
+
+class StartIn(BaseModel):
+    model_config = _IN
+    note: str = Field(default="", max_length=2000)
+
+
+class ResolveIn(BaseModel):
+    model_config = _IN
+    result: str = Field(min_length=1, max_length=2000, description="what was done (办理结果)")
+
+
+class RateIn(BaseModel):
+    model_config = _IN
+    rating: str = Field(
+        max_length=20, description="satisfied/basic/unsatisfied or 满意/基本满意/不满意"
+    )
+    note: str = Field(default="", max_length=500)
+    tracking_token: str = Field(default="", max_length=100)
+
+
+class HandOverIn(BaseModel):
+    """Transfer (转办) to a unit, or return (退回) to where it came from."""
+
+    model_config = _IN
+    to: str = Field(
+        default="",
+        max_length=80,
+        description="escalation-graph unit, e.g. station:S02 or township:430623101; "
+        "for a return, empty means the unit it came from",
+    )
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class MergeIn(BaseModel):
+    model_config = _IN
+    into: str = Field(min_length=1, max_length=40)
+    reason: str = Field(default="", max_length=500)
+
+
+class CloseIn(BaseModel):
+    model_config = _IN
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class DeputyRef(BaseModel):
+    deputy_id: str
+    name: str
+    level: str = ""
+    station_id: str = ""
+    phone: str | None = None
+
+
+class Reporter(BaseModel):
+    name: str
+    phone: str
+
+
+class EventOut(BaseModel):
+    seq: int
+    at: datetime
+    kind: str
+    actor_role: str
+    actor_id: str
+    status_from: str
+    status_to: str
+    unit: str
+    data: dict[str, Any]
+
+
+class IssueOut(BaseModel):
+    """An issue as staff, deputies and grid workers see it (scoped)."""
+
+    issue_id: str
+    category: str
+    category_zh: str
+    title: str
+    description: str
+    lon: float
+    lat: float
+    status: str
+    status_zh: str
+    source: str
+    grid_code: str
+    village_code: str
+    township_code: str
+    station_id: str
+    level: str
+    unit: str
+    unit_name: str
+    deputies: list[DeputyRef]
+    responsible_name: str
+    result: str
+    rating: str
+    merged_into: str
+    anonymous: bool
+    reporter: Reporter | None = None
+    created_at: datetime
+    updated_at: datetime
+    acknowledge_due: datetime | None
+    resolve_due: datetime | None
+    closed_at: datetime | None
+    escalations: int
+    reopened: int
+    version: int
+    three_knows: dict[str, str]
+    events: list[EventOut] | None = None
+
+
+class IssuePublicOut(BaseModel):
+    """What a resident sees of their own issue with its tracking token."""
+
+    issue_id: str
+    category_zh: str
+    status: str
+    status_zh: str
+    unit_name: str
+    three_knows: dict[str, str]
+    result: str
+    rating: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CandidateOut(BaseModel):
+    deputy_id: str
+    name: str
+    level: str
+    station_id: str
+    specialty: str
+    pool: str
+    travel_s: float
+    travel_m: float
+    estimated: bool
+    specialty_match: bool
+    open_issues: int
+    reason: str
+
+
+class DispatchOut(BaseModel):
+    station_id: str
+    chosen: list[CandidateOut]
+    skipped: list[dict[str, str]]
+    elapsed_ms: float
+
+
+class Duplicate(BaseModel):
+    issue_id: str
+    distance_m: float
+
+
+class IssueCreated(BaseModel):
+    issue: IssueOut
+    created: bool
+    dispatched: list[CandidateOut]
+    duplicates: list[Duplicate]
+    tracking_token: str | None = None
+
+
+class IssuePage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[IssueOut]
+
+
+class ErrorProblem(BaseModel):
+    field: str | None = None
+    value: str | None = None
+    message: str
+    row: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: str
+    message: str
+    problems: list[ErrorProblem] = []

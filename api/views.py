@@ -1,0 +1,157 @@
+"""Core objects to response bodies, with personal data only for those who may see it."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from api.schemas import (
+    CandidateOut,
+    DeputyRef,
+    DispatchOut,
+    EventOut,
+    IssueOut,
+    IssuePublicOut,
+    Reporter,
+)
+from gridgov.access import Principal, sees_phone, sees_reporter
+from gridgov.lifecycle import Event, Issue, three_knows
+from gridgov.model import DeputyLevel
+from gridgov.routing.dispatch import Dispatch
+from gridgov.service import IssueService
+
+
+def _deputy_rows(service: IssueService) -> dict[str, dict[str, Any]]:
+    cache: dict[str, dict[str, Any]] | None = getattr(service, "_deputy_rows", None)
+    if cache is None:
+        cache = {}
+        deps = service.ws.deputies
+        if deps is not None:
+            for row in deps.itertuples(index=False):
+                cache[str(row.deputy_id)] = {
+                    "name": str(row.name),
+                    "level": str(row.level),
+                    "station_id": "" if row.station_id is None else str(row.station_id),
+                    "phone": "" if getattr(row, "phone", None) is None else str(row.phone),
+                    "specialty": ""
+                    if getattr(row, "specialty", None) is None
+                    else str(row.specialty),
+                }
+        service._deputy_rows = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def deputy_ref(service: IssueService, p: Principal, deputy_id: str) -> DeputyRef:
+    row = _deputy_rows(service).get(deputy_id)
+    if row is None:
+        return DeputyRef(deputy_id=deputy_id, name="")
+    level = row["level"]
+    with contextlib.suppress(ValueError):
+        level = DeputyLevel.parse(level).label_zh
+    phone = row["phone"] if row["phone"] and sees_phone(p, row["station_id"], deputy_id) else None
+    return DeputyRef(
+        deputy_id=deputy_id,
+        name=row["name"],
+        level=level,
+        station_id=row["station_id"],
+        phone=phone,
+    )
+
+
+def event_out(e: Event) -> EventOut:
+    return EventOut(
+        seq=e.seq, at=e.at, kind=e.kind, actor_role=e.actor_role, actor_id=e.actor_id,
+        status_from=e.status_from, status_to=e.status_to, unit=e.unit, data=dict(e.data),
+    )  # fmt: skip
+
+
+def issue_out(
+    service: IssueService, p: Principal, issue: Issue, events: list[Event] | None = None
+) -> IssueOut:
+    reporter = None
+    if sees_reporter(p, issue) and (issue.reporter_name or issue.reporter_phone):
+        reporter = Reporter(name=issue.reporter_name, phone=issue.reporter_phone)
+    return IssueOut(
+        issue_id=issue.issue_id,
+        category=issue.category,
+        category_zh=service.settings.issue_categories.get(issue.category, issue.category),
+        title=issue.title,
+        description=issue.description,
+        lon=issue.lon,
+        lat=issue.lat,
+        status=issue.status.value,
+        status_zh=issue.status.label_zh,
+        source=issue.source,
+        grid_code=issue.grid_code,
+        village_code=issue.village_code,
+        township_code=issue.township_code,
+        station_id=issue.station_id,
+        level=issue.level,
+        unit=issue.unit,
+        unit_name=issue.unit_name,
+        deputies=[deputy_ref(service, p, d) for d in issue.deputies],
+        responsible_name=issue.responsible_name,
+        result=issue.result,
+        rating=issue.rating,
+        merged_into=issue.merged_into,
+        anonymous=issue.anonymous,
+        reporter=reporter,
+        created_at=issue.created_at,
+        updated_at=issue.updated_at,
+        acknowledge_due=issue.acknowledge_due,
+        resolve_due=issue.resolve_due,
+        closed_at=issue.closed_at,
+        escalations=issue.escalations,
+        reopened=issue.reopened,
+        version=issue.version,
+        three_knows=three_knows(issue),
+        events=None if events is None else [event_out(e) for e in events],
+    )
+
+
+def issue_public(service: IssueService, issue: Issue) -> IssuePublicOut:
+    return IssuePublicOut(
+        issue_id=issue.issue_id,
+        category_zh=service.settings.issue_categories.get(issue.category, issue.category),
+        status=issue.status.value,
+        status_zh=issue.status.label_zh,
+        unit_name=issue.unit_name,
+        three_knows=three_knows(issue),
+        result=issue.result,
+        rating=issue.rating,
+        created_at=issue.created_at,
+        updated_at=issue.updated_at,
+    )
+
+
+def dispatch_out(d: Dispatch | None) -> DispatchOut | None:
+    if d is None:
+        return None
+    return DispatchOut(
+        station_id=d.station_id,
+        chosen=candidates(d),
+        skipped=[{"deputy_id": a, "reason": b} for a, b in d.skipped],
+        elapsed_ms=d.elapsed_ms,
+    )
+
+
+def candidates(d: Dispatch | None) -> list[CandidateOut]:
+    if d is None:
+        return []
+    return [
+        CandidateOut(
+            deputy_id=c.deputy_id,
+            name=c.name,
+            level=c.level,
+            station_id=c.station_id or "",
+            specialty=c.specialty or "",
+            pool=c.pool,
+            travel_s=round(float(c.travel_s), 1),
+            travel_m=round(float(c.travel_m), 1),
+            estimated=bool(c.estimated),
+            specialty_match=bool(c.specialty_match),
+            open_issues=int(c.open_issues),
+            reason=c.reason,
+        )
+        for c in d.chosen
+    ]

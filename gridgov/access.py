@@ -1,0 +1,332 @@
+"""Who may see and do what: the roles of the issue service and their scopes.
+
+A token names a role and a subject; the subject fixes the scope:
+
+============== ============================== ==========================================
+role           subject                        scope
+============== ============================== ==========================================
+grid_worker    grid code(s), comma-separated  raise in own grids; see what they raised
+                                              or what lies in their grids; rate for the
+                                              resident
+deputy         deputy_id                      act on issues dispatched to them; see
+                                              their station's issues
+station_admin  station_id                     the station's issues; transfer, merge
+township_staff township code (9 digits)       issues of the township and what escalated
+                                              to it
+county_staff   county code (6 digits)         everything
+planner        any label                      statistics and coverage only, no issues
+public         (no token)                     raise through a QR page; follow and rate
+                                              one issue with its tracking token
+============== ============================== ==========================================
+
+Personal data — deputies' phones, the reporter's name and phone, grid workers' phones —
+is shown only to roles that need it to act (:func:`sees_reporter`, :func:`sees_phone`);
+an anonymous report stores no reporter identity at all. The API answers 404 for an
+issue outside the caller's scope (so existence does not leak) and 403 for an action the
+role may not take on an issue it can see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from gridgov._errors import Problem, ValidationError
+from gridgov.lifecycle import Actor, Issue
+from gridgov.model import Workspace
+from gridgov.store.base import IssueQuery, Store, TokenRecord
+
+__all__ = [
+    "ROLES",
+    "Principal",
+    "can",
+    "can_see",
+    "create_token",
+    "hash_token",
+    "principal_for",
+    "scope_query",
+    "sees_phone",
+    "sees_reporter",
+]
+
+ROLES: tuple[str, ...] = (
+    "grid_worker",
+    "deputy",
+    "station_admin",
+    "township_staff",
+    "county_staff",
+    "planner",
+    "public",
+)
+
+ROLE_LABELS_ZH: dict[str, str] = {
+    "grid_worker": "网格员",
+    "deputy": "人大代表",
+    "station_admin": "站点管理员",
+    "township_staff": "乡镇（街道）人大",
+    "county_staff": "县人大常委会代表工委",
+    "planner": "规划分析",
+    "public": "群众",
+}
+
+_STAFF = frozenset({"station_admin", "township_staff", "county_staff"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller with the units its subject covers."""
+
+    role: str
+    subject: str = ""
+    name: str = ""
+    grids: frozenset[str] = field(default_factory=frozenset)
+    stations: frozenset[str] = field(default_factory=frozenset)
+    townships: frozenset[str] = field(default_factory=frozenset)
+    county: bool = False
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.role, self.subject, self.name)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in _STAFF
+
+    @classmethod
+    def public(cls) -> Principal:
+        return cls("public", "", "群众")
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a token: only this is stored, never the token itself."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _scope(
+    ws: Workspace, role: str, subject: str, grid_station: Mapping[str, str] | None = None
+) -> tuple[dict[str, object], list[Problem]]:
+    """The units a subject covers, or the problems that make the subject invalid."""
+    problems: list[Problem] = []
+    stations = ws.stations
+    if role == "grid_worker":
+        codes = [c.strip() for c in subject.split(",") if c.strip()]
+        known = set() if ws.grids is None else set(ws.grids["code"].astype(str))
+        unknown = [c for c in codes if c not in known]
+        if not codes or unknown:
+            problems.append(
+                Problem(
+                    "token",
+                    None,
+                    "subject",
+                    subject,
+                    f"unknown grid code(s): {unknown or '(none)'}",
+                )
+            )
+        return {"grids": frozenset(codes)}, problems
+    if role in ("deputy", "station_admin"):
+        if role == "deputy":
+            deps = ws.deputies
+            row = None if deps is None else deps[deps["deputy_id"].astype(str) == subject]
+            if row is None or row.empty:
+                problems.append(Problem("token", None, "subject", subject, "unknown deputy_id"))
+                return {}, problems
+            station = row["station_id"].iloc[0]
+            station_ids = (
+                frozenset() if station is None or station != station else frozenset({str(station)})
+            )
+            name = str(row["name"].iloc[0])
+        else:
+            if subject not in set(stations["station_id"].astype(str)):
+                problems.append(Problem("token", None, "subject", subject, "unknown station_id"))
+                return {}, problems
+            station_ids = frozenset({subject})
+            name = ""
+        scope: dict[str, object] = {
+            "stations": station_ids,
+            "grids": _station_grids(ws, station_ids, grid_station),
+        }
+        if name:
+            scope["name"] = name
+        return scope, problems
+    if role == "township_staff":
+        if subject not in set(ws.townships["code"].astype(str)):
+            problems.append(Problem("token", None, "subject", subject, "unknown township code"))
+            return {}, problems
+        st = stations.loc[stations["township_code"].astype(str) == subject, "station_id"]
+        return {"townships": frozenset({subject}), "stations": frozenset(st.astype(str))}, problems
+    if role == "county_staff":
+        county = str(ws.county["code"].iloc[0])
+        if subject != county:
+            problems.append(
+                Problem("token", None, "subject", subject, f"expected the county code {county}")
+            )
+        return {"county": True}, problems
+    if role == "planner":
+        return {}, problems
+    problems.append(
+        Problem(
+            "token", None, "role", role, f"unknown role; expected one of {', '.join(ROLES[:-1])}"
+        )
+    )
+    return {}, problems
+
+
+def _station_grids(
+    ws: Workspace, station_ids: frozenset[str], grid_station: Mapping[str, str] | None
+) -> frozenset[str]:
+    """Grids whose issues go to these stations (the escalation graph's grid -> station
+    edges when given) and grids the stations' deputies look after (代表进网格)."""
+    grids: set[str] = set()
+    if grid_station is not None:
+        grids.update(g for g, s in grid_station.items() if s in station_ids)
+    if ws.deputies is not None and "grid_codes" in ws.deputies:
+        mine = ws.deputies[ws.deputies["station_id"].astype(str).isin(station_ids)]
+        for text in mine["grid_codes"].dropna():
+            grids.update(c.strip() for c in str(text).split(",") if c.strip())
+    return frozenset(grids)
+
+
+def principal_for(
+    record: TokenRecord, ws: Workspace, grid_station: Mapping[str, str] | None = None
+) -> Principal:
+    """The principal a stored token stands for (``grid_station``: grid code -> station_id
+    of the escalation graph, which decides which grids a station answers for).
+
+    Raises
+    ------
+    ValidationError
+        If the token's subject no longer exists in the workspace.
+    """
+    scope, problems = _scope(ws, record.role, record.subject, grid_station)
+    if problems:
+        raise ValidationError(problems, context="token")
+    name = str(scope.pop("name", "") or record.name)
+    return Principal(record.role, record.subject, name, **scope)  # type: ignore[arg-type]
+
+
+def create_token(
+    store: Store, ws: Workspace, *, role: str, subject: str, name: str = "", now: datetime
+) -> str:
+    """Issue a new API token for ``role``/``subject``; returns the token (shown once).
+
+    Raises
+    ------
+    ValidationError
+        Naming an unknown role or a subject the workspace does not have.
+    """
+    if role == "public":
+        raise ValidationError(
+            [Problem("token", None, "role", role, "the public needs no token")], context="token"
+        )
+    _, problems = _scope(ws, role, subject)
+    if problems:
+        raise ValidationError(problems, context="token")
+    token = secrets.token_urlsafe(32)
+    store.add_token(TokenRecord(hash_token(token), role, subject, name, now))
+    return token
+
+
+# --- what a principal may see and do -------------------------------------------------------
+
+
+def can_see(p: Principal, issue: Issue) -> bool:
+    """Whether ``p`` may read ``issue`` at all (the API answers 404 otherwise)."""
+    if p.role == "county_staff":
+        return True
+    if p.role == "township_staff":
+        return issue.township_code in p.townships or issue.station_id in p.stations
+    if p.role == "station_admin":
+        return issue.station_id in p.stations
+    if p.role == "deputy":
+        return p.subject in issue.deputies or issue.station_id in p.stations
+    if p.role == "grid_worker":
+        return issue.grid_code in p.grids or (
+            issue.reporter_role == "grid_worker" and issue.reporter_id == p.subject
+        )
+    return False  # planner and public (the public reads by tracking token, not by scope)
+
+
+def _handles(p: Principal, issue: Issue) -> bool:
+    """Whether ``p`` is a handler at the issue's current level."""
+    level = issue.level
+    if p.role == "county_staff":
+        return True
+    if p.role == "township_staff":
+        return level in ("township", "station", "grid") and issue.township_code in p.townships
+    if p.role == "station_admin":
+        return level == "station" and issue.station_id in p.stations
+    if p.role == "deputy":
+        return level == "station" and (
+            p.subject in issue.deputies or issue.station_id in p.stations
+        )
+    return False
+
+
+def can(p: Principal, verb: str, issue: Issue, *, tracking_ok: bool = False) -> bool:
+    """Whether ``p`` may ``verb`` the issue (acknowledge, start, resolve, rate, close,
+    transfer, return, merge, dispatch). ``tracking_ok``: the caller showed the issue's
+    tracking token (the resident)."""
+    if verb in ("acknowledge", "start", "resolve"):
+        return _handles(p, issue)
+    if verb == "rate":
+        if tracking_ok:
+            return True
+        return p.role == "grid_worker" and (
+            issue.reporter_id == p.subject or issue.grid_code in p.grids
+        )
+    if verb == "close":
+        return p.role in ("county_staff", "township_staff") and _handles(p, issue)
+    if verb in ("transfer", "return", "merge", "dispatch"):
+        return p.is_staff and _handles(p, issue)
+    return False
+
+
+def may_raise_at(p: Principal, grid_code: str, township_code: str) -> bool:
+    """Whether ``p`` may raise an issue located in this grid."""
+    if p.role in ("public", "deputy", "county_staff"):
+        return True
+    if p.role == "grid_worker":
+        return grid_code in p.grids
+    if p.role == "station_admin":
+        return grid_code in p.grids
+    if p.role == "township_staff":
+        return township_code in p.townships
+    return False
+
+
+def scope_query(p: Principal, base: IssueQuery) -> IssueQuery | None:
+    """``base`` narrowed to what ``p`` may list; None when the role lists no issues."""
+    if p.role == "county_staff":
+        return base
+    if p.role == "township_staff":
+        return replace(base, township_codes=tuple(p.townships), station_ids=tuple(p.stations))
+    if p.role == "station_admin":
+        return replace(base, station_ids=tuple(p.stations))
+    if p.role == "deputy":
+        return replace(base, deputy_id=p.subject, station_ids=tuple(p.stations))
+    if p.role == "grid_worker":
+        return replace(base, grid_codes=tuple(p.grids), reporter_id=p.subject)
+    return None
+
+
+def sees_reporter(p: Principal, issue: Issue) -> bool:
+    """The reporter's name and phone: handlers who must call them back, and the reporter."""
+    if issue.anonymous:
+        return False
+    if p.role == "grid_worker":
+        return issue.reporter_id == p.subject
+    if p.role == "deputy":
+        return p.subject in issue.deputies or p.subject == issue.responsible
+    return p.is_staff and can_see(p, issue)
+
+
+def sees_phone(p: Principal, station_id: str, deputy_id: str = "") -> bool:
+    """Deputies' (and grid workers') phones: staff over that station, and the person."""
+    if p.role == "county_staff":
+        return True
+    if p.role in ("station_admin", "township_staff"):
+        return station_id in p.stations
+    return p.role == "deputy" and deputy_id == p.subject

@@ -1,0 +1,294 @@
+"""Subcommands of the issue service: serve, tick, token, qr, escalation, stats.
+
+Kept apart from :mod:`gridgov.cli` (which registers them) so the planning commands stay
+readable; like the rest of the CLI they parse, call the core, and write outputs. The
+web framework is imported only inside ``serve``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from gridgov._errors import NotFoundError
+
+__all__ = ["register"]
+
+
+def _store_path(args: argparse.Namespace) -> Path:
+    return Path(args.db) if args.db else Path(args.workspace).with_suffix(".issues.sqlite")
+
+
+def _service(args: argparse.Namespace) -> Any:
+    from gridgov.cli import _settings
+    from gridgov.service import IssueService
+
+    if not Path(args.workspace).exists():
+        raise FileNotFoundError(f"no workspace {args.workspace}")
+    return IssueService.open(args.workspace, _store_path(args), settings=_settings(args))
+
+
+def _when(text: str | None, name: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(
+            f"--{name}: {text!r} is not an ISO date/time (2026-11-23T08:00+08:00)"
+        ) from exc
+    if value.tzinfo is None:
+        from datetime import timedelta, timezone
+
+        value = value.replace(tzinfo=timezone(timedelta(hours=8)))  # county time by default
+    return value
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the web service (uvicorn) on the workspace's store."""
+    try:
+        import uvicorn
+
+        from api import create_app
+    except ImportError as exc:
+        raise ImportError(
+            f"gridgov serve needs the api extra: pip install 'gridgov[api]' ({exc})"
+        ) from exc
+    service = _service(args)
+    app = create_app(service, tick_interval_s=args.tick, rate_per_s=args.rate)
+    print(
+        f"gridgov serving {args.workspace} on http://{args.host}:{args.port} (store {_store_path(args)})"
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", workers=1)
+    return 0
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    """Apply passed deadlines once (for cron when the service's scheduler is off)."""
+    from gridgov.cli import _emit
+
+    service = _service(args)
+    report = service.tick(_when(args.now, "now"))
+    payload = {
+        "checked": report.checked,
+        "escalated": list(report.escalated),
+        "overdue": list(report.overdue),
+        "closed": list(report.closed),
+    }
+    text = (
+        f"gridgov tick: {report.checked} due, {len(report.escalated)} escalated, "
+        f"{len(report.overdue)} overdue at the top level, {len(report.closed)} closed unrated"
+    )
+    _emit(args, payload, text)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    """Create, list or revoke API tokens."""
+    from gridgov.access import create_token, hash_token
+    from gridgov.cli import _emit
+    from gridgov.io import read_workspace
+    from gridgov.lifecycle import utcnow
+    from gridgov.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(_store_path(args))
+    if args.action == "create":
+        if not args.role or not args.subject:
+            raise ValueError("token create needs --role and --subject")
+        ws = read_workspace(args.workspace)
+        token = create_token(
+            store, ws, role=args.role, subject=args.subject, name=args.name or "", now=utcnow()
+        )
+        _emit(
+            args,
+            {"token": token, "role": args.role, "subject": args.subject},
+            f"{token}\n(role {args.role}, subject {args.subject}; shown once: keep it safe)",
+        )
+        return 0
+    if args.action == "list":
+        rows = store.tokens()
+        payload = {
+            "tokens": [
+                {
+                    "hash": r.token_hash[:12],
+                    "role": r.role,
+                    "subject": r.subject,
+                    "name": r.name,
+                    "created_at": r.created_at.isoformat(),
+                    "revoked": r.revoked,
+                }
+                for r in rows
+            ]
+        }
+        lines = [
+            f"{r.token_hash[:12]}  {r.role:<15} {r.subject:<20} {'revoked' if r.revoked else ''}"
+            for r in rows
+        ]
+        _emit(args, payload, "\n".join(lines) or "no tokens")
+        return 0
+    # revoke: the token itself or the start of its hash as `token list` shows it
+    target = args.subject or ""
+    if not target:
+        raise ValueError(
+            "token revoke needs --subject TOKEN (or the hash prefix from `token list`)"
+        )
+    hashes = [r.token_hash for r in store.tokens() if r.token_hash.startswith(target)]
+    if not hashes:
+        hashes = [hash_token(target)]
+    if len(hashes) > 1:
+        raise ValueError(
+            f"--subject {target!r} matches {len(hashes)} tokens; give more of the hash"
+        )
+    if not store.revoke_token(hashes[0]):
+        raise NotFoundError(f"no token matching {target!r}")
+    _emit(args, {"revoked": hashes[0][:12]}, f"revoked {hashes[0][:12]}")
+    return 0
+
+
+def cmd_qr(args: argparse.Namespace) -> int:
+    """Write a QR code per station and per deputy (一站一码、一人一码)."""
+    from gridgov.cli import _emit
+    from gridgov.io import read_workspace
+    from gridgov.qr import write_qr_codes
+
+    ws = read_workspace(args.workspace)
+    out = (
+        Path(args.out)
+        if args.out
+        else Path(args.workspace).with_name(Path(args.workspace).stem + "-qr")
+    )
+    paths = write_qr_codes(ws, out, base_url=args.base_url, kind=args.format)
+    _emit(args, {"out": str(out), "files": len(paths)}, f"gridgov qr: {len(paths)} files in {out}")
+    return 0
+
+
+def cmd_escalation(args: argparse.Namespace) -> int:
+    """Build, check and export the escalation graph."""
+    from gridgov.cli import _emit, _settings
+    from gridgov.io import read_workspace
+    from gridgov.routing.escalation import check_escalation, escalation_graph, write_escalation
+
+    settings = _settings(args)
+    ws = read_workspace(args.workspace)
+    graph = None
+    if ws.roads is not None and not ws.roads.empty:
+        from gridgov.routing.graph import build_road_graph
+        from gridgov.service import _projected
+
+        crs = _projected(ws)
+        graph = build_road_graph(ws.roads.to_crs(crs), crs=crs)
+    g = escalation_graph(ws, settings=settings, graph=graph)
+    check_escalation(g, settings)
+    written = [str(write_escalation(g, p)) for p in (args.out or [])]
+    levels: dict[str, int] = {}
+    for _, d in g.nodes(data=True):
+        levels[str(d["level"])] = levels.get(str(d["level"]), 0) + 1
+    how: dict[str, int] = {}
+    for _, _, d in g.edges(data=True):
+        if "how" in d:
+            how[str(d["how"])] = how.get(str(d["how"]), 0) + 1
+    payload = {"nodes": levels, "grid_to_station": how, "written": written}
+    text = (
+        "escalation graph: "
+        + ", ".join(f"{k} {v}" for k, v in levels.items())
+        + f"; edges by {how}; every grid reaches the county"
+        + "".join(f"\n  wrote {w}" for w in written)
+    )
+    _emit(args, payload, text)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Issue statistics over a period (XLSX with Chinese headers, JSON)."""
+    from gridgov.cli import _emit
+    from gridgov.io import read_workspace, write_xlsx
+    from gridgov.stats import statistics_sheets, statistics_summary
+    from gridgov.store.base import IssueQuery
+    from gridgov.store.sqlite import SQLiteStore
+
+    ws = read_workspace(args.workspace)
+    path = _store_path(args)
+    if not path.exists():
+        raise FileNotFoundError(f"no issue store {path} (run gridgov serve or gridgov demo first)")
+    store = SQLiteStore(path)
+    start, end = _when(args.start, "from"), _when(args.end, "to")
+    issues, _ = store.list_issues(IssueQuery(limit=100_000_000))
+    events = store.all_events(until=end)
+    summary = statistics_summary(issues, events, ws=ws, start=start, end=end)
+    written = {}
+    if args.out:
+        written["xlsx"] = str(
+            write_xlsx(statistics_sheets(issues, events, ws=ws, start=start, end=end), args.out)
+        )
+    text = "gridgov stats: " + ", ".join(f"{k} {v}" for k, v in summary.items())
+    _emit(args, {"summary": summary, "files": written}, text)
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the service subcommands to the CLI's subparsers."""
+
+    def db(p: argparse.ArgumentParser) -> None:
+        p.add_argument("workspace", type=Path, help="workspace GeoPackage")
+        p.add_argument("--db", help="issue store (default: WORKSPACE.issues.sqlite beside it)")
+
+    p = sub.add_parser("serve", parents=[common], help="run the issue web service (FastAPI)")
+    db(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--tick", type=float, default=60.0, help="deadline check every N s (0: off)")
+    p.add_argument("--rate", type=float, default=200.0, help="requests/s per client (0: no limit)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("tick", parents=[common], help="apply passed deadlines once (cron)")
+    db(p)
+    p.add_argument("--now", help="the time to apply (ISO 8601; default now)")
+    p.set_defaults(func=cmd_tick)
+
+    p = sub.add_parser("token", parents=[common], help="API tokens: create, list, revoke")
+    p.add_argument("action", choices=["create", "list", "revoke"])
+    db(p)
+    p.add_argument(
+        "--role",
+        choices=[
+            "grid_worker",
+            "deputy",
+            "station_admin",
+            "township_staff",
+            "county_staff",
+            "planner",
+        ],
+    )
+    p.add_argument(
+        "--subject",
+        help="grid code(s), deputy_id, station_id, township or county code; for revoke the token",
+    )
+    p.add_argument("--name", help="display name")
+    p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("qr", parents=[common], help="QR codes per station and deputy (一站一码)")
+    p.add_argument("workspace", type=Path)
+    p.add_argument(
+        "--base-url",
+        required=True,
+        help="public address of the service, e.g. https://rd.example.gov.cn",
+    )
+    p.add_argument("--format", default="png", choices=["png", "svg"])
+    p.add_argument("--out", help="folder (default: WORKSPACE-qr beside it)")
+    p.set_defaults(func=cmd_qr)
+
+    p = sub.add_parser("escalation", parents=[common], help="check and export the escalation graph")
+    p.add_argument("workspace", type=Path)
+    p.add_argument(
+        "--out", action="append", help="write .graphml, .geojson, .gpkg or .csv (repeatable)"
+    )
+    p.set_defaults(func=cmd_escalation)
+
+    p = sub.add_parser("stats", parents=[common], help="issue statistics over a period")
+    db(p)
+    p.add_argument("--from", dest="start", help="period start (ISO 8601, inclusive)")
+    p.add_argument("--to", dest="end", help="period end (ISO 8601, exclusive)")
+    p.add_argument("--out", help="write the statistics XLSX here")
+    p.set_defaults(func=cmd_stats)

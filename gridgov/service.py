@@ -1,0 +1,538 @@
+"""The whistle-to-closure loop: raise, locate, assign, dispatch, act, escalate, close.
+
+:class:`IssueService` ties the pure pieces together for one county: the lifecycle
+(:mod:`gridgov.lifecycle`), the escalation graph (:mod:`gridgov.routing.escalation`),
+the dispatcher (:mod:`gridgov.routing.dispatch`) and a :class:`~gridgov.store.base.Store`.
+The API, ``gridgov tick`` and the demo's simulated week all go through it, so the rules
+are the same everywhere. It checks input (collecting every problem), never permissions:
+the caller (the API) decides who may do what with :mod:`gridgov.access`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pyproj
+import shapely
+
+from gridgov._errors import NotFoundError, Problem, ValidationError
+from gridgov.crs import CGCS2000, looks_swapped, projected_crs_for
+from gridgov.lifecycle import (
+    Action,
+    Actor,
+    Assign,
+    Close,
+    DispatchDeputies,
+    Escalate,
+    Event,
+    Issue,
+    Locate,
+    Overdue,
+    SuggestDuplicates,
+    TransitionError,
+    apply,
+    due_action,
+    new_issue,
+    new_issue_id,
+    utcnow,
+)
+from gridgov.model import Workspace
+from gridgov.routing.dispatch import Dispatch, Dispatcher
+from gridgov.routing.escalation import check_escalation, escalation_graph, next_unit, unit_for_grid
+from gridgov.routing.graph import RoadGraph, build_road_graph
+from gridgov.settings import Settings
+from gridgov.store.base import ConflictError, IssueQuery, Store
+
+__all__ = ["IssueService", "LocationError", "NewIssue", "RaiseResult", "TickReport"]
+
+log = logging.getLogger(__name__)
+
+#: Longest description accepted (characters); a grid worker's note, not a document.
+MAX_DESCRIPTION = 2000
+MAX_TITLE = 100
+_CONFLICT_RETRIES = 8
+
+
+class LocationError(ValidationError):
+    """The point of an issue lies in no grid of the county (HTTP 422)."""
+
+
+@dataclass(frozen=True)
+class NewIssue:
+    """What someone raising an issue supplies (lon/lat in CGCS2000 or WGS84 degrees)."""
+
+    category: str
+    description: str
+    lon: float
+    lat: float
+    title: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    anonymous: bool = False
+    source: str = "grid"
+    tracking_hash: str = ""
+
+    def request_hash(self, actor: Actor) -> str:
+        """Fingerprint of the request, to tell a retry from a reused idempotency key."""
+        body = {k: v for k, v in self.__dict__.items() if k != "tracking_hash"}
+        body["actor"] = [actor.role, actor.subject]
+        raw = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RaiseResult:
+    """A raised issue, whether it is new (False: an idempotent retry), who was dispatched
+    and the open issues nearby that may be the same thing."""
+
+    issue: Issue
+    created: bool
+    dispatch: Dispatch | None
+    duplicates: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class TickReport:
+    """What one pass of the deadline scheduler did."""
+
+    checked: int
+    escalated: tuple[str, ...]
+    overdue: tuple[str, ...]
+    closed: tuple[str, ...]
+
+
+class _Grids:
+    """Point-in-grid lookup with a snap to the nearest grid within a tolerance."""
+
+    def __init__(self, ws: Workspace, crs: pyproj.CRS) -> None:
+        if ws.grids is None or ws.grids.empty:
+            raise ValidationError(
+                [Problem("grids", None, None, None, "the workspace has no grids layer")],
+                context="issue service",
+            )
+        grids = ws.grids.to_crs(crs).reset_index(drop=True)
+        self.codes = grids["code"].astype(str).to_numpy()
+        self.village = grids["village_code"].astype(str).to_numpy()
+        vil = ws.villages.set_index(ws.villages["code"].astype(str))["township_code"].astype(str)
+        self.township = vil.reindex(self.village).fillna("").to_numpy()
+        self.names = grids["name"].astype(str).to_numpy()
+        self.geoms = grids.geometry.to_numpy()
+        self.tree = shapely.STRtree(self.geoms)
+        self.county_geom = ws.county.to_crs(crs).geometry.union_all()
+        self.to_xy = pyproj.Transformer.from_crs(CGCS2000, crs, always_xy=True)
+
+    def locate(self, lon: float, lat: float, tolerance_m: float) -> tuple[int, float]:
+        """Index of the grid containing the point (or nearest within tolerance), snap metres."""
+        x, y = self.to_xy.transform(lon, lat)
+        pt = shapely.Point(x, y)
+        hits = self.tree.query(pt, predicate="intersects")
+        if len(hits):
+            return int(min(hits)), 0.0
+        idx = self.tree.nearest(pt)
+        dist = float(shapely.distance(self.geoms[idx], pt))
+        if dist <= tolerance_m:
+            return int(idx), dist
+        inside = bool(shapely.contains_xy(self.county_geom, x, y))
+        where = "inside the county but" if inside else "outside the county and"
+        message = (
+            f"the point ({lon:.6f}, {lat:.6f}) is {where} {dist:,.0f} m from the nearest grid "
+            f"{self.codes[idx]} ({self.names[idx]}), more than the {tolerance_m:,.0f} m tolerance"
+        )
+        raise LocationError(
+            [Problem("issue", None, "lon/lat", f"{lon}, {lat}", message)], context="location"
+        )
+
+
+class IssueService:
+    """The issue loop of one county workspace over a store.
+
+    Parameters
+    ----------
+    ws : Workspace
+    store : Store
+    settings : Settings, optional
+    graph : RoadGraph, optional
+        The road graph (built from ``ws.roads`` when None; straight lines without roads).
+    clock : callable, optional
+        Returns the current time (timezone-aware); tests pass a controllable one.
+    """
+
+    def __init__(
+        self,
+        ws: Workspace,
+        store: Store,
+        *,
+        settings: Settings | None = None,
+        graph: RoadGraph | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.ws = ws
+        self.store = store
+        self.settings = settings or Settings()
+        self.clock = clock
+        crs = _projected(ws)
+        if graph is None and ws.roads is not None and not ws.roads.empty:
+            graph = build_road_graph(ws.roads.to_crs(crs), crs=crs)
+        self.graph = graph
+        self.escalation: nx.DiGraph = escalation_graph(ws, settings=self.settings, graph=graph)
+        check_escalation(self.escalation, self.settings)
+        self.dispatcher = Dispatcher.build(ws, settings=self.settings, graph=graph)
+        self._grids = _Grids(ws, crs)
+        self._to_xy = pyproj.Transformer.from_crs(CGCS2000, crs, always_xy=True)
+        self.grid_station: dict[str, str] = {}
+        for code in self._grids.codes:
+            node = unit_for_grid(self.escalation, code)
+            self.grid_station[code] = str(self.escalation.nodes[node]["unit_id"])
+
+    @classmethod
+    def open(
+        cls,
+        workspace: str | Path,
+        store: Store | str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> IssueService:
+        """Read a workspace and open its store (SQLite beside it by default)."""
+        from gridgov.io import read_workspace
+        from gridgov.store.sqlite import SQLiteStore
+
+        path = Path(workspace)
+        ws = read_workspace(path)
+        if store is None:
+            store = path.with_suffix(".issues.sqlite")
+        if isinstance(store, str | Path):
+            store = SQLiteStore(store)
+        return cls(ws, store, settings=settings, clock=clock)
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _now(self, now: datetime | None) -> datetime:
+        return now if now is not None else self.clock()
+
+    def node(self, unit: str) -> Mapping[str, Any]:
+        """Attributes of an escalation-graph node (NotFoundError if unknown)."""
+        if unit not in self.escalation:
+            raise NotFoundError(f"no unit {unit!r} in the escalation graph")
+        return dict(self.escalation.nodes[unit])
+
+    def station_node(self, station_id: str) -> str:
+        unit = f"station:{station_id}"
+        if unit not in self.escalation:
+            raise NotFoundError(f"no station {station_id!r}")
+        return unit
+
+    def validate(self, data: NewIssue) -> None:
+        """Check a new issue, collecting every problem.
+
+        Raises
+        ------
+        ValidationError
+            Naming each bad field and value (unknown category, empty or oversized text,
+            coordinates out of range, swapped or outside China).
+        """
+        problems: list[Problem] = []
+
+        def bad(fld: str, value: Any, message: str) -> None:
+            problems.append(Problem("issue", None, fld, value, message))
+
+        cats = self.settings.issue_categories
+        if data.category not in cats:
+            known = ", ".join(f"{k} ({v})" for k, v in cats.items())
+            bad("category", data.category, f"unknown category; expected one of {known}")
+        if not data.description.strip():
+            bad("description", data.description, "must not be empty")
+        if len(data.description) > MAX_DESCRIPTION:
+            bad(
+                "description",
+                f"{len(data.description)} characters",
+                f"longer than {MAX_DESCRIPTION}",
+            )
+        if len(data.title) > MAX_TITLE:
+            bad("title", f"{len(data.title)} characters", f"longer than {MAX_TITLE}")
+        if len(data.reporter_phone) > 32:
+            bad("reporter_phone", data.reporter_phone, "not a phone number")
+        lon, lat = data.lon, data.lat
+        finite = all(isinstance(v, int | float) and math.isfinite(v) for v in (lon, lat))
+        if not finite:
+            bad("lon/lat", f"{lon}, {lat}", "coordinates must be finite numbers")
+        elif not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            bad("lon/lat", f"{lon}, {lat}", "out of range: longitude -180..180, latitude -90..90")
+        elif bool(looks_swapped(np.array([lon]), np.array([lat]))[0]):
+            bad(
+                "lon/lat",
+                f"{lon}, {lat}",
+                f"longitude and latitude look swapped; did you mean ({lat}, {lon})?",
+            )
+        if problems:
+            raise ValidationError(problems, context="issue")
+
+    # --- raising -------------------------------------------------------------------------
+
+    def raise_issue(
+        self,
+        data: NewIssue,
+        actor: Actor,
+        *,
+        idempotency_key: str | None = None,
+        now: datetime | None = None,
+        may_raise: Callable[[str, str], bool] | None = None,
+    ) -> RaiseResult:
+        """Raise an issue: locate it, assign it to its grid's station, dispatch deputies,
+        suggest duplicates, and commit it all at once.
+
+        Parameters
+        ----------
+        data : NewIssue
+        actor : Actor
+        idempotency_key : str, optional
+            A retry with the same key returns the stored issue (``created=False``).
+        now : datetime, optional
+        may_raise : callable, optional
+            ``(grid_code, township_code) -> bool``; False raises PermissionError (the
+            caller's scope check, done after locating).
+
+        Raises
+        ------
+        ValidationError, LocationError, PermissionError, IdempotencyError
+        """
+        now = self._now(now)
+        self.validate(data)
+        gi, snapped = self._grids.locate(data.lon, data.lat, self.settings.locate_tolerance_m)
+        grid = str(self._grids.codes[gi])
+        township = str(self._grids.township[gi])
+        if may_raise is not None and not may_raise(grid, township):
+            raise PermissionError(f"you may not raise issues in grid {grid}")
+        issue, events = new_issue(
+            issue_id=new_issue_id(now),
+            category=data.category,
+            description=data.description.strip(),
+            title=data.title.strip(),
+            lon=data.lon,
+            lat=data.lat,
+            actor=actor,
+            now=now,
+            source=data.source,
+            reporter_name=data.reporter_name.strip(),
+            reporter_phone=data.reporter_phone.strip(),
+            anonymous=data.anonymous,
+            tracking_hash=data.tracking_hash,
+        )
+        log_: list[Event] = list(events)
+
+        def step(action: Action) -> None:
+            nonlocal issue
+            issue, more = apply(issue, action, actor=actor, now=now, settings=self.settings)
+            log_.extend(more)
+
+        step(Locate(grid, str(self._grids.village[gi]), township, snapped))
+        station_unit = unit_for_grid(self.escalation, grid)
+        st = self.escalation.nodes[station_unit]
+        step(
+            Assign(
+                station_unit, "station", str(st["name"]),
+                station_id=str(st["unit_id"]), township_code=township,
+            )
+        )  # fmt: skip
+        dispatch = self.dispatcher.dispatch(
+            data.lon,
+            data.lat,
+            station_id=str(st["unit_id"]),
+            category=data.category,
+            open_issues=self.store.open_load(),
+        )
+        if dispatch.chosen:
+            pools = {c.pool for c in dispatch.chosen}
+            step(
+                DispatchDeputies(
+                    tuple(c.deputy_id for c in dispatch.chosen),
+                    tuple(c.reason for c in dispatch.chosen),
+                    pool=",".join(sorted(pools)),
+                )
+            )
+        duplicates = self._duplicates(issue)
+        if duplicates:
+            step(
+                SuggestDuplicates(tuple(d for d, _ in duplicates), tuple(m for _, m in duplicates))
+            )
+        stored, created = self.store.create_issue(
+            issue,
+            log_,
+            idempotency_key=idempotency_key,
+            request_hash=data.request_hash(actor),
+        )
+        return RaiseResult(
+            stored, created, dispatch if created else None, duplicates if created else ()
+        )
+
+    def _duplicates(self, issue: Issue) -> tuple[tuple[str, float], ...]:
+        radius = self.settings.duplicate_radius_m
+        dlat = radius / 111_000 * 1.5
+        dlon = dlat / max(math.cos(math.radians(issue.lat)), 0.1)
+        bbox = (issue.lon - dlon, issue.lat - dlat, issue.lon + dlon, issue.lat + dlat)
+        near, _ = self.store.list_issues(
+            IssueQuery(open_only=True, category=issue.category, bbox=bbox, limit=50)
+        )
+        if not near:
+            return ()
+        x0, y0 = self._to_xy.transform(issue.lon, issue.lat)
+        xs, ys = self._to_xy.transform([i.lon for i in near], [i.lat for i in near])
+        dist = np.hypot(np.asarray(xs) - x0, np.asarray(ys) - y0)
+        found = [(i.issue_id, float(d)) for i, d in zip(near, dist, strict=True) if d <= radius]
+        return tuple(sorted(found, key=lambda t: t[1]))
+
+    # --- acting --------------------------------------------------------------------------
+
+    def act(
+        self,
+        issue_id: str,
+        action: Action,
+        actor: Actor,
+        *,
+        now: datetime | None = None,
+        check: Callable[[Issue], None] | None = None,
+    ) -> Issue:
+        """Apply ``action`` and store it; on a concurrent change re-read and re-apply.
+
+        ``check(issue)`` runs on every (re-)read before applying (the caller's permission
+        check), so a retry never acts on a state the caller was not allowed to change.
+
+        Raises
+        ------
+        NotFoundError, TransitionError, ConflictError, ValueError
+        """
+        now = self._now(now)
+        for _ in range(_CONFLICT_RETRIES):
+            issue = self.store.get_issue(issue_id)
+            if check is not None:
+                check(issue)
+            new, events = apply(issue, action, actor=actor, now=now, settings=self.settings)
+            try:
+                return self.store.update_issue(new, events, expected_version=issue.version)
+            except ConflictError:
+                log.debug("issue %s changed under us; retrying", issue_id)
+        raise ConflictError(f"issue {issue_id} kept changing; try again")
+
+    def unit_action_target(self, unit: str) -> dict[str, str]:
+        """Keyword arguments for Transfer/Return/Assign naming ``unit``."""
+        node = self.node(unit)
+        level = str(node["level"])
+        out = {"unit": unit, "level": level, "unit_name": str(node["name"])}
+        if level == "station":
+            out["station_id"] = str(node["unit_id"])
+            row = self.ws.stations[self.ws.stations["station_id"].astype(str) == out["station_id"]]
+            if not row.empty:
+                out["township_code"] = str(row["township_code"].iloc[0])
+        elif level == "township":
+            out["township_code"] = str(node["unit_id"])
+        return out
+
+    def previous_unit(self, issue_id: str) -> str | None:
+        """The unit the issue came from (for 退回): the last hand-over's origin."""
+        for ev in reversed(self.store.events(issue_id)):
+            if ev.kind in ("escalated", "transferred", "returned") and ev.data.get("from"):
+                return str(ev.data["from"])
+        return None
+
+    def dispatch_preview(
+        self, lon: float, lat: float, *, category: str | None = None, station_id: str | None = None
+    ) -> Dispatch:
+        """Who would be dispatched to an issue here (nothing is stored)."""
+        if station_id is None:
+            gi, _ = self._grids.locate(lon, lat, self.settings.locate_tolerance_m)
+            node = unit_for_grid(self.escalation, str(self._grids.codes[gi]))
+            station_id = str(self.escalation.nodes[node]["unit_id"])
+        return self.dispatcher.dispatch(
+            lon, lat, station_id=station_id, category=category, open_issues=self.store.open_load()
+        )
+
+    # --- deadlines -----------------------------------------------------------------------
+
+    def tick(self, now: datetime | None = None) -> TickReport:
+        """Apply every passed deadline: escalate one level up (recording who is notified),
+        record an overdue issue at the top, close resolved issues left unrated."""
+        now = self._now(now)
+        window = timedelta(hours=self.settings.rating_window_h)
+        due = self.store.due(now, resolved_before=now - window)
+        escalated: list[str] = []
+        overdue: list[str] = []
+        closed: list[str] = []
+        system = Actor.system()
+        for issue in due:
+            what = due_action(issue, now, self.settings)
+            if what is None:
+                continue
+            try:
+                if what == "rating":
+                    self.act(
+                        issue.issue_id,
+                        Close("评价期满未评价，自动办结 (rating window over)"),
+                        system,
+                        now=now,
+                    )
+                    closed.append(issue.issue_id)
+                    continue
+                up = (
+                    next_unit(self.escalation, issue.unit)
+                    if issue.unit in self.escalation
+                    else None
+                )
+                if up is None:
+                    notified = (f"{self.settings.handlers.get(issue.level, '')}:{issue.unit}",)
+                    self.act(issue.issue_id, Overdue(what, notified), system, now=now)
+                    overdue.append(issue.issue_id)
+                    continue
+                node = self.escalation.nodes[up]
+                notified = (f"{node['handler']}:{up}",)
+                target = self.unit_action_target(up)
+                action = Escalate(
+                    up, target["level"], target["unit_name"], what, notified,
+                    township_code=target.get("township_code", ""),
+                )  # fmt: skip
+                self.act(issue.issue_id, action, system, now=now)
+                escalated.append(issue.issue_id)
+            except (ConflictError, TransitionError) as exc:  # someone acted meanwhile
+                log.info("tick skipped %s: %s", issue.issue_id, exc)
+        return TickReport(len(due), tuple(escalated), tuple(overdue), tuple(closed))
+
+
+def _projected(ws: Workspace) -> pyproj.CRS:
+    epsg = ws.meta.get("projected_epsg") or ws.meta.get("projected_crs", "").removeprefix("EPSG:")
+    if epsg:
+        return pyproj.CRS.from_epsg(int(epsg))
+    return projected_crs_for(ws.county)
+
+
+def issues_layer(issues: list[Issue]) -> gpd.GeoDataFrame:
+    """Issues as a point layer (EPSG:4490) for the workspace and maps; no personal data."""
+    rows = [
+        {
+            "issue_id": i.issue_id,
+            "category": i.category,
+            "status": i.status.value,
+            "status_zh": i.status.label_zh,
+            "level": i.level,
+            "unit_name": i.unit_name,
+            "station_id": i.station_id,
+            "grid_code": i.grid_code,
+            "escalations": i.escalations,
+            "reopened": i.reopened,
+            "rating": i.rating,
+            "created_at": i.created_at.isoformat(),
+            "description": i.description[:200],
+        }
+        for i in issues
+    ]
+    geom = shapely.points([i.lon for i in issues], [i.lat for i in issues]) if issues else []
+    return gpd.GeoDataFrame(rows, geometry=list(geom), crs=CGCS2000)

@@ -1,0 +1,201 @@
+"""The Store contract, run against every implementation (SQLite now; PostGIS joins here)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from gridgov._errors import NotFoundError
+from gridgov.lifecycle import (
+    Acknowledge,
+    Actor,
+    Assign,
+    DispatchDeputies,
+    Issue,
+    Locate,
+    Resolve,
+    apply,
+    new_issue,
+)
+from gridgov.store.base import ConflictError, IdempotencyError, IssueQuery, Store, TokenRecord
+from gridgov.store.sqlite import SQLiteStore
+
+T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+W = Actor("grid_worker", "G1")
+
+
+@pytest.fixture(params=["sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    s = SQLiteStore(tmp_path / "issues.sqlite")
+    yield s
+    s.close()
+
+
+def _issue(n: int, *, station: str = "S1", grid: str = "G1", deputies: tuple[str, ...] = ("D1",)):
+    issue, events = new_issue(
+        issue_id=f"20261123-{n:012d}", category="road", description=f"问题{n}",
+        lon=112.5 + n * 1e-4, lat=29.5, actor=W, now=T0 + timedelta(minutes=n),
+    )  # fmt: skip
+    log = list(events)
+    for action in (
+        Locate(grid, "V1", "430623101"),
+        Assign(
+            f"station:{station}", "station", station, station_id=station, township_code="430623101"
+        ),
+        DispatchDeputies(deputies),
+    ):
+        issue, more = apply(issue, action, actor=W, now=T0 + timedelta(minutes=n))
+        log.extend(more)
+    return issue, log
+
+
+def test_create_get_events_round_trip(store: Store) -> None:
+    issue, events = _issue(1)
+    stored, created = store.create_issue(issue, events)
+    assert created and stored.version == 1
+    assert store.get_issue(issue.issue_id) == stored
+    got = store.events(issue.issue_id)
+    assert [e.kind for e in got] == ["raised", "located", "assigned", "dispatched"]
+    assert got[0].at == T0 + timedelta(minutes=1)
+    with pytest.raises(NotFoundError):
+        store.get_issue("nope")
+    with pytest.raises(NotFoundError):
+        store.events("nope")
+
+
+def test_idempotency_key(store: Store) -> None:
+    issue, events = _issue(2)
+    a, created_a = store.create_issue(issue, events, idempotency_key="k", request_hash="h1")
+    other, other_events = _issue(3)
+    b, created_b = store.create_issue(other, other_events, idempotency_key="k", request_hash="h1")
+    assert created_a and not created_b and b.issue_id == a.issue_id
+    with pytest.raises(IdempotencyError, match="different request"):
+        store.create_issue(other, other_events, idempotency_key="k", request_hash="h2")
+    assert store.list_issues(IssueQuery())[1] == 1
+
+
+def test_optimistic_version_keeps_both_changes(store: Store) -> None:
+    issue, events = _issue(4)
+    stored, _ = store.create_issue(issue, events)
+    acked, ev = apply(
+        stored, Acknowledge(), actor=Actor("deputy", "D1"), now=T0 + timedelta(hours=1)
+    )
+    v2 = store.update_issue(acked, ev, expected_version=stored.version)
+    assert v2.version == 2
+    # a second writer that read version 1 loses and must re-read
+    stale, ev2 = apply(
+        stored, Resolve("x"), actor=Actor("deputy", "D1"), now=T0 + timedelta(hours=2)
+    )
+    with pytest.raises(ConflictError):
+        store.update_issue(stale, ev2, expected_version=stored.version)
+    fresh = store.get_issue(issue.issue_id)
+    done, ev3 = apply(fresh, Resolve("x"), actor=Actor("deputy", "D1"), now=T0 + timedelta(hours=2))
+    store.update_issue(done, ev3, expected_version=fresh.version)
+    kinds = [e.kind for e in store.events(issue.issue_id)]
+    assert kinds[-2:] == ["acknowledged", "resolved"]
+    assert [e.seq for e in store.events(issue.issue_id)] == list(range(1, 7))
+
+
+def test_concurrent_writers_lose_nothing(store: Store) -> None:
+    issue, events = _issue(5)
+    store.create_issue(issue, events)
+    errors: list[BaseException] = []
+
+    def note(i: int) -> None:
+        from gridgov.lifecycle import SuggestDuplicates
+
+        try:
+            for _ in range(20):
+                cur = store.get_issue(issue.issue_id)
+                new, ev = apply(cur, SuggestDuplicates((f"dup{i}",)), actor=W, now=T0)
+                try:
+                    store.update_issue(new, ev, expected_version=cur.version)
+                    return
+                except ConflictError:
+                    continue
+            errors.append(RuntimeError(f"writer {i} never got through"))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=note, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    got = store.events(issue.issue_id)
+    assert sorted(e.data["issue_ids"][0] for e in got if e.kind == "duplicates_suggested") == [
+        f"dup{i}" for i in range(6)
+    ]
+    assert store.get_issue(issue.issue_id).version == 7
+
+
+def test_events_are_append_only(store: Store, tmp_path: Path) -> None:
+    issue, events = _issue(6)
+    store.create_issue(issue, events)
+    if isinstance(store, SQLiteStore):
+        import sqlite3
+
+        con = sqlite3.connect(store.path)
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            con.execute("UPDATE events SET kind = 'x'")
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            con.execute("DELETE FROM events")
+        con.close()
+
+
+def test_list_filters_scope_and_paging(store: Store) -> None:
+    for n in range(10):
+        issue, events = _issue(
+            10 + n, station="S1" if n < 6 else "S2", grid=f"G{n % 3}", deputies=(f"D{n % 2}",)
+        )
+        store.create_issue(issue, events)
+    items, total = store.list_issues(IssueQuery(limit=4))
+    assert total == 10 and len(items) == 4
+    assert items[0].created_at > items[-1].created_at  # newest first
+    assert store.list_issues(IssueQuery(station_ids=("S2",)))[1] == 4
+    assert store.list_issues(IssueQuery(grid_codes=("G0",)))[1] == 4
+    assert store.list_issues(IssueQuery(deputy_id="D1"))[1] == 5
+    assert store.list_issues(IssueQuery(deputy_id="D_"))[1] == 0  # LIKE wildcards are literal
+    both = store.list_issues(IssueQuery(station_ids=("S2",), grid_codes=("G0",)))[1]
+    assert both == 4 + 2  # scopes OR-ed: S2 (n=6..9) or G0 (n=0,3 in S1; 6,9 already in S2)
+    assert store.list_issues(IssueQuery(open_only=True, category="road"))[1] == 10
+    assert store.list_issues(IssueQuery(category="water"))[1] == 0
+    assert store.open_load() == {"D0": 5, "D1": 5}
+
+
+def test_due_lists_passed_deadlines(store: Store) -> None:
+    issue, events = _issue(30)
+    store.create_issue(issue, events)
+    assert store.due(T0, resolved_before=T0) == []
+    due = store.due(T0 + timedelta(hours=5), resolved_before=T0)
+    assert [i.issue_id for i in due] == [issue.issue_id]
+
+
+def test_tokens(store: Store) -> None:
+    rec = TokenRecord("abc", "deputy", "D1", "李", T0)
+    store.add_token(rec)
+    assert store.token("abc") == rec
+    assert store.token("zzz") is None
+    assert store.revoke_token("abc") and store.token("abc").revoked  # type: ignore[union-attr]
+    assert not store.revoke_token("zzz")
+    assert [t.token_hash for t in store.tokens()] == ["abc"]
+
+
+def test_reopen_persists(store: Store, tmp_path: Path) -> None:
+    issue, events = _issue(40)
+    store.create_issue(issue, events)
+    if isinstance(store, SQLiteStore):
+        again = SQLiteStore(store.path)
+        assert again.get_issue(issue.issue_id).issue_id == issue.issue_id
+        again.close()
+
+
+def test_issue_equality_through_store(store: Store) -> None:
+    issue, events = _issue(50)
+    stored, _ = store.create_issue(issue, events)
+    assert isinstance(stored, Issue) and stored.deputies == ("D1",)
