@@ -116,3 +116,63 @@ def test_cost_table_matches_networkx_within_cutoff() -> None:
     assert got.keys() == expected.keys()
     for key, value in expected.items():
         assert got[key] == pytest.approx(value)
+
+
+def _winding_roads(seed: int = 7) -> gpd.GeoDataFrame:
+    """Long winding roads of mixed class (deep shortest-path trees), plus an island."""
+    rng = np.random.default_rng(seed)
+    lines, classes = [], []
+    for r in range(6):
+        steps = rng.uniform(5.0, 60.0, size=(400, 2)) * np.array([1.0, 0.3])
+        xy = np.cumsum(steps, axis=0) + np.array([0.0, r * 900.0])
+        lines.append(LineString(xy))
+        classes.append(["village", "township", "county"][r % 3])
+    for i in range(0, 400, 37):  # cross links between neighbouring roads
+        for r in range(5):
+            lines.append(LineString([lines[r].coords[i], lines[r + 1].coords[i]]))
+            classes.append("village")
+    lines.append(LineString([(-5000.0, -5000.0), (-4000.0, -5000.0), (-4000.0, -4200.0)]))
+    classes.append("village")
+    return gpd.GeoDataFrame({"road_class": classes}, geometry=lines, crs=CRS)
+
+
+@pytest.mark.parametrize("weight", ["time", "distance"])
+@pytest.mark.parametrize("limit", [np.inf, 2500.0])
+def test_second_metric_along_deep_trees_matches_networkx(weight: str, limit: float) -> None:
+    settings = Settings()
+    graph = build_road_graph(_winding_roads())
+    rng = np.random.default_rng(11)
+    ox = np.append(rng.uniform(0, 12000, 300), -4500.0)  # the last one is on the island
+    oy = np.append(rng.uniform(0, 5000, 300), -5000.0)
+    # Two facilities on one node, and one far along a road.
+    fx, fy = np.array([100.0, 100.0, 9000.0]), np.array([50.0, 60.0, 3000.0])
+    origins = snap_to_graph(graph, ox, oy)
+    facilities = snap_to_graph(graph, fx, fy)
+    got = nearest_facility(graph, origins, facilities, weight=weight, limit=limit)  # type: ignore[arg-type]
+
+    g = _nx_reference(graph, "ebike", settings)
+    walk = settings.speeds_kmh["walk"]["village"] / 3.6
+    key = "seconds" if weight == "time" else "length_m"
+    for j, (node, snap) in enumerate(zip(facilities.node, facilities.snap_m, strict=True)):
+        g.add_edge(("fac", j), int(node), seconds=snap / walk, length_m=snap)
+    dist, paths = nx.multi_source_dijkstra(g, [("fac", j) for j in range(3)], weight=key)
+    assert got.facility[-1] == -1 and np.isnan(got.travel_m[-1])
+    deep = 0
+    for i, node in enumerate(origins.node):
+        snap = origins.snap_m[i] if weight == "distance" else origins.snap_m[i] / walk
+        cost = dist.get(int(node), np.inf) + snap
+        if not (np.isfinite(cost) and cost <= limit):
+            assert got.facility[i] == -1
+            continue
+        path = paths[int(node)]
+        deep = max(deep, len(path))
+        assert got.facility[i] == path[0][1]
+        edges = list(itertools.pairwise(path[1:]))
+        metres = sum(g.edges[a, b]["length_m"] for a, b in edges)
+        seconds = sum(g.edges[a, b]["seconds"] for a, b in edges)
+        fac_snap = facilities.snap_m[got.facility[i]]
+        metres += fac_snap + origins.snap_m[i]
+        seconds += (fac_snap + origins.snap_m[i]) / walk
+        assert got.travel_m[i] == pytest.approx(metres, rel=1e-9)
+        assert got.travel_s[i] == pytest.approx(seconds, rel=1e-9)
+    assert deep > 32  # paths long enough for several pointer-jumping passes
