@@ -180,7 +180,11 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     async def _validation(request: Request, exc: ValidationError) -> JSONResponse:
         problems = _problems(exc)
-        text = "; ".join(f"{p['field'] or exc.context}: {p['message']}" for p in problems)
+        text = "; ".join(
+            f"{p['field'] or exc.context}: {p['message']}"
+            + (f" (value: {p['value']})" if p["value"] and p["value"] not in p["message"] else "")
+            for p in problems
+        )
         return _error(422, "invalid", text, problems)
 
     @app.exception_handler(NotFoundError)

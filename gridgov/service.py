@@ -64,6 +64,25 @@ MAX_TITLE = 100
 _CONFLICT_RETRIES = 8
 
 
+def point_problems(lon: Any, lat: Any) -> list[Problem]:
+    """What is wrong with a longitude/latitude pair, if anything (swaps named as such)."""
+    value = f"{lon}, {lat}"
+    finite = all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        for v in (lon, lat)
+    )
+    if not finite:
+        return [Problem("issue", None, "lon/lat", value, "coordinates must be finite numbers")]
+    # a swapped point in China has latitude > 90: test the swap before the range
+    if bool(looks_swapped(np.array([lon]), np.array([lat]))[0]):
+        message = f"longitude and latitude look swapped; did you mean lon={lat}, lat={lon}?"
+        return [Problem("issue", None, "lon/lat", value, message)]
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        message = "out of range: longitude -180..180, latitude -90..90"
+        return [Problem("issue", None, "lon/lat", value, message)]
+    return []
+
+
 class LocationError(ValidationError):
     """The point of an issue lies in no grid of the county (HTTP 422)."""
 
@@ -263,18 +282,7 @@ class IssueService:
             bad("title", f"{len(data.title)} characters", f"longer than {MAX_TITLE}")
         if len(data.reporter_phone) > 32:
             bad("reporter_phone", data.reporter_phone, "not a phone number")
-        lon, lat = data.lon, data.lat
-        finite = all(isinstance(v, int | float) and math.isfinite(v) for v in (lon, lat))
-        if not finite:
-            bad("lon/lat", f"{lon}, {lat}", "coordinates must be finite numbers")
-        elif not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            bad("lon/lat", f"{lon}, {lat}", "out of range: longitude -180..180, latitude -90..90")
-        elif bool(looks_swapped(np.array([lon]), np.array([lat]))[0]):
-            bad(
-                "lon/lat",
-                f"{lon}, {lat}",
-                f"longitude and latitude look swapped; did you mean ({lat}, {lon})?",
-            )
+        problems.extend(point_problems(data.lon, data.lat))
         if problems:
             raise ValidationError(problems, context="issue")
 
@@ -449,6 +457,9 @@ class IssueService:
         self, lon: float, lat: float, *, category: str | None = None, station_id: str | None = None
     ) -> Dispatch:
         """Who would be dispatched to an issue here (nothing is stored)."""
+        problems = point_problems(lon, lat)
+        if problems:
+            raise ValidationError(problems, context="location")
         if station_id is None:
             gi, _ = self._grids.locate(lon, lat, self.settings.locate_tolerance_m)
             node = unit_for_grid(self.escalation, str(self._grids.codes[gi]))

@@ -67,8 +67,8 @@ def escalation(
 def dispatch_preview(
     service: ServiceDep,
     p: PrincipalDep,
-    lon: Annotated[float, Query(ge=-180, le=180)],
-    lat: Annotated[float, Query(ge=-90, le=90)],
+    lon: float,
+    lat: float,
     category: Annotated[str | None, Query(max_length=40)] = None,
     station_id: Annotated[str | None, Query(max_length=40)] = None,
 ) -> DispatchOut:

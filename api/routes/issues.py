@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace as dc_replace
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -24,12 +25,13 @@ from api.schemas import (
     StartIn,
 )
 from api.views import candidates, event_out, issue_out
-from gridgov._errors import NotFoundError
+from gridgov._errors import NotFoundError, Problem, ValidationError
 from gridgov.access import Principal, can, can_see, hash_token, may_raise_at, scope_query
 from gridgov.lifecycle import (
     Acknowledge,
     Action,
     Close,
+    Event,
     Issue,
     Merge,
     Rate,
@@ -110,7 +112,11 @@ def create_issue(
         issue=issue_out(service, p, result.issue),
         created=result.created,
         dispatched=candidates(result.dispatch),
-        duplicates=[Duplicate(issue_id=i, distance_m=round(d, 1)) for i, d in result.duplicates],
+        duplicates=[
+            Duplicate(issue_id=i, distance_m=round(d, 1))
+            for i, d in result.duplicates
+            if _sees_id(service, p, i)
+        ],
     )
 
 
@@ -176,18 +182,66 @@ def _all(q: IssueQuery) -> IssueQuery:
     return replace(q, limit=1_000_000, offset=0)
 
 
+def _sees_id(service: IssueService, p: Principal, issue_id: str) -> bool:
+    try:
+        return can_see(p, service.store.get_issue(issue_id))
+    except NotFoundError:
+        return False
+
+
+def _events(service: IssueService, p: Principal, issue_id: str) -> list[Event]:
+    """The log as ``p`` may read it: suggested duplicates it cannot see are left out."""
+    out = []
+    for e in service.store.events(issue_id):
+        if e.kind == "duplicates_suggested":
+            ids = [i for i in e.data.get("issue_ids", []) if _sees_id(service, p, str(i))]
+            dist = dict(
+                zip(e.data.get("issue_ids", []), e.data.get("distances_m", []), strict=False)
+            )
+            e = dc_replace(e, data={"issue_ids": ids, "distances_m": [dist.get(i) for i in ids]})
+        out.append(e)
+    return out
+
+
 @router.get("/{issue_id}", response_model=IssueOut)
 def get_issue(issue_id: str, service: ServiceDep, p: PrincipalDep) -> IssueOut:
     """One issue with its events (三知: handling unit, responsible person, result)."""
     issue = _visible(service, p, issue_id)
-    return issue_out(service, p, issue, service.store.events(issue_id))
+    return issue_out(service, p, issue, _events(service, p, issue_id))
 
 
 @router.get("/{issue_id}/events", response_model=list[EventOut])
 def get_events(issue_id: str, service: ServiceDep, p: PrincipalDep) -> list[EventOut]:
     """The append-only log of one issue."""
     _visible(service, p, issue_id)
-    return [event_out(e) for e in service.store.events(issue_id)]
+    return [event_out(e) for e in _events(service, p, issue_id)]
+
+
+def _authorised(service: IssueService, p: Principal, issue_id: str, verb: str) -> Issue:
+    """The issue, if the caller may see it (else 404) and ``verb`` it (else 403)."""
+    issue = _visible(service, p, issue_id)
+    if not can(p, verb, issue):
+        raise PermissionError(f"role {p.role} may not {verb} issue {issue_id}")
+    return issue
+
+
+def _target(service: IssueService, unit: str) -> dict[str, str]:
+    try:
+        return service.unit_action_target(unit)
+    except NotFoundError as exc:
+        raise ValidationError(
+            [
+                Problem(
+                    "request",
+                    None,
+                    "to",
+                    unit,
+                    "no such unit in the escalation graph "
+                    "(e.g. station:<station_id>, township:<code>, county:<code>)",
+                )
+            ],
+            context="hand-over",
+        ) from exc
 
 
 def _act(service: IssueService, p: Principal, issue_id: str, verb: str, action: Action) -> IssueOut:
@@ -244,20 +298,21 @@ def rate(issue_id: str, body: RateIn, service: ServiceDep, p: PrincipalDep) -> I
 @router.post("/{issue_id}/transfer", response_model=IssueOut)
 def transfer(issue_id: str, body: HandOverIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
     """转办: hand the issue to another unit of the escalation graph, with a reason."""
+    _authorised(service, p, issue_id, "transfer")
     if not body.to:
         raise ValueError("to: name the unit to transfer to, e.g. station:S02 or township:430623101")
-    target = service.unit_action_target(body.to)
+    target = _target(service, body.to)
     return _act(service, p, issue_id, "transfer", Transfer(reason=body.reason, **target))
 
 
 @router.post("/{issue_id}/return", response_model=IssueOut)
 def return_issue(issue_id: str, body: HandOverIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
     """退回: send the issue back to the unit it came from (or ``to``), with a reason."""
-    _visible(service, p, issue_id)
+    _authorised(service, p, issue_id, "return")
     unit = body.to or service.previous_unit(issue_id)
     if not unit:
         raise ValueError(f"issue {issue_id} has no earlier unit to return to; name one in 'to'")
-    target = service.unit_action_target(unit)
+    target = _target(service, unit)
     return _act(service, p, issue_id, "return", Return(reason=body.reason, **target))
 
 

@@ -8,6 +8,7 @@ cheap phones both open them. Nothing personal is ever shown here.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import html
 import json
 import secrets
@@ -28,11 +29,14 @@ from gridgov.service import NewIssue
 router = APIRouter()
 
 
-def _tracking_token(idempotency_key: str | None) -> str:
-    # With an idempotency key the token is derived from it, so a client that lost the
-    # first answer gets the same token back on its retry; without one it is random.
+def _tracking_token(secret: str, idempotency_key: str | None) -> str:
+    # With an idempotency key the token is an HMAC of it under the store's secret, so a
+    # client that lost the first answer gets the same token on its retry, and nobody
+    # who merely knows the key can compute it; without a key it is random.
     if idempotency_key:
-        return hashlib.sha256(f"gridgov-track:{idempotency_key}".encode()).hexdigest()[:32]
+        return hmac.new(
+            secret.encode(), f"track:{idempotency_key}".encode(), hashlib.sha256
+        ).hexdigest()[:32]
     return secrets.token_urlsafe(24)
 
 
@@ -72,7 +76,8 @@ document.getElementById('raise').addEventListener('submit', async function (ev) 
   var f = new FormData(ev.target), body = {{}};
   f.forEach(function (v, k) {{ body[k] = v; }});
   body.anonymous = f.get('anonymous') === 'on';
-  var key = (self.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now());
+  var key = Array.from(crypto.getRandomValues(new Uint8Array(16)),
+    function (b) {{ return ('0' + b.toString(16)).slice(-2); }}).join('');
   var r = await fetch('{action}', {{method: 'POST', headers: {{'Content-Type': 'application/json',
     'Idempotency-Key': key}}, body: JSON.stringify(body)}});
   var j = await r.json();
@@ -158,7 +163,7 @@ def raise_at_station(
     lon = body.lon if body.lon is not None else float(point.x)
     lat = body.lat if body.lat is not None else float(point.y)
     key = None if idempotency_key is None else f"public:{station_id}:{idempotency_key}"
-    token = _tracking_token(key)
+    token = _tracking_token(service.store.secret(), key)
     data = NewIssue(
         category=body.category,
         description=body.description,

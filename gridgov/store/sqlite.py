@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -377,6 +378,18 @@ class SQLiteStore:
         return int(self._con().execute("SELECT count(*) FROM issues").fetchone()[0])
 
     # --- tokens ------------------------------------------------------------------------
+
+    def secret(self) -> str:
+        con = self._con()
+        row = con.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
+        if row is None:
+            with self._write() as w:
+                w.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?)",
+                    (secrets.token_hex(32),),
+                )
+            row = con.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
+        return str(row[0])
 
     def add_token(self, record: TokenRecord) -> None:
         with self._write() as con:
