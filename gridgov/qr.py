@@ -2,59 +2,121 @@
 
 The code holds a URL of the service's public page (``/public/stations/{id}``,
 ``/public/deputies/{id}``); residents scan it to see who the deputies are and leave an
-issue there (码上亮身份、码上提建议). The profile never carries a column the schema marks
-personal (phones): :func:`public_station` and :func:`public_deputy` build it from an
-explicit list of public fields.
+issue there (码上亮身份、码上提建议). The profiles are built from an explicit list of
+public fields, never by dropping columns, so a phone (or any column
+:data:`gridgov.model.LAYERS` marks personal) cannot slip onto a public page when a
+workspace gains a column.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import quote, urlsplit
 
 import segno
 
 from gridgov._errors import NotFoundError
-from gridgov.model import DeputyLevel, StationTier, Workspace
+from gridgov.model import DeputyLevel, StationKind, StationTier, Workspace
 
 __all__ = [
+    "INDEX_COLUMNS",
     "deputy_url",
     "public_deputy",
     "public_station",
     "qr_code",
+    "qr_symbol",
     "station_url",
     "write_qr_codes",
 ]
 
+#: Headers of ``index.csv`` written by :func:`write_qr_codes`.
+INDEX_COLUMNS: tuple[str, ...] = ("编号", "名称", "类型", "链接", "文件")
+_KINDS = ("png", "svg")
+_WHICH = {"stations": "站点", "deputies": "代表"}
+
 
 def _base(base_url: str) -> str:
-    parsed = urlparse(base_url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ValueError(f"base_url={base_url!r}: expected http(s)://host[/path]")
-    return base_url.rstrip("/")
+    parts = urlsplit(str(base_url))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"base_url={base_url!r}: expected an http(s) address with a host, "
+            "e.g. https://rd.example.gov.cn"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(f"base_url={base_url!r}: must not carry a query or fragment")
+    return str(base_url).rstrip("/")
+
+
+def _id(value: str, name: str) -> str:
+    text = str(value)
+    if not text.strip():
+        raise ValueError(f"{name}={value!r}: must not be empty")
+    return quote(text, safe="")
 
 
 def station_url(base_url: str, station_id: str) -> str:
-    """The public page of a station."""
-    return f"{_base(base_url)}/public/stations/{quote(str(station_id), safe='')}"
+    """The public page a station's code opens: ``{base_url}/public/stations/{station_id}``.
+
+    The id is percent-encoded (``/``, spaces and Chinese characters included).
+
+    Raises
+    ------
+    ValueError
+        If ``base_url`` is not http(s) with a host, or ``station_id`` is empty.
+    """
+    return f"{_base(base_url)}/public/stations/{_id(station_id, 'station_id')}"
 
 
 def deputy_url(base_url: str, deputy_id: str) -> str:
-    """The public page of a deputy."""
-    return f"{_base(base_url)}/public/deputies/{quote(str(deputy_id), safe='')}"
+    """The public page a deputy's code opens: ``{base_url}/public/deputies/{deputy_id}``.
+
+    Raises
+    ------
+    ValueError
+        If ``base_url`` is not http(s) with a host, or ``deputy_id`` is empty.
+    """
+    return f"{_base(base_url)}/public/deputies/{_id(deputy_id, 'deputy_id')}"
 
 
-def qr_code(url: str, *, kind: str = "png", scale: int = 6) -> bytes:
-    """The QR code of ``url`` as PNG or SVG bytes (error correction M: survives a smudge)."""
-    if kind not in ("png", "svg"):
-        raise ValueError(f"kind={kind!r}: expected png or svg")
-    import io
+def qr_symbol(url: str) -> segno.QRCode:
+    """The QR symbol of ``url``: a regular (not micro) code, error correction M or better
+    (segno raises it for free when the same version has room), so a smudged poster still
+    scans."""
+    return segno.make(url, error="m", micro=False)
 
+
+def qr_code(url: str, *, kind: str = "png", scale: int = 6, border: int = 4) -> bytes:
+    """The QR code of ``url`` as PNG or SVG bytes.
+
+    Parameters
+    ----------
+    url : str
+    kind : {"png", "svg"}
+    scale : int
+        Pixels (PNG) or user units (SVG) per module; 6 gives a ~2.5 cm code at 300 dpi
+        for a short URL.
+    border : int
+        Quiet zone in modules; the standard asks for 4.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``, ``scale`` below 1, a negative ``border`` or an empty ``url``.
+    """
+    if kind not in _KINDS:
+        raise ValueError(f"kind={kind!r}: expected one of {', '.join(_KINDS)}")
+    if int(scale) < 1:
+        raise ValueError(f"scale={scale!r}: must be at least 1")
+    if int(border) < 0:
+        raise ValueError(f"border={border!r}: must not be negative")
+    if not url:
+        raise ValueError("url must not be empty")
     buf = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(buf, kind=kind, scale=scale, border=4)
+    qr_symbol(url).save(buf, kind=kind, scale=int(scale), border=int(border))
     return buf.getvalue()
 
 
@@ -62,57 +124,103 @@ def _text(value: Any) -> str:
     return "" if value is None or value != value else str(value)
 
 
-def _deputy_public(row: Any) -> dict[str, Any]:
-    level = _text(row["level"])
+def _label(enum: type[StationTier] | type[StationKind] | type[DeputyLevel], value: Any) -> str:
+    text = _text(value)
     try:
-        level_zh = DeputyLevel.parse(level).label_zh
-    except ValueError:
-        level_zh = level
+        return enum.parse(text).label_zh if text else ""
+    except ValueError:  # a free-text value the schema let through: show it as is
+        return text
+
+
+def _deputy_profile(row: Any) -> dict[str, Any]:
     return {
         "deputy_id": _text(row["deputy_id"]),
         "name": _text(row["name"]),
-        "level": level_zh,
+        "level": _label(DeputyLevel, row["level"]),
         "specialty": _text(row.get("specialty")),
     }
 
 
+def _lon_lat(rows: Any) -> tuple[float, float]:
+    geo = rows.geometry
+    if geo.crs is not None and not geo.crs.is_geographic:
+        geo = geo.to_crs(4490)
+    point = geo.iloc[0]
+    if point is None or point.is_empty:
+        return float("nan"), float("nan")
+    point = point.representative_point()
+    return round(float(point.x), 5), round(float(point.y), 5)
+
+
 def public_station(ws: Workspace, station_id: str) -> dict[str, Any]:
-    """What a station's QR page shows: name, tier, township, reception day, place and the
-    public profiles of its on-duty deputies. Raises NotFoundError for an unknown id."""
-    st = ws.stations[ws.stations["station_id"].astype(str) == str(station_id)]
-    if st.empty:
-        raise NotFoundError(f"no station {station_id!r}")
-    row = st.iloc[0]
+    """What a station's QR page shows.
+
+    Returns
+    -------
+    dict
+        ``station_id``, ``name``, ``tier`` (联络站 / 联络点 / 代表工作室 / 代表服务岗),
+        ``kind`` (区域 / 行业), ``industry``, ``township_code``, ``township`` (name),
+        ``reception_day``, ``lon`` / ``lat`` (CGCS2000, 5 decimals, no address) and
+        ``deputies``: the public profiles (``deputy_id``, ``name``, ``level``,
+        ``specialty``) of its on-duty deputies. Never a phone.
+
+    Raises
+    ------
+    NotFoundError
+        If the workspace has no station ``station_id``.
+    """
+    hit = ws.stations[ws.stations["station_id"].astype(str) == str(station_id)]
+    if hit.empty:
+        raise NotFoundError(f"no station {station_id!r} in the workspace")
+    row = hit.iloc[0]
     towns = dict(
         zip(ws.townships["code"].astype(str), ws.townships["name"].astype(str), strict=True)
     )
     deputies: list[dict[str, Any]] = []
-    if ws.deputies is not None:
+    if ws.deputies is not None and "station_id" in ws.deputies.columns:
         mine = ws.deputies[ws.deputies["station_id"].astype(str) == str(station_id)]
-        if "on_duty" in mine:
-            mine = mine[mine["on_duty"].fillna(True).astype(bool)]
-        deputies = [_deputy_public(r) for _, r in mine.iterrows()]
-    tier = _text(row["tier"])
+        if "on_duty" in mine.columns:
+            mine = mine[mine["on_duty"].map(lambda v: _text(v) == "" or bool(v))]
+        deputies = [_deputy_profile(r) for _, r in mine.iterrows()]
+    lon, lat = _lon_lat(hit)
+    town = _text(row.get("township_code"))
     return {
         "station_id": _text(row["station_id"]),
         "name": _text(row["name"]),
-        "tier": StationTier.parse(tier).label_zh if tier else "",
-        "township": towns.get(_text(row["township_code"]), ""),
+        "tier": _label(StationTier, row.get("tier")),
+        "kind": _label(StationKind, row.get("kind")),
+        "industry": _text(row.get("industry")),
+        "township_code": town,
+        "township": towns.get(town, ""),
         "reception_day": _text(row.get("reception_day")),
-        "lon": round(float(row.geometry.x), 5),
-        "lat": round(float(row.geometry.y), 5),
+        "lon": lon,
+        "lat": lat,
         "deputies": deputies,
     }
 
 
 def public_deputy(ws: Workspace, deputy_id: str) -> dict[str, Any]:
-    """What a deputy's QR page shows: name, level, specialty and station (never a phone)."""
+    """What a deputy's QR page shows.
+
+    Returns
+    -------
+    dict
+        ``deputy_id``, ``name``, ``level`` (Chinese label), ``specialty``, ``on_duty``,
+        ``station_id`` and ``station_name``. Never a phone.
+
+    Raises
+    ------
+    NotFoundError
+        If the workspace has no deputies layer or no deputy ``deputy_id``.
+    """
     deps = ws.deputies
     hit = None if deps is None else deps[deps["deputy_id"].astype(str) == str(deputy_id)]
     if hit is None or hit.empty:
-        raise NotFoundError(f"no deputy {deputy_id!r}")
+        raise NotFoundError(f"no deputy {deputy_id!r} in the workspace")
     row = hit.iloc[0]
-    out = _deputy_public(row)
+    out = _deputy_profile(row)
+    on_duty = row.get("on_duty")
+    out["on_duty"] = True if _text(on_duty) == "" else bool(on_duty)
     station = _text(row.get("station_id"))
     names = dict(
         zip(ws.stations["station_id"].astype(str), ws.stations["name"].astype(str), strict=True)
@@ -129,13 +237,44 @@ def write_qr_codes(
     base_url: str,
     kind: str = "png",
     which: Sequence[str] = ("stations", "deputies"),
+    scale: int = 6,
 ) -> list[Path]:
-    """Write ``stations/<id>.<kind>`` and ``deputies/<id>.<kind>`` plus ``index.csv``
-    (UTF-8 with BOM for Excel; 编号, 名称, 类型, 链接, 文件); returns every path written."""
+    """Write a code per station and per deputy, and an index for printing.
+
+    Files: ``stations/<station_id>.<kind>``, ``deputies/<deputy_id>.<kind>`` (ids
+    percent-encoded in file names) and ``index.csv`` (UTF-8 with BOM so Excel reads the
+    Chinese; columns :data:`INDEX_COLUMNS`: 编号, 名称, 类型, 链接, 文件 with the file
+    relative to ``out_dir``).
+
+    Parameters
+    ----------
+    ws : Workspace
+    out_dir : str or Path
+        Created if missing; existing files of the same names are replaced.
+    base_url : str
+        The public address of the gridgov service, e.g. ``https://rd.example.gov.cn``.
+    kind : {"png", "svg"}
+    which : sequence of {"stations", "deputies"}
+    scale : int
+        See :func:`qr_code`.
+
+    Returns
+    -------
+    list of Path
+        Every file written, codes first, ``index.csv`` last.
+
+    Raises
+    ------
+    ValueError
+        For a bad ``base_url``, ``kind``, ``scale`` or an unknown entry of ``which``.
+    """
     _base(base_url)
+    if kind not in _KINDS:
+        raise ValueError(f"kind={kind!r}: expected one of {', '.join(_KINDS)}")
+    unknown = [w for w in which if w not in _WHICH]
+    if isinstance(which, str) or unknown:
+        raise ValueError(f"which={which!r}: expected a sequence of {', '.join(_WHICH)}")
     out = Path(out_dir)
-    written: list[Path] = []
-    index: list[tuple[str, str, str, str, str]] = []
     jobs: list[tuple[str, str, str, str]] = []
     if "stations" in which:
         for sid, name in zip(
@@ -147,19 +286,19 @@ def write_qr_codes(
             ws.deputies["deputy_id"].astype(str), ws.deputies["name"].astype(str), strict=True
         ):
             jobs.append(("deputies", did, name, deputy_url(base_url, did)))
+    written: list[Path] = []
+    index: list[tuple[str, str, str, str, str]] = []
     for folder, uid, name, url in jobs:
         path = out / folder / f"{quote(uid, safe='')}.{kind}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(qr_code(url, kind=kind))
+        path.write_bytes(qr_code(url, kind=kind, scale=scale))
         written.append(path)
-        index.append(
-            (uid, name, "站点" if folder == "stations" else "代表", url, str(path.relative_to(out)))
-        )
-    idx = out / "index.csv"
+        index.append((uid, name, _WHICH[folder], url, path.relative_to(out).as_posix()))
     out.mkdir(parents=True, exist_ok=True)
-    with idx.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["编号", "名称", "类型", "链接", "文件"])
-        w.writerows(index)
-    written.append(idx)
+    index_path = out / "index.csv"
+    with index_path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(INDEX_COLUMNS)
+        writer.writerows(index)
+    written.append(index_path)
     return written
