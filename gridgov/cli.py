@@ -196,11 +196,13 @@ def _run_issue_week(
     issues, _ = service.store.list_issues(IssueQuery(limit=1_000_000))
     events = service.store.all_events()
     end = report.end
-    summary = statistics_summary(issues, events, ws=service.ws, start=start, end=end)
+    summary = statistics_summary(
+        issues, events, ws=service.ws, start=start, end=end, settings=settings
+    )
     folder = out / "issues"
     folder.mkdir(parents=True, exist_ok=True)
     stats = io.write_xlsx(
-        statistics_sheets(issues, events, ws=service.ws, start=start, end=end),
+        statistics_sheets(issues, events, ws=service.ws, start=start, end=end, settings=settings),
         folder / "huarong-issues-week.xlsx",
     )
     io.write_result_layers(workspace, {"issues": issues_layer(issues)})
@@ -210,7 +212,7 @@ def _run_issue_week(
     summary = {
         **summary,
         "simulated_raised": report.raised,
-        "merged": report.merged,
+        "merged_in_week": report.merged,
         "escalated_issues": report.escalated,
         "reopened_issues": report.reopened,
     }
@@ -226,7 +228,7 @@ def _issues_line(s: dict[str, Any]) -> str:
     return (
         f"issues (simulated week): {s.get('simulated_raised', 0)} raised, "
         f"{s.get('settled', '?')} settled, {s.get('escalated_issues', 0)} escalated, "
-        f"{s.get('reopened_issues', 0)} reopened after 不满意, {s.get('merged', 0)} merged duplicates"
+        f"{s.get('reopened_issues', 0)} reopened after 不满意, {s.get('merged_in_week', 0)} merged duplicates"
     )
 
 

@@ -202,7 +202,7 @@ def cmd_escalation(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Issue statistics over a period (XLSX with Chinese headers, JSON)."""
-    from gridgov.cli import _emit
+    from gridgov.cli import _emit, _settings
     from gridgov.io import read_workspace, write_xlsx
     from gridgov.stats import statistics_sheets, statistics_summary
     from gridgov.store.base import IssueQuery
@@ -216,11 +216,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
     start, end = _when(args.start, "from"), _when(args.end, "to")
     issues, _ = store.list_issues(IssueQuery(limit=100_000_000))
     events = store.all_events(until=end)
-    summary = statistics_summary(issues, events, ws=ws, start=start, end=end)
+    summary = statistics_summary(
+        issues, events, ws=ws, start=start, end=end, settings=_settings(args)
+    )
     written = {}
     if args.out:
         written["xlsx"] = str(
-            write_xlsx(statistics_sheets(issues, events, ws=ws, start=start, end=end), args.out)
+            write_xlsx(
+                statistics_sheets(
+                    issues, events, ws=ws, start=start, end=end, settings=_settings(args)
+                ),
+                args.out,
+            )
         )
     text = "gridgov stats: " + ", ".join(f"{k} {v}" for k, v in summary.items())
     _emit(args, {"summary": summary, "files": written}, text)

@@ -110,12 +110,16 @@ def statistics(
     issues, _ = service.store.list_issues(query)
     ids = {i.issue_id for i in issues}
     events = [e for e in service.store.all_events(until=end) if e.issue_id in ids]
-    table = issue_statistics(issues, events, ws=service.ws, start=start, end=end, by=by)
+    table = issue_statistics(
+        issues, events, ws=service.ws, start=start, end=end, by=by, settings=service.settings
+    )
     if p.role in ("station_admin", "township_staff") and by in ("station", "township"):
         keep = p.stations if by == "station" else p.townships
         key = table.index if table.index.name else table.iloc[:, 0]
         table = table[key.astype(str).isin(keep)] if len(table) else table
-    summary = statistics_summary(issues, events, ws=service.ws, start=start, end=end)
+    summary = statistics_summary(
+        issues, events, ws=service.ws, start=start, end=end, settings=service.settings
+    )
     rows = json.loads(table.reset_index().to_json(orient="records", force_ascii=False))
     return {"by": by, "summary": summary, "rows": rows}
 
