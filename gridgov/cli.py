@@ -224,6 +224,22 @@ def _run_issue_week(
     }, summary
 
 
+def _escalation_edges(ws: Any, settings: Settings) -> Any:
+    """Edges of the escalation graph for the map's toggle layer (None without grids)."""
+    if ws.grids is None or ws.grids.empty:
+        return None
+    from gridgov.routing.escalation import escalation_edges, escalation_graph
+
+    graph = None
+    if ws.roads is not None and not ws.roads.empty:
+        from gridgov.routing.graph import build_road_graph
+        from gridgov.service import _projected
+
+        crs = _projected(ws)
+        graph = build_road_graph(ws.roads.to_crs(crs), crs=crs)
+    return escalation_edges(escalation_graph(ws, settings=settings, graph=graph))
+
+
 def _issues_line(s: dict[str, Any]) -> str:
     return (
         f"issues (simulated week): {s.get('simulated_raised', 0)} raised, "
@@ -278,6 +294,7 @@ def _run_coverage(
             basemap=basemap,
             tianditu_key=settings.tianditu_key or None,
             show_deputies=show_deputies,
+            escalation=_escalation_edges(ws, settings),
         )
         files["map"] = maps.save_html(fmap, out / "coverage-map.html")
     return files, result.summary

@@ -22,6 +22,7 @@ from branca.element import Figure
 
 from gridgov.coverage.result import CoverageResult
 from gridgov.coverage.standard import ReachStandard
+from gridgov.crs import CGCS2000
 from gridgov.model import DeputyLevel, StationTier, VillageKind, Workspace
 from maps._basemaps import resolve_basemap
 from maps._client import HATCH_ID
@@ -64,6 +65,7 @@ _PANES = {
     "areas": 415,
     "townships": 425,
     "county": 430,
+    "escalation": 440,
     "deputies": 560,
     "sites": 570,
     "labels": 620,  # above the station symbols: names stay readable, symbols sit above them
@@ -303,6 +305,40 @@ def _service_area_layer(
     )
 
 
+_ESCALATION_STYLE = {
+    "grid": {"color": "#969696", "weight": 0.8, "opacity": 0.7},
+    "station": {"color": "#2171b5", "weight": 1.6, "opacity": 0.85},
+    "township": {"color": "#cb181d", "weight": 2.4, "opacity": 0.9},
+    "county": {"color": "#54278f", "weight": 3.0, "opacity": 0.9, "dashArray": "6 4"},
+}
+
+
+def escalation_layer(edges: gpd.GeoDataFrame, display: Display) -> GeoJsonOverlay:
+    """The escalation graph (grid → station → township → county) as lines, off by default.
+
+    ``edges`` is :func:`gridgov.routing.escalation.escalation_edges`; the hand-off to the
+    external platform has no place on the map and is left out.
+    """
+    levels = list(_ESCALATION_STYLE)
+    drawn = edges[edges["level"].isin(levels)].reset_index(drop=True)
+    geoms = display.lonlat(drawn.to_crs(CGCS2000).geometry.to_numpy())
+    props = [
+        {
+            "s": levels.index(str(row.level)),
+            "t": f"{_esc(row.from_name)} → {_esc(row.to_name)}（{_esc(row.level_zh)}）",
+        }
+        for row in drawn.itertuples(index=False)
+    ]
+    return GeoJsonOverlay(
+        features(geoms, props),
+        name="逐级上报路径（网格→站点→乡镇→县）",
+        styles=[_ESCALATION_STYLE[lv] for lv in levels],
+        pane="gg-escalation",
+        z_index=_PANES["escalation"],
+        show=False,
+    )
+
+
 def _boundary_layers(
     ws: Workspace, display: Display, simplify_m: float
 ) -> tuple[GeoJsonOverlay, GeoJsonOverlay, GeoJsonOverlay]:
@@ -502,6 +538,7 @@ def coverage_map(
     tianditu_key: str | None = None,
     show_deputies: bool = False,
     simplify_m: float = 30.0,
+    escalation: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Map of station coverage for one county, ready to save as an offline HTML page.
 
@@ -523,6 +560,9 @@ def coverage_map(
         stations only).
     simplify_m : float, default 30
         Polygon simplification tolerance in metres (0 keeps every vertex).
+    escalation : GeoDataFrame, optional
+        Edges of the escalation graph (:func:`gridgov.routing.escalation.escalation_edges`),
+        drawn as a layer that is off until switched on.
 
     Returns
     -------
@@ -570,6 +610,8 @@ def coverage_map(
     base.add_to(m)
     for layer in (villages, areas, townships, county, labels):
         layer.add_to(m)
+    if escalation is not None and len(escalation):
+        escalation_layer(escalation, display).add_to(m)
     if deputies is not None:
         deputies[0].add_to(m)
     if sites is not None:
