@@ -843,12 +843,18 @@ def _run_mip(
     mip_gap: float,
     seed: int,
     start_cols: Floats | None,
+    integral: bool = False,
 ) -> _Run:
+    """Solve ``mip`` with HiGHS from an optional start.
+
+    With ``integral`` (integer costs and weights, so an integer objective) a plan is
+    proven once the bound is within 1 of it.
+    """
     import highspy
 
     h = _highs()
     h.setOptionValue("mip_rel_gap", float(mip_gap))
-    h.setOptionValue("mip_abs_gap", 1e-9)
+    h.setOptionValue("mip_abs_gap", 1.0 - 1e-6 if integral else 1e-9)
     h.setOptionValue("random_seed", int(seed))
     if deadline is not None:
         h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
@@ -1106,6 +1112,12 @@ class _Solver:
     def _left(self) -> bool:
         return self.deadline is None or time.perf_counter() < self.deadline
 
+    def _whole(self, bound: float) -> float:
+        """With an integer objective no plan lies strictly between a bound and its ceiling."""
+        if not (self.integral and np.isfinite(bound)):
+            return bound
+        return float(np.ceil(bound - 1e-9 * max(abs(bound), 1.0)))
+
     def _reach(self, standard: float) -> tuple[Bools, Bools]:
         """Reach matrix within ``standard`` over allowed sites, and rows to cover."""
         reach = (self.c <= standard) & self.sites.allowed[None, :]
@@ -1154,7 +1166,7 @@ class _Solver:
             lag_bound = lg.bound
             if lg.bound >= best_val - max(self.mip_gap, 1e-9) * abs(best_val):
                 method = f"{lag_note}vertex substitution incumbent"
-                return best, best_val, min(lg.bound, best_val), "optimal", method
+                return best, best_val, min(self._whole(lg.bound), best_val), "optimal", method
             f_open, f_closed, fix_bound = _fix(lg, sites, p, best_val, self.integral)
             sites = _Sites(
                 sites.allowed & ~f_closed, sites.keep | f_open, sites.group, sites.lo,
@@ -1191,7 +1203,7 @@ class _Solver:
             start_cols = _start_columns(mip, lv, self.cp, best, None) if best_ok else None
             run = _run_mip(
                 mip, deadline=self.deadline, mip_gap=self.mip_gap, seed=self.seed,
-                start_cols=start_cols,
+                start_cols=start_cols, integral=self.integral,
             )  # fmt: skip
             nodes += run.nodes
             if run.is_open is None and run.finished:
@@ -1227,6 +1239,7 @@ class _Solver:
                 "no plan found that covers every demand point in the time allowed"
             )
         bound = max(min(bound, fix_bound), lag_bound)
+        bound = self._whole(bound)
         if _gap(best_val, bound) <= max(self.mip_gap, 1e-9):
             bound = min(bound, best_val)
         method = (

@@ -150,3 +150,17 @@ def test_time_limit_still_states_a_gap() -> None:
     assert sol.gap >= 0
     again = solve(Instance.from_cost_matrix(c), p=15, time_limit_s=60, seed=1)
     assert again.proven and again.objective <= sol.objective + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_integer_costs_prove_the_optimum_with_a_whole_bound(seed) -> None:
+    # Integer costs and weights give an integer objective: the proven bound is whole
+    # and equals the optimum found by enumeration.
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, 100, size=(40, 2))
+    c = np.rint(np.hypot(*(pts[:, None, :] - pts[None, :24, :]).transpose(2, 0, 1)))
+    w = rng.integers(1, 5, size=40).astype(float)
+    best = min(_travel(c, w, cols) for cols in itertools.combinations(range(24), 3))
+    sol = solve(Instance.from_cost_matrix(c, w), model="p-median", p=3)
+    assert sol.proven and sol.objective == best
+    assert sol.bound == best
