@@ -240,6 +240,12 @@ class _ColumnGeneration:
             self.h.run()
             self.solves += 1
             status = self.h.getModelStatus()
+            if status != self.optimal:
+                # A warm-started simplex can stop "unknown" on a degenerate tiny flow LP
+                # (found by the brute-force property test); a cold solve settles it.
+                self.h.clearSolver()
+                self.h.run()
+                status = self.h.getModelStatus()
             if status != self.optimal:  # pragma: no cover - the slacks keep it feasible
                 raise InfeasibleError(f"grouping LP ended with status {status}")
             solution = self.h.getSolution()
