@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -119,8 +120,6 @@ class RateLimit:
         if scope["type"] != "http" or self.rate <= 0:
             await self.app(scope, receive, send)
             return
-        import time
-
         client = (scope.get("client") or ("?", 0))[0]
         now = time.monotonic()
         with self._lock:
@@ -308,6 +307,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.service = service
+    app.state.principals = {}  # token hash -> Principal (scope from the workspace)
     app.state.scheduler = scheduler
     _install_errors(app)
     app.include_router(issues.router, prefix="/issues", tags=["issues"])

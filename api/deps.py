@@ -5,7 +5,6 @@ Tests replace them through ``app.dependency_overrides``; nothing here runs at im
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -23,19 +22,8 @@ def get_service(request: Request) -> IssueService:
 ServiceDep = Annotated[IssueService, Depends(get_service)]
 
 
-@lru_cache(maxsize=4096)
-def _principal(service_id: int, token_hash: str, role: str, subject: str, name: str) -> Principal:
-    service = _SERVICES[service_id]
-    from gridgov.store.base import TokenRecord
-
-    record = TokenRecord(token_hash, role, subject, name, created_at=service.clock())
-    return principal_for(record, service.ws, service.grid_station)
-
-
-_SERVICES: dict[int, IssueService] = {}
-
-
 def get_principal(
+    request: Request,
     service: ServiceDep,
     authorization: Annotated[str | None, Header(description="Bearer <token>")] = None,
 ) -> Principal:
@@ -54,8 +42,14 @@ def get_principal(
     record = service.store.token(token_hash)
     if record is None or record.revoked:
         raise HTTPException(401, "unknown or revoked token", {"WWW-Authenticate": "Bearer"})
-    _SERVICES[id(service)] = service
-    return _principal(id(service), token_hash, record.role, record.subject, record.name)
+    # The token is looked up every time (revocation takes effect at once); the scope it
+    # grants is worked out from the workspace once per token and kept on the app.
+    cache: dict[str, Principal] = request.app.state.principals
+    principal = cache.get(token_hash)
+    if principal is None:
+        principal = principal_for(record, service.ws, service.grid_station)
+        cache[token_hash] = principal
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 
 from api.schemas import (
     CandidateOut,
@@ -21,28 +20,8 @@ from gridgov.routing.dispatch import Dispatch
 from gridgov.service import IssueService
 
 
-def _deputy_rows(service: IssueService) -> dict[str, dict[str, Any]]:
-    cache: dict[str, dict[str, Any]] | None = getattr(service, "_deputy_rows", None)
-    if cache is None:
-        cache = {}
-        deps = service.ws.deputies
-        if deps is not None:
-            for row in deps.itertuples(index=False):
-                cache[str(row.deputy_id)] = {
-                    "name": str(row.name),
-                    "level": str(row.level),
-                    "station_id": "" if row.station_id is None else str(row.station_id),
-                    "phone": "" if getattr(row, "phone", None) is None else str(row.phone),
-                    "specialty": ""
-                    if getattr(row, "specialty", None) is None
-                    else str(row.specialty),
-                }
-        service._deputy_rows = cache  # type: ignore[attr-defined]
-    return cache
-
-
 def deputy_ref(service: IssueService, p: Principal, deputy_id: str) -> DeputyRef:
-    row = _deputy_rows(service).get(deputy_id)
+    row = service.deputies.get(deputy_id)
     if row is None:
         return DeputyRef(deputy_id=deputy_id, name="")
     level = row["level"]

@@ -224,19 +224,12 @@ def _run_issue_week(
     }, summary
 
 
-def _escalation_edges(ws: Any, settings: Settings) -> Any:
+def _escalation_edges(ws: Any, settings: Settings, graph: Any) -> Any:
     """Edges of the escalation graph for the map's toggle layer (None without grids)."""
     if ws.grids is None or ws.grids.empty:
         return None
     from gridgov.routing.escalation import escalation_edges, escalation_graph
 
-    graph = None
-    if ws.roads is not None and not ws.roads.empty:
-        from gridgov.routing.graph import build_road_graph
-        from gridgov.service import _projected
-
-        crs = _projected(ws)
-        graph = build_road_graph(ws.roads.to_crs(crs), crs=crs)
     return escalation_edges(escalation_graph(ws, settings=settings, graph=graph))
 
 
@@ -282,9 +275,11 @@ def _run_coverage(
     from gridgov import io
     from gridgov.coverage import analyse
     from gridgov.coverage.report import write_coverage
+    from gridgov.routing.graph import workspace_road_graph
 
     ws = io.read_workspace(workspace)
-    result = analyse(ws, standard=standard, settings=settings)
+    graph = workspace_road_graph(ws)  # built once: coverage and the escalation layer share it
+    result = analyse(ws, standard=standard, settings=settings, graph=graph)
     files = write_coverage(result, out, workspace=workspace)
     maps = _maps("coverage") if write_map else None
     if maps is not None:
@@ -294,7 +289,7 @@ def _run_coverage(
             basemap=basemap,
             tianditu_key=settings.tianditu_key or None,
             show_deputies=show_deputies,
-            escalation=_escalation_edges(ws, settings),
+            escalation=_escalation_edges(ws, settings, graph),
         )
         files["map"] = maps.save_html(fmap, out / "coverage-map.html")
     return files, result.summary
@@ -675,8 +670,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     from gridgov.cli_service import register
 
-    register(sub, common)
+    register(sub, common, serve=cmd_serve)
     return parser
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the web service (uvicorn) on the workspace's store."""
+    try:
+        import uvicorn
+
+        from api import create_app
+    except ImportError as exc:
+        raise ImportError(
+            f"gridgov serve needs the api extra: pip install 'gridgov[api]' ({exc})"
+        ) from exc
+    from gridgov.cli_service import _service, _store_path
+
+    service = _service(args)
+    app = create_app(service, tick_interval_s=args.tick, rate_per_s=args.rate)
+    print(
+        f"gridgov serving {args.workspace} on http://{args.host}:{args.port} (store {_store_path(args)})"
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", workers=1)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

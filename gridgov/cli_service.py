@@ -1,8 +1,8 @@
 """Subcommands of the issue service: serve, tick, token, qr, escalation, stats.
 
 Kept apart from :mod:`gridgov.cli` (which registers them) so the planning commands stay
-readable; like the rest of the CLI they parse, call the core, and write outputs. The
-web framework is imported only inside ``serve``.
+readable; like the rest of the CLI they parse, call the core, and write outputs. ``serve``
+itself is in :mod:`gridgov.cli`: this module never imports the web shell.
 """
 
 from __future__ import annotations
@@ -44,25 +44,6 @@ def _when(text: str | None, name: str) -> datetime | None:
 
         value = value.replace(tzinfo=timezone(timedelta(hours=8)))  # county time by default
     return value
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    """Run the web service (uvicorn) on the workspace's store."""
-    try:
-        import uvicorn
-
-        from api import create_app
-    except ImportError as exc:
-        raise ImportError(
-            f"gridgov serve needs the api extra: pip install 'gridgov[api]' ({exc})"
-        ) from exc
-    service = _service(args)
-    app = create_app(service, tick_interval_s=args.tick, rate_per_s=args.rate)
-    print(
-        f"gridgov serving {args.workspace} on http://{args.host}:{args.port} (store {_store_path(args)})"
-    )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", workers=1)
-    return 0
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
@@ -169,17 +150,11 @@ def cmd_escalation(args: argparse.Namespace) -> int:
     from gridgov.cli import _emit, _settings
     from gridgov.io import read_workspace
     from gridgov.routing.escalation import check_escalation, escalation_graph, write_escalation
+    from gridgov.routing.graph import workspace_road_graph
 
     settings = _settings(args)
     ws = read_workspace(args.workspace)
-    graph = None
-    if ws.roads is not None and not ws.roads.empty:
-        from gridgov.routing.graph import build_road_graph
-        from gridgov.service import _projected
-
-        crs = _projected(ws)
-        graph = build_road_graph(ws.roads.to_crs(crs), crs=crs)
-    g = escalation_graph(ws, settings=settings, graph=graph)
+    g = escalation_graph(ws, settings=settings, graph=workspace_road_graph(ws))
     check_escalation(g, settings)
     written = [str(write_escalation(g, p)) for p in (args.out or [])]
     levels: dict[str, int] = {}
@@ -234,8 +209,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Add the service subcommands to the CLI's subparsers."""
+def register(sub: Any, common: argparse.ArgumentParser, *, serve: Any) -> None:
+    """Add the service subcommands to the CLI's subparsers; ``serve`` runs the web
+    service (it lives in :mod:`gridgov.cli`, the one core module allowed to import the
+    shells)."""
 
     def db(p: argparse.ArgumentParser) -> None:
         p.add_argument("workspace", type=Path, help="workspace GeoPackage")
@@ -247,7 +224,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--tick", type=float, default=60.0, help="deadline check every N s (0: off)")
     p.add_argument("--rate", type=float, default=200.0, help="requests/s per client (0: no limit)")
-    p.set_defaults(func=cmd_serve)
+    p.set_defaults(func=serve)
 
     p = sub.add_parser("tick", parents=[common], help="apply passed deadlines once (cron)")
     db(p)

@@ -13,7 +13,7 @@ fixed-point iteration until the forward formula reproduces the input to ~1e-9 de
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -259,6 +259,15 @@ def projected_crs_for(gdf: gpd.GeoDataFrame) -> pyproj.CRS:
     geo = gdf if gdf.crs.is_geographic else gdf.to_crs(CGCS2000)
     minx, _miny, maxx, _maxy = geo.total_bounds
     return pyproj.CRS.from_epsg(gk3_epsg((minx + maxx) / 2.0))
+
+
+def workspace_crs(ws: Any) -> pyproj.CRS:
+    """The projected CRS chosen for a workspace's metric work (``ws.meta``), else the
+    Gauss-Kruger zone of its county outline."""
+    epsg = ws.meta.get("projected_epsg") or ws.meta.get("projected_crs", "").removeprefix("EPSG:")
+    if epsg and str(epsg).isdigit():
+        return pyproj.CRS.from_epsg(int(epsg))
+    return projected_crs_for(ws.county)
 
 
 def require_crs(gdf: gpd.GeoDataFrame, *, what: str = "layer") -> None:

@@ -325,8 +325,8 @@ class Close:
 
 
 @dataclass(frozen=True)
-class Transfer:
-    """Move to another unit (at any level) with a reason (转办)."""
+class _HandOver:
+    """Hand the issue to another unit of the escalation graph, with a reason."""
 
     unit: str
     level: str
@@ -337,15 +337,13 @@ class Transfer:
 
 
 @dataclass(frozen=True)
-class Return:
-    """Send back to the unit it came from with a reason (退回)."""
+class Transfer(_HandOver):
+    """Move to another unit (at any level) with a reason (转办)."""
 
-    unit: str
-    level: str
-    unit_name: str
-    reason: str
-    station_id: str = ""
-    township_code: str = ""
+
+@dataclass(frozen=True)
+class Return(_HandOver):
+    """Send back to the unit it came from with a reason (退回)."""
 
 
 @dataclass(frozen=True)

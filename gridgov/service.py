@@ -27,7 +27,7 @@ import pyproj
 import shapely
 
 from gridgov._errors import NotFoundError, Problem, ValidationError
-from gridgov.crs import CGCS2000, looks_swapped, projected_crs_for
+from gridgov.crs import CGCS2000, looks_swapped, workspace_crs
 from gridgov.lifecycle import (
     Action,
     Actor,
@@ -50,7 +50,7 @@ from gridgov.lifecycle import (
 from gridgov.model import Workspace
 from gridgov.routing.dispatch import Dispatch, Dispatcher
 from gridgov.routing.escalation import check_escalation, escalation_graph, next_unit, unit_for_grid
-from gridgov.routing.graph import RoadGraph, build_road_graph
+from gridgov.routing.graph import RoadGraph, workspace_road_graph
 from gridgov.settings import Settings
 from gridgov.store.base import ConflictError, IssueQuery, Store
 
@@ -200,15 +200,15 @@ class IssueService:
         self.store = store
         self.settings = settings or Settings()
         self.clock = clock
-        crs = _projected(ws)
-        if graph is None and ws.roads is not None and not ws.roads.empty:
-            graph = build_road_graph(ws.roads.to_crs(crs), crs=crs)
+        crs = workspace_crs(ws)
+        graph = graph if graph is not None else workspace_road_graph(ws)
         self.graph = graph
         self.escalation: nx.DiGraph = escalation_graph(ws, settings=self.settings, graph=graph)
         check_escalation(self.escalation, self.settings)
         self.dispatcher = Dispatcher.build(ws, settings=self.settings, graph=graph)
         self._grids = _Grids(ws, crs)
         self._to_xy = pyproj.Transformer.from_crs(CGCS2000, crs, always_xy=True)
+        self.deputies = _deputy_lookup(ws)
         self.grid_station: dict[str, str] = {}
         for code in self._grids.codes:
             node = unit_for_grid(self.escalation, code)
@@ -518,11 +518,24 @@ class IssueService:
         return TickReport(len(due), tuple(escalated), tuple(overdue), tuple(closed))
 
 
-def _projected(ws: Workspace) -> pyproj.CRS:
-    epsg = ws.meta.get("projected_epsg") or ws.meta.get("projected_crs", "").removeprefix("EPSG:")
-    if epsg:
-        return pyproj.CRS.from_epsg(int(epsg))
-    return projected_crs_for(ws.county)
+def _deputy_lookup(ws: Workspace) -> dict[str, dict[str, str]]:
+    """Deputy id -> name, level, station, specialty and phone (personal: callers filter)."""
+    out: dict[str, dict[str, str]] = {}
+    if ws.deputies is None:
+        return out
+
+    def text(value: Any) -> str:
+        return "" if value is None or value != value else str(value)
+
+    for row in ws.deputies.itertuples(index=False):
+        out[str(row.deputy_id)] = {
+            "name": text(row.name),
+            "level": text(row.level),
+            "station_id": text(row.station_id),
+            "phone": text(getattr(row, "phone", None)),
+            "specialty": text(getattr(row, "specialty", None)),
+        }
+    return out
 
 
 def issues_layer(issues: list[Issue]) -> gpd.GeoDataFrame:

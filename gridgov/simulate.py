@@ -227,12 +227,7 @@ def _handler(service: IssueService, issue: object) -> Actor:
     deputies = getattr(issue, "deputies", ())
     if level == "station" and deputies:
         d = str(deputies[0])
-        names = service.ws.deputies
-        name = ""
-        if names is not None:
-            hit = names.loc[names["deputy_id"].astype(str) == d, "name"]
-            name = str(hit.iloc[0]) if len(hit) else ""
-        return Actor("deputy", d, name)
+        return Actor("deputy", d, service.deputies.get(d, {}).get("name", ""))
     if level in ("station", "township"):
         return Actor("township_staff", str(getattr(issue, "township_code", "")), "乡镇人大主席团")
     return _county(service)

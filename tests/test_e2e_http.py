@@ -74,17 +74,18 @@ def test_whistle_to_closure_over_http(served: dict[str, Any]) -> None:
     point = service.ws.grids.set_index("code").loc[grid, "geometry"].representative_point()
     worker = _token(served, "grid_worker", grid)
     town = _token(served, "township_staff", str(township))
+    whistle = {
+        "category": "road",
+        "description": "村道路面塌陷，电动车通行困难",
+        "lon": point.x,
+        "lat": point.y,
+        "reporter_name": "王五",
+    }
     with httpx.Client(base_url=served["url"], timeout=10) as http:
         # 1. the grid worker blows the whistle
         r = http.post(
             "/issues",
-            json={
-                "category": "road",
-                "description": "村道路面塌陷，电动车通行困难",
-                "lon": point.x,
-                "lat": point.y,
-                "reporter_name": "王五",
-            },
+            json=whistle,
             headers={**worker, "Idempotency-Key": "e2e-1"},
         )
         assert r.status_code == 201, r.text
@@ -143,13 +144,7 @@ def test_whistle_to_closure_over_http(served: dict[str, Any]) -> None:
         # the retry with the same idempotency key is the same issue, not a second one
         r = http.post(
             "/issues",
-            json={
-                "category": "road",
-                "description": "村道路面塌陷，电动车通行困难",
-                "lon": point.x,
-                "lat": point.y,
-                "reporter_name": "王五",
-            },
+            json=whistle,
             headers={**worker, "Idempotency-Key": "e2e-1"},
         )
         assert r.status_code == 200 and r.json()["issue"]["issue_id"] == issue_id

@@ -84,7 +84,9 @@ def dispatch_preview(
 def _period(start: datetime | None, end: datetime | None) -> None:
     for name, value in (("from", start), ("to", end)):
         if value is not None and value.tzinfo is None:
-            raise ValueError(f"{name} must carry a timezone, e.g. 2026-11-23T00:00:00+08:00")
+            raise ValueError(
+                f"{name}={value.isoformat()} must carry a timezone, e.g. 2026-11-23T00:00:00+08:00"
+            )
     if start is not None and end is not None and end <= start:
         raise ValueError(f"to ({end.isoformat()}) must be after from ({start.isoformat()})")
 

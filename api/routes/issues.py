@@ -41,7 +41,7 @@ from gridgov.lifecycle import (
     Transfer,
     action_name,
 )
-from gridgov.model import Rating
+from gridgov.model import IssueStatus, Rating
 from gridgov.service import IssueService, NewIssue
 from gridgov.store.base import IssueQuery
 
@@ -137,14 +137,14 @@ def list_issues(
 ) -> IssuePage:
     """Issues the caller may see, newest first, filtered and paged."""
     require(p, *_READERS)
-    from gridgov.model import IssueStatus
-
     statuses = None
     if status:
         statuses = tuple(IssueStatus.parse(s).value for s in status)
     for name, value in (("created_from", created_from), ("created_to", created_to)):
         if value is not None and value.tzinfo is None:
-            raise ValueError(f"{name} must carry a timezone, e.g. 2026-11-23T00:00:00+08:00")
+            raise ValueError(
+                f"{name}={value.isoformat()} must carry a timezone, e.g. 2026-11-23T00:00:00+08:00"
+            )
     base = IssueQuery(
         status=statuses,
         category=category,
@@ -177,9 +177,7 @@ def list_issues(
 
 
 def _all(q: IssueQuery) -> IssueQuery:
-    from dataclasses import replace
-
-    return replace(q, limit=1_000_000, offset=0)
+    return dc_replace(q, limit=1_000_000, offset=0)
 
 
 def _sees_id(service: IssueService, p: Principal, issue_id: str) -> bool:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, ServiceDep
-from api.views import _deputy_rows, deputy_ref
+from api.views import deputy_ref
 from gridgov._errors import NotFoundError
 from gridgov.access import sees_phone
 from gridgov.model import StationKind, StationTier
@@ -62,7 +62,7 @@ def get_station(station_id: str, service: ServiceDep, p: PrincipalDep) -> dict[s
     if rows.empty:
         raise NotFoundError(f"no station {station_id!r}")
     out = _station(service, next(rows.itertuples(index=False)))
-    deputies = [d for d, row in _deputy_rows(service).items() if row["station_id"] == station_id]
+    deputies = [d for d, row in service.deputies.items() if row["station_id"] == station_id]
     out["deputies"] = [deputy_ref(service, p, d).model_dump() for d in deputies]
     out["grids"] = sorted(g for g, s in service.grid_station.items() if s == station_id)
     return out
@@ -77,7 +77,7 @@ def list_deputies(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
     """Deputies' public profiles (name, level, specialty, station); phones for staff in scope."""
-    rows = _deputy_rows(service)
+    rows = service.deputies
     ids = [d for d, r in rows.items() if station_id is None or r["station_id"] == station_id]
     out = []
     for d in ids[offset : offset + limit]:
@@ -89,7 +89,7 @@ def list_deputies(
 
 @router.get("/deputies/{deputy_id}")
 def get_deputy(deputy_id: str, service: ServiceDep, p: PrincipalDep) -> dict[str, Any]:
-    row = _deputy_rows(service).get(deputy_id)
+    row = service.deputies.get(deputy_id)
     if row is None:
         raise NotFoundError(f"no deputy {deputy_id!r}")
     ref = deputy_ref(service, p, deputy_id).model_dump()

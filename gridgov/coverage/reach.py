@@ -23,7 +23,7 @@ from scipy.spatial import cKDTree
 from gridgov.coverage.grouping import GROUPING_COLUMNS, group_deputies
 from gridgov.coverage.result import CoverageResult
 from gridgov.coverage.standard import ReachStandard, parse_standard
-from gridgov.crs import CGCS2000, projected_crs_for
+from gridgov.crs import CGCS2000, workspace_crs
 from gridgov.model import DeputyLevel, Workspace
 from gridgov.routing.costs import cost_table, nearest_facility, snap_to_graph
 from gridgov.routing.graph import RoadGraph, build_road_graph
@@ -57,11 +57,7 @@ def weighted_percentile(
     return float(v[order][np.searchsorted(cum, q / 100.0 * cum[-1])])
 
 
-def _projected(ws: Workspace) -> pyproj.CRS:
-    epsg = ws.meta.get("projected_epsg") or ws.meta.get("projected_crs", "").removeprefix("EPSG:")
-    if epsg and str(epsg).isdigit():
-        return pyproj.CRS.from_epsg(int(epsg))
-    return projected_crs_for(ws.county)
+_projected = workspace_crs
 
 
 def _demand(ws: Workspace, crs: pyproj.CRS) -> gpd.GeoDataFrame:

@@ -35,7 +35,7 @@ from shapely.geometry import LineString
 
 from gridgov._errors import NotFoundError, Problem, ValidationError
 from gridgov._validate import split_codes
-from gridgov.crs import CGCS2000, projected_crs_for
+from gridgov.crs import CGCS2000, workspace_crs
 from gridgov.io import write_table
 from gridgov.model import StationKind, Workspace
 from gridgov.routing.costs import nearest_facility, snap_to_graph
@@ -96,11 +96,7 @@ def _node(level: str, unit_id: object) -> str:
     return f"{level}:{unit_id}"
 
 
-def _projected(ws: Workspace) -> pyproj.CRS:
-    epsg = ws.meta.get("projected_epsg") or ws.meta.get("projected_crs", "").removeprefix("EPSG:")
-    if epsg and str(epsg).isdigit():
-        return pyproj.CRS.from_epsg(int(epsg))
-    return projected_crs_for(ws.county)
+_projected = workspace_crs
 
 
 def _township_body(name: str) -> str:

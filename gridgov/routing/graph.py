@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import networkx as nx
@@ -27,7 +27,7 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from gridgov._errors import Problem, ValidationError
-from gridgov.crs import projected_crs_for, require_crs
+from gridgov.crs import projected_crs_for, require_crs, workspace_crs
 from gridgov.model import RoadClass
 from gridgov.settings import Settings
 
@@ -188,6 +188,13 @@ def _mode_speeds(mode: str, settings: Settings) -> NDArray[np.float64]:
     if missing:
         raise ValueError(f"settings.speeds_kmh[{mode!r}] lacks road classes {missing}")
     return np.array([float(table[c.value]) for c in _CLASSES])
+
+
+def workspace_road_graph(ws: Any) -> RoadGraph | None:
+    """The road graph of a workspace in its metric CRS, or None when it has no roads."""
+    if ws.roads is None or ws.roads.empty:
+        return None
+    return build_road_graph(ws.roads, crs=workspace_crs(ws))
 
 
 def build_road_graph(

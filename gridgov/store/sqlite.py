@@ -17,6 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -425,8 +426,6 @@ class SQLiteStore:
 
 
 def _with_version(issue: Issue, version: int) -> Issue:
-    from dataclasses import replace
-
     return replace(issue, version=version)
 
 
