@@ -29,6 +29,7 @@ __all__ = [
     "IdempotencyError",
     "IssueQuery",
     "Store",
+    "StoreUnavailableError",
     "TokenRecord",
 ]
 
@@ -39,6 +40,14 @@ class ConflictError(GridgovError):
 
 class IdempotencyError(GridgovError, ValueError):
     """An idempotency key was reused for a different request (HTTP 422)."""
+
+
+class StoreUnavailableError(GridgovError):
+    """The database cannot be reached now (HTTP 503): retry once it is back.
+
+    A write that fails this way may or may not have been committed (the connection can
+    drop after the commit was sent); an idempotency key makes the retry safe.
+    """
 
 
 @dataclass(frozen=True)

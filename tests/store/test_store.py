@@ -1,4 +1,8 @@
-"""The Store contract, run against every implementation (SQLite now; PostGIS joins here)."""
+"""The Store contract, run against every implementation: SQLite and PostGIS.
+
+The PostGIS case needs ``GRIDGOV_PG_DSN`` (see tests/conftest.py); each test gets a fresh
+schema, so the two stores start every test equally empty.
+"""
 
 from __future__ import annotations
 
@@ -28,11 +32,21 @@ T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 W = Actor("grid_worker", "G1")
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "postgis"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    s = SQLiteStore(tmp_path / "issues.sqlite")
+    s: Store
+    if request.param == "sqlite":
+        s = SQLiteStore(tmp_path / "issues.sqlite")
+    else:
+        from gridgov.store.postgis import PostGISStore
+
+        s = PostGISStore(request.getfixturevalue("pg_clean_dsn"), max_size=8)
     yield s
     s.close()
+
+
+def _is_postgis(store: Store) -> bool:
+    return type(store).__name__ == "PostGISStore"
 
 
 def _issue(n: int, *, station: str = "S1", grid: str = "G1", deputies: tuple[str, ...] = ("D1",)):
@@ -146,6 +160,15 @@ def test_events_are_append_only(store: Store, tmp_path: Path) -> None:
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             con.execute("DELETE FROM events")
         con.close()
+    elif _is_postgis(store):
+        import psycopg
+
+        with psycopg.connect(store.dsn, autocommit=True) as con:  # type: ignore[attr-defined]
+            with pytest.raises(psycopg.errors.RestrictViolation, match="append-only"):
+                con.execute("UPDATE events SET kind = 'x'")
+            with pytest.raises(psycopg.errors.RestrictViolation, match="append-only"):
+                con.execute("DELETE FROM events WHERE issue_id = %s", (issue.issue_id,))
+    assert [e.kind for e in store.events(issue.issue_id)] == [e.kind for e in events]
 
 
 def test_list_filters_scope_and_paging(store: Store) -> None:
@@ -189,13 +212,112 @@ def test_tokens(store: Store) -> None:
 def test_reopen_persists(store: Store, tmp_path: Path) -> None:
     issue, events = _issue(40)
     store.create_issue(issue, events)
+    secret = store.secret()
     if isinstance(store, SQLiteStore):
-        again = SQLiteStore(store.path)
-        assert again.get_issue(issue.issue_id).issue_id == issue.issue_id
-        again.close()
+        again: Store = SQLiteStore(store.path)
+    elif _is_postgis(store):
+        from gridgov.store.postgis import PostGISStore
+
+        again = PostGISStore(store.dsn)  # type: ignore[attr-defined]
+    else:
+        return
+    store.close()
+    assert again.get_issue(issue.issue_id).issue_id == issue.issue_id
+    assert again.secret() == secret  # public tracking tokens stay valid across restarts
+    again.close()
 
 
 def test_issue_equality_through_store(store: Store) -> None:
     issue, events = _issue(50)
     stored, _ = store.create_issue(issue, events)
     assert isinstance(stored, Issue) and stored.deputies == ("D1",)
+
+
+def test_bbox_filter_with_category_and_open(store: Store) -> None:
+    # _issue(n) sits at lon 112.5 + n * 1e-4, lat 29.5: a box around n = 61..63
+    for n in range(60, 66):
+        issue, events = _issue(n)
+        store.create_issue(issue, events)
+    box = (112.5 + 60.5e-4, 29.49, 112.5 + 63.5e-4, 29.51)
+    items, total = store.list_issues(IssueQuery(bbox=box))
+    assert total == 3
+    assert sorted(i.issue_id[-2:] for i in items) == ["61", "62", "63"]
+    near = IssueQuery(bbox=box, category="road", open_only=True)  # duplicate suggestions
+    assert store.list_issues(near)[1] == 3
+    assert store.list_issues(IssueQuery(bbox=box, category="water"))[1] == 0
+    assert store.list_issues(IssueQuery(bbox=(113.0, 29.0, 113.1, 29.1)))[1] == 0
+    # edges are inside, as with BETWEEN
+    edge = (112.5 + 61e-4, 29.5, 112.5 + 61e-4, 29.5)
+    assert store.list_issues(IssueQuery(bbox=edge))[1] == 1
+
+
+def test_concurrent_creations_with_one_key_make_one_issue(store: Store) -> None:
+    barrier = threading.Barrier(8)
+    results: list[tuple[str, bool]] = []
+    errors: list[BaseException] = []
+
+    def create(i: int) -> None:
+        issue, events = _issue(70 + i)
+        barrier.wait()
+        try:
+            stored, created = store.create_issue(
+                issue, events, idempotency_key="same", request_hash="h"
+            )
+            results.append((stored.issue_id, created))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sum(created for _, created in results) == 1
+    assert len({issue_id for issue_id, _ in results}) == 1
+    assert store.count() == 1  # type: ignore[attr-defined]
+    # the same key with another request body, at once from several threads: all refused
+    refused: list[BaseException] = []
+
+    def other(i: int) -> None:
+        issue, events = _issue(80 + i)
+        try:
+            store.create_issue(issue, events, idempotency_key="same", request_hash="other")
+        except IdempotencyError as exc:
+            refused.append(exc)
+
+    threads = [threading.Thread(target=other, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(refused) == 4 and store.count() == 1  # type: ignore[attr-defined]
+
+
+def test_open_load_follows_status_and_update_of_missing_issue(store: Store) -> None:
+    a, ev_a = _issue(90, deputies=("D1", "D2"))
+    b, ev_b = _issue(91, deputies=("D2",))
+    stored_a, _ = store.create_issue(a, ev_a)
+    store.create_issue(b, ev_b)
+    assert store.open_load() == {"D1": 1, "D2": 2}
+    done, ev = apply(stored_a, Resolve("修好了"), actor=Actor("deputy", "D1"), now=T0)
+    store.update_issue(done, ev, expected_version=stored_a.version)
+    assert store.open_load() == {"D2": 1}
+    ghost, ghost_events = _issue(92)
+    with pytest.raises(NotFoundError):
+        store.update_issue(ghost, ghost_events, expected_version=1)
+
+
+def test_all_events_period_and_time_zones(store: Store) -> None:
+    from zoneinfo import ZoneInfo
+
+    for n in (100, 101, 102):
+        issue, events = _issue(n)
+        store.create_issue(issue, events)
+    everything = store.all_events()
+    assert len(everything) == 12 and [e.at for e in everything] == sorted(e.at for e in everything)
+    # a period given in Beijing time selects the same instants as in UTC
+    since = (T0 + timedelta(minutes=101)).astimezone(ZoneInfo("Asia/Shanghai"))
+    got = store.all_events(since=since, until=T0 + timedelta(minutes=102))
+    assert {e.issue_id[-3:] for e in got} == {"101"} and len(got) == 4
+    assert all(e.at.utcoffset() == timedelta(0) for e in got)
