@@ -668,9 +668,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("workspace", type=Path)
     p.set_defaults(func=cmd_info)
 
+    from gridgov.cli_db import register as register_db
     from gridgov.cli_service import register
 
     register(sub, common, serve=cmd_serve)
+    register_db(sub, common)
     return parser
 
 
@@ -684,12 +686,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise ImportError(
             f"gridgov serve needs the api extra: pip install 'gridgov[api]' ({exc})"
         ) from exc
-    from gridgov.cli_service import _service, _store_path
+    from gridgov.cli_service import _service, _shown, _store_path
 
     service = _service(args)
     app = create_app(service, tick_interval_s=args.tick, rate_per_s=args.rate)
     print(
-        f"gridgov serving {args.workspace} on http://{args.host}:{args.port} (store {_store_path(args)})"
+        f"gridgov serving {_shown(args.workspace)} on http://{args.host}:{args.port} "
+        f"(store {_shown(_store_path(args))})",
+        flush=True,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", workers=1)
     return 0

@@ -17,17 +17,50 @@ from gridgov._errors import NotFoundError
 __all__ = ["register"]
 
 
-def _store_path(args: argparse.Namespace) -> Path:
-    return Path(args.db) if args.db else Path(args.workspace).with_suffix(".issues.sqlite")
+def _store_path(args: argparse.Namespace) -> str | Path:
+    """The issue store: ``--db`` (a SQLite file or a ``postgresql://`` URL), else the
+    database the workspace is in, else ``WORKSPACE.issues.sqlite`` beside it."""
+    from gridgov.cli_db import is_dsn
+
+    if args.db:
+        return str(args.db) if is_dsn(args.db) else Path(args.db)
+    if is_dsn(args.workspace):
+        return str(args.workspace)
+    return Path(args.workspace).with_suffix(".issues.sqlite")
+
+
+def _shown(target: str | Path) -> str:
+    """A workspace or store for messages: a URL without its password."""
+    from gridgov.cli_db import is_dsn
+
+    if is_dsn(target):
+        from gridgov.store.pg_workspace import redact_dsn
+
+        return redact_dsn(str(target))
+    return str(target)
+
+
+def _workspace(args: argparse.Namespace) -> Any:
+    """The workspace: from the database for a ``postgresql://`` URL, else the GeoPackage."""
+    from gridgov.cli_db import is_dsn
+    from gridgov.io import read_workspace
+
+    if is_dsn(args.workspace):
+        from gridgov.store.pg_workspace import read_workspace_pg
+
+        return read_workspace_pg(str(args.workspace))
+    if not Path(args.workspace).exists():
+        raise FileNotFoundError(f"no workspace {args.workspace}")
+    return read_workspace(args.workspace)
 
 
 def _service(args: argparse.Namespace) -> Any:
     from gridgov.cli import _settings
     from gridgov.service import IssueService
+    from gridgov.store import open_store
 
-    if not Path(args.workspace).exists():
-        raise FileNotFoundError(f"no workspace {args.workspace}")
-    return IssueService.open(args.workspace, _store_path(args), settings=_settings(args))
+    ws = _workspace(args)
+    return IssueService.open(ws, open_store(_store_path(args)), settings=_settings(args))
 
 
 def _when(text: str | None, name: str) -> datetime | None:
@@ -51,7 +84,10 @@ def cmd_tick(args: argparse.Namespace) -> int:
     from gridgov.cli import _emit
 
     service = _service(args)
-    report = service.tick(_when(args.now, "now"))
+    try:
+        report = service.tick(_when(args.now, "now"))
+    finally:
+        service.store.close()  # a PostGIS store holds a connection pool
     payload = {
         "checked": report.checked,
         "escalated": list(report.escalated),
@@ -68,17 +104,26 @@ def cmd_tick(args: argparse.Namespace) -> int:
 
 def cmd_token(args: argparse.Namespace) -> int:
     """Create, list or revoke API tokens."""
-    from gridgov.access import create_token, hash_token
-    from gridgov.cli import _emit
-    from gridgov.io import read_workspace
-    from gridgov.lifecycle import utcnow
-    from gridgov.store.sqlite import SQLiteStore
+    from gridgov.store import open_store
 
-    store = SQLiteStore(_store_path(args))
+    ws = None
     if args.action == "create":
         if not args.role or not args.subject:
             raise ValueError("token create needs --role and --subject")
-        ws = read_workspace(args.workspace)
+        ws = _workspace(args)  # before opening (creating) the store: nothing written on error
+    store = open_store(_store_path(args))
+    try:
+        return _token(args, store, ws)
+    finally:
+        store.close()  # a PostGIS store holds a connection pool
+
+
+def _token(args: argparse.Namespace, store: Any, ws: Any) -> int:
+    from gridgov.access import create_token, hash_token
+    from gridgov.cli import _emit
+    from gridgov.lifecycle import utcnow
+
+    if args.action == "create":
         token = create_token(
             store, ws, role=args.role, subject=args.subject, name=args.name or "", now=utcnow()
         )
@@ -178,16 +223,16 @@ def cmd_escalation(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     """Issue statistics over a period (XLSX with Chinese headers, JSON)."""
     from gridgov.cli import _emit, _settings
-    from gridgov.io import read_workspace, write_xlsx
+    from gridgov.io import write_xlsx
     from gridgov.stats import statistics_sheets, statistics_summary
+    from gridgov.store import open_store
     from gridgov.store.base import IssueQuery
-    from gridgov.store.sqlite import SQLiteStore
 
-    ws = read_workspace(args.workspace)
+    ws = _workspace(args)
     path = _store_path(args)
-    if not path.exists():
+    if isinstance(path, Path) and not path.exists():
         raise FileNotFoundError(f"no issue store {path} (run gridgov serve or gridgov demo first)")
-    store = SQLiteStore(path)
+    store = open_store(path)
     start, end = _when(args.start, "from"), _when(args.end, "to")
     issues, _ = store.list_issues(IssueQuery(limit=100_000_000))
     events = store.all_events(until=end)
@@ -215,8 +260,15 @@ def register(sub: Any, common: argparse.ArgumentParser, *, serve: Any) -> None:
     shells)."""
 
     def db(p: argparse.ArgumentParser) -> None:
-        p.add_argument("workspace", type=Path, help="workspace GeoPackage")
-        p.add_argument("--db", help="issue store (default: WORKSPACE.issues.sqlite beside it)")
+        # a str, not a Path: Path would fold the // of a postgresql:// URL
+        p.add_argument(
+            "workspace", help="workspace GeoPackage, or postgresql://... (gridgov db import)"
+        )
+        p.add_argument(
+            "--db",
+            help="issue store: a SQLite file or postgresql://... (default: the workspace's "
+            "database, else WORKSPACE.issues.sqlite beside it)",
+        )
 
     p = sub.add_parser("serve", parents=[common], help="run the issue web service (FastAPI)")
     db(p)

@@ -217,22 +217,47 @@ class IssueService:
     @classmethod
     def open(
         cls,
-        workspace: str | Path,
+        workspace: Workspace | str | Path,
         store: Store | str | Path | None = None,
         *,
         settings: Settings | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> IssueService:
-        """Read a workspace and open its store (SQLite beside it by default)."""
-        from gridgov.io import read_workspace
-        from gridgov.store.sqlite import SQLiteStore
+        """Read a workspace and open its store.
 
-        path = Path(workspace)
-        ws = read_workspace(path)
-        if store is None:
-            store = path.with_suffix(".issues.sqlite")
+        Parameters
+        ----------
+        workspace : Workspace or str or Path
+            A workspace already read, a ``postgresql://`` URL (the workspace imported with
+            ``gridgov db import``), or a workspace GeoPackage.
+        store : Store or str or Path, optional
+            A store, or what :func:`gridgov.store.open_store` opens (a ``postgresql://`` URL
+            or a SQLite file). Default: the same database for a URL, ``WORKSPACE.issues.sqlite``
+            beside a GeoPackage; required with a Workspace object.
+
+        Raises
+        ------
+        ValueError
+            If ``workspace`` is a Workspace object and no ``store`` is given.
+        """
+        from gridgov.io import read_workspace
+        from gridgov.store import open_store
+
+        if isinstance(workspace, Workspace):
+            if store is None:
+                raise ValueError("store: give the issue store when workspace is a Workspace")
+            ws = workspace
+        elif str(workspace).startswith(("postgresql://", "postgres://")):
+            from gridgov.store.pg_workspace import read_workspace_pg
+
+            ws = read_workspace_pg(str(workspace))
+            store = str(workspace) if store is None else store
+        else:
+            path = Path(workspace)
+            ws = read_workspace(path)
+            store = path.with_suffix(".issues.sqlite") if store is None else store
         if isinstance(store, str | Path):
-            store = SQLiteStore(store)
+            store = open_store(store)
         return cls(ws, store, settings=settings, clock=clock)
 
     # --- helpers -----------------------------------------------------------------------
