@@ -4,7 +4,8 @@
 :class:`~gridgov.service.IssueService`; nothing connects to a store or reads a file at
 import time. Every error a client can cause becomes a 4xx JSON body
 ``{"error", "message", "problems"}`` naming the field and the bad value; anything else
-is logged and answered with a generic 500 that leaks nothing.
+is logged and answered with a generic 500 that leaks nothing. Under ``/open311/v2`` the
+errors are Open311's own list instead (:mod:`api.routes.open311`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.open311 import PREFIX as OPEN311_PREFIX
+from api.open311 import is_open311
+from api.routes.open311 import http_error as open311_http_error
 from gridgov import __version__
 from gridgov._errors import GridgovError, NotFoundError, ValidationError
 from gridgov.lifecycle import TransitionError
@@ -215,7 +219,9 @@ def _install_errors(app: FastAPI) -> None:
         return _error(422, "invalid", str(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_open311(request.url.path):  # no such path or method: Open311's error shape
+            return open311_http_error(request, exc)
         code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
         response = _error(exc.status_code, code.get(exc.status_code, "error"), str(exc.detail))
         if exc.headers:
@@ -283,7 +289,7 @@ def create_app(
     max_body_bytes : int
         Largest request body accepted (413 above).
     """
-    from api.routes import analytics, issues, places, public
+    from api.routes import analytics, issues, open311, places, public
 
     scheduler = Scheduler(service, tick_interval_s)
 
@@ -314,6 +320,7 @@ def create_app(
     app.include_router(places.router, tags=["stations, deputies, grids"])
     app.include_router(analytics.router, tags=["analytics"])
     app.include_router(public.router, prefix="/public", tags=["public (QR)"])
+    app.include_router(open311.router, prefix=OPEN311_PREFIX, tags=["Open311 GeoReport v2"])
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, Any]:
