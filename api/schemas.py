@@ -191,6 +191,7 @@ class DispatchOut(BaseModel):
     station_id: str
     chosen: list[CandidateOut]
     skipped: list[dict[str, str]]
+    skipped_more: int = Field(0, description="skipped deputies not listed (30 per pool)")
     elapsed_ms: float
 
 

@@ -110,6 +110,7 @@ def dispatch_out(d: Dispatch | None) -> DispatchOut | None:
         station_id=d.station_id,
         chosen=candidates(d),
         skipped=[{"deputy_id": a, "reason": b} for a, b in d.skipped],
+        skipped_more=d.skipped_more,
         elapsed_ms=d.elapsed_ms,
     )
 

@@ -383,7 +383,7 @@ class IssueService:
             data.lat,
             station_id=str(st["unit_id"]),
             category=data.category,
-            open_issues=self.store.open_load(),
+            open_issues=self.store.open_load,
         )
         if dispatch.chosen:
             pools = {c.pool for c in dispatch.chosen}
@@ -490,7 +490,7 @@ class IssueService:
             node = unit_for_grid(self.escalation, str(self._grids.codes[gi]))
             station_id = str(self.escalation.nodes[node]["unit_id"])
         return self.dispatcher.dispatch(
-            lon, lat, station_id=station_id, category=category, open_issues=self.store.open_load()
+            lon, lat, station_id=station_id, category=category, open_issues=self.store.open_load
         )
 
     # --- deadlines -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ on every implementation:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -133,8 +133,9 @@ class Store(Protocol):
         at or before ``resolved_before``."""
         ...
 
-    def open_load(self) -> dict[str, int]:
-        """Open issues per dispatched deputy (for skipping overloaded deputies)."""
+    def open_load(self, deputy_ids: Collection[str] | None = None) -> dict[str, int]:
+        """Open issues per dispatched deputy (for skipping overloaded deputies); only
+        those in ``deputy_ids`` when given (deputies with none may be left out)."""
         ...
 
     def secret(self) -> str:

@@ -15,7 +15,7 @@ import json
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -29,7 +29,7 @@ from gridgov.store.base import ConflictError, IdempotencyError, IssueQuery, Toke
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,6 +59,8 @@ CREATE INDEX IF NOT EXISTS issues_station ON issues (station_id);
 CREATE INDEX IF NOT EXISTS issues_township ON issues (township_code);
 CREATE INDEX IF NOT EXISTS issues_grid ON issues (grid_code);
 CREATE INDEX IF NOT EXISTS issues_lonlat ON issues (lon, lat);
+-- duplicate suggestions on every creation: same category, open, in a small box
+CREATE INDEX IF NOT EXISTS issues_category_lonlat ON issues (category, lon, lat);
 CREATE TABLE IF NOT EXISTS events (
     issue_id TEXT NOT NULL REFERENCES issues (issue_id),
     seq INTEGER NOT NULL,
@@ -82,6 +84,12 @@ CREATE TABLE IF NOT EXISTS idempotency (
     request_hash TEXT NOT NULL,
     issue_id TEXT NOT NULL,
     created_at TEXT NOT NULL
+);
+-- Open issues per dispatched deputy, kept in step with the issues table inside each
+-- write (version 2): dispatch reads it on every creation, so it must not scan them.
+CREATE TABLE IF NOT EXISTS deputy_load (
+    deputy_id TEXT PRIMARY KEY,
+    open INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY,
@@ -127,8 +135,16 @@ class SQLiteStore:
         con = self._con()
         con.executescript(_SCHEMA)  # idempotent (IF NOT EXISTS); commits by itself
         with self._write() as con:
+            row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is not None and int(row[0]) > SCHEMA_VERSION:
+                raise ValueError(
+                    f"{self.path}: issue store schema version {row[0]} is newer than this "
+                    f"gridgov ({SCHEMA_VERSION}); upgrade gridgov"
+                )
+            if row is not None and int(row[0]) < 2:
+                _rebuild_deputy_load(con)  # version 1 -> 2: the load table is new
             con.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
             )
 
@@ -260,6 +276,7 @@ class SQLiteStore:
             marks = ", ".join(f":{k}" for k in row_values)
             con.execute(f"INSERT INTO issues ({cols}) VALUES ({marks})", row_values)
             self._insert_events(con, events)
+            _add_load(con, (), stored.deputies if stored.is_open else ())
             if idempotency_key is not None:
                 con.execute(
                     "INSERT INTO idempotency (key, request_hash, issue_id, created_at)"
@@ -294,20 +311,20 @@ class SQLiteStore:
         values = self._row(stored)
         sets = ", ".join(f"{k} = :{k}" for k in values if k != "issue_id")
         with self._write() as con:
-            cur = con.execute(
-                f"UPDATE issues SET {sets} WHERE issue_id = :issue_id AND version = :expected",
-                {**values, "expected": expected_version},
-            )
-            if cur.rowcount != 1:
-                row = con.execute(
-                    "SELECT version FROM issues WHERE issue_id = ?", (issue.issue_id,)
-                ).fetchone()
-                if row is None:
-                    raise NotFoundError(f"no issue {issue.issue_id!r}")
+            row = con.execute(
+                "SELECT version, status, deputies FROM issues WHERE issue_id = ?",
+                (issue.issue_id,),
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no issue {issue.issue_id!r}")
+            if int(row[0]) != expected_version:
                 raise ConflictError(
                     f"issue {issue.issue_id} changed (version {row[0]}, expected {expected_version})"
                 )
+            con.execute(f"UPDATE issues SET {sets} WHERE issue_id = :issue_id", values)
             self._insert_events(con, events)
+            was = _deputy_list(row[2]) if row[1] in _OPEN else ()
+            _add_load(con, was, stored.deputies if stored.is_open else ())
         return stored
 
     def list_issues(self, query: IssueQuery) -> tuple[list[Issue], int]:
@@ -358,21 +375,21 @@ class SQLiteStore:
         )
         return [_issue(r) for r in rows]
 
-    def open_load(self) -> dict[str, int]:
-        marks = ", ".join("?" for _ in _OPEN)
-        rows = (
-            self._con()
-            .execute(
-                f"SELECT deputies FROM issues WHERE status IN ({marks}) AND deputies != ''",
-                _OPEN,
+    def open_load(self, deputy_ids: Collection[str] | None = None) -> dict[str, int]:
+        """Open issues per dispatched deputy (kept up to date by every write)."""
+        sql = "SELECT deputy_id, open FROM deputy_load WHERE open > 0"
+        if deputy_ids is None:
+            rows = self._con().execute(sql)
+        else:
+            ids = list(deputy_ids)
+            if not ids:
+                return {}
+            # a county pool can exceed SQLite's bound-parameter limit: JSON array instead
+            rows = self._con().execute(
+                sql + " AND deputy_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids, ensure_ascii=False),),
             )
-            .fetchall()
-        )
-        load: dict[str, int] = {}
-        for (text,) in rows:
-            for deputy in text.strip(",").split(","):
-                load[deputy] = load.get(deputy, 0) + 1
-        return load
+        return {str(d): int(n) for d, n in rows}
 
     def count(self) -> int:
         """Number of issues stored."""
@@ -423,6 +440,40 @@ class SQLiteStore:
         with self._write() as con:
             cur = con.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))
         return cur.rowcount == 1
+
+
+def _deputy_list(text: str) -> tuple[str, ...]:
+    # the ``deputies`` column is ",D1,D2," (so LIKE '%,D1,%' finds one deputy)
+    return tuple(d for d in text.strip(",").split(",") if d)
+
+
+def _add_load(con: sqlite3.Connection, was: Sequence[str], now: Sequence[str]) -> None:
+    """Move one issue's share of the open load from deputies ``was`` to ``now``."""
+    change: dict[str, int] = {}
+    for deputy in was:
+        change[deputy] = change.get(deputy, 0) - 1
+    for deputy in now:
+        change[deputy] = change.get(deputy, 0) + 1
+    rows = [(d, n) for d, n in change.items() if n]
+    if rows:
+        con.executemany(
+            "INSERT INTO deputy_load (deputy_id, open) VALUES (?, ?)"
+            " ON CONFLICT (deputy_id) DO UPDATE SET open = open + excluded.open",
+            rows,
+        )
+
+
+def _rebuild_deputy_load(con: sqlite3.Connection) -> None:
+    """Recount the open load from the issues (upgrading a version-1 store)."""
+    con.execute("DELETE FROM deputy_load")
+    marks = ", ".join("?" for _ in _OPEN)
+    load: dict[str, int] = {}
+    for (text,) in con.execute(
+        f"SELECT deputies FROM issues WHERE status IN ({marks}) AND deputies != ''", _OPEN
+    ):
+        for deputy in _deputy_list(text):
+            load[deputy] = load.get(deputy, 0) + 1
+    con.executemany("INSERT INTO deputy_load (deputy_id, open) VALUES (?, ?)", load.items())
 
 
 def _with_version(issue: Issue, version: int) -> Issue:

@@ -1,0 +1,140 @@
+"""The SQLite store's deputy-load table: kept in step with every write, and rebuilt when a
+version-1 store (which had no such table) is opened."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from gridgov.lifecycle import (
+    Acknowledge,
+    Actor,
+    Assign,
+    Close,
+    DispatchDeputies,
+    Issue,
+    Locate,
+    Rate,
+    Resolve,
+    Transfer,
+    TransitionError,
+    apply,
+    new_issue,
+)
+from gridgov.model import Rating
+from gridgov.store.base import IssueQuery
+from gridgov.store.sqlite import SCHEMA_VERSION, SQLiteStore
+
+T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+W = Actor("grid_worker", "G1")
+DEPUTIES = ("D1", "D2", "D3", "D4", "D5")
+
+
+def _raised(n: int, deputies: tuple[str, ...]) -> tuple[Issue, list]:
+    issue, events = new_issue(
+        issue_id=f"20261123-{n:012d}", category="road", description=f"问题{n}",
+        lon=112.5, lat=29.5, actor=W, now=T0,
+    )  # fmt: skip
+    log = list(events)
+    for action in (
+        Locate("G1", "V1", "430623101"),
+        Assign("station:S1", "station", "S1", station_id="S1", township_code="430623101"),
+        DispatchDeputies(deputies),
+    ):
+        issue, more = apply(issue, action, actor=W, now=T0)
+        log.extend(more)
+    return issue, log
+
+
+def _recount(store: SQLiteStore) -> dict[str, int]:
+    issues, _ = store.list_issues(IssueQuery(open_only=True, limit=10_000))
+    load: dict[str, int] = {}
+    for issue in issues:
+        for deputy in issue.deputies:
+            load[deputy] = load.get(deputy, 0) + 1
+    return load
+
+
+def test_load_table_follows_random_lifecycles(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "issues.sqlite")
+    rng = random.Random(7)
+    ids = []
+    for n in range(40):
+        issue, events = _raised(n, tuple(rng.sample(DEPUTIES, rng.randint(1, 3))))
+        store.create_issue(issue, events)
+        ids.append(issue.issue_id)
+    steps = [
+        lambda i: Acknowledge(),
+        lambda i: Resolve("已处理"),
+        lambda i: Rate(Rating.UNSATISFIED, "没修好"),  # reopens: load comes back
+        lambda i: Rate(Rating.SATISFIED),
+        lambda i: Close("结案"),
+        lambda i: Transfer("station:S2", "station", "S2", "不属本站", station_id="S2"),
+    ]
+    applied = 0
+    for k in range(400):
+        issue = store.get_issue(rng.choice(ids))
+        action = rng.choice(steps)(issue)
+        try:
+            changed, events = apply(issue, action, actor=Actor("county_staff", "C"), now=T0)
+        except TransitionError:  # not allowed in this state: try another
+            continue
+        store.update_issue(changed, events, expected_version=issue.version)
+        applied += 1
+        if k % 50 == 0:
+            assert store.open_load() == _recount(store)
+    assert applied > 60
+    assert store.open_load() == _recount(store)
+    assert store.open_load(["D1", "nobody"]) == {
+        d: n for d, n in _recount(store).items() if d == "D1"
+    }
+    store.close()
+
+
+def test_version_1_store_is_upgraded_with_its_load(tmp_path: Path) -> None:
+    path = tmp_path / "issues.sqlite"
+    store = SQLiteStore(path)
+    for n, deputies in enumerate((("D1", "D2"), ("D2",), ("D3",))):
+        issue, events = _raised(n, deputies)
+        store.create_issue(issue, events)
+    before = store.open_load()
+    store.close()
+    # what a version-1 file looked like: no load table, version 1 recorded
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE deputy_load")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    reopened = SQLiteStore(path)
+    assert reopened.open_load() == before == {"D1": 1, "D2": 2, "D3": 1}
+    version = reopened._con().execute("SELECT value FROM meta WHERE key = 'schema_version'")
+    assert int(version.fetchone()[0]) == SCHEMA_VERSION
+    reopened.close()
+
+
+def test_newer_store_is_refused_with_its_version(tmp_path: Path) -> None:
+    path = tmp_path / "issues.sqlite"
+    SQLiteStore(path).close()
+    con = sqlite3.connect(path)
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with pytest.raises(ValueError, match="version 99 is newer"):
+        SQLiteStore(path)
+
+
+def test_created_closed_issue_adds_no_load(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "issues.sqlite")
+    issue, events = _raised(1, ("D1",))
+    store.create_issue(issue, events)
+    later = T0 + timedelta(hours=1)
+    stored = store.get_issue(issue.issue_id)
+    for action in (Resolve("好了"), Rate(Rating.SATISFIED)):
+        changed, ev = apply(stored, action, actor=Actor("county_staff", "C"), now=later)
+        stored = store.update_issue(changed, ev, expected_version=stored.version)
+    assert store.open_load() == {}
+    store.close()
