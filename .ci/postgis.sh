@@ -3,6 +3,7 @@
 #
 #   eval "$(bash .ci/postgis.sh start)"   # prints export GRIDGOV_PG_DIR=... GRIDGOV_PG_DSN=...
 #   bash .ci/postgis.sh restart           # the reconnect test bounces the server this way
+#   bash .ci/postgis.sh down / up         # stop / start the server, keeping cluster and port
 #   bash .ci/postgis.sh stop              # stops it and removes a temporary data directory
 #
 # The cluster lives in $GRIDGOV_PG_DIR (a new temporary directory when unset), listens on
@@ -130,9 +131,21 @@ restart() {
   ctl -m fast restart
 }
 
+down() {
+  need_dir
+  ctl -m fast stop
+}
+
+up() {
+  need_dir
+  ctl start
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   restart) restart ;;
-  *) die "usage: bash .ci/postgis.sh start|stop|restart" ;;
+  down) down ;;
+  up) up ;;
+  *) die "usage: bash .ci/postgis.sh start|stop|restart|down|up" ;;
 esac

@@ -112,3 +112,25 @@ def pg_dsn(pg_schema: Callable[..., str]) -> str:
     staying empty; ask ``pg_schema()`` for a fresh one instead.
     """
     return pg_schema()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(pg_base_dsn: str) -> Callable[[str], None]:
+    """``control(action)`` runs ``bash .ci/postgis.sh <action>`` (restart, down, up) on the
+    test cluster, for tests of what a database restart does; needs ``GRIDGOV_PG_DIR``
+    (skip/fail by the same rule as ``pg_dsn``)."""
+    import subprocess
+    from pathlib import Path
+
+    if not os.environ.get(PG_DIR_ENV):
+        pg_unavailable(f"{PG_DIR_ENV} is not set: restarts need the cluster of .ci/postgis.sh")
+    script = Path(__file__).resolve().parents[1] / ".ci" / "postgis.sh"
+
+    def control(action: str) -> None:
+        done = subprocess.run(
+            ["bash", str(script), action], capture_output=True, text=True, timeout=120
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"postgis.sh {action} failed: {done.stderr.strip()}")
+
+    return control

@@ -18,7 +18,9 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Iterator, Sequence
+import threading
+import time
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -29,7 +31,7 @@ try:
     import psycopg
     from psycopg import errors as pg_errors
     from psycopg.conninfo import conninfo_to_dict
-    from psycopg_pool import ConnectionPool, PoolTimeout
+    from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 except ImportError as exc:  # pragma: no cover - exercised without the extra installed
     raise ImportError(
         "the PostGIS issue store needs psycopg 3 and psycopg_pool: pip install 'gridgov[postgis]'"
@@ -56,7 +58,15 @@ SRID = 4490
 # pg_advisory_xact_lock key serialising migrations in one database ("gridgov" in ASCII).
 _MIGRATION_LOCK = 0x67726964676F76
 
-_OPEN = [s.value for s in OPEN_STATUSES]
+# How long a call waits for a pooled connection before checking the server is up at all,
+# and how often a store probes the server while that question is open.
+_FIRST_WAIT_S = 1.0
+_PROBE_EVERY_S = 0.5
+
+_OPEN = sorted(s.value for s in OPEN_STATUSES)
+# written into the SQL (constants, not input) so that the partial index issues_open_deputies,
+# whose predicate is this same list, serves open_load also under generic plans
+_OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in _OPEN) + ")"
 
 _ISSUE_COLUMNS = (
     "issue_id, version, status, category, level, unit, station_id, township_code, grid_code,"
@@ -289,6 +299,13 @@ class PostGISStore:
         self.dsn = dsn
         self.where = _where_is(dsn)
         self._secret: str | None = None
+        self._sizes = (min_size, max_size)
+        self._timeout_s = timeout_s
+        self._connect_timeout_s = connect_timeout_s
+        self._lock = threading.Lock()
+        self._down = False  # set when a failure found the server unreachable
+        self._probe_lock = threading.Lock()
+        self._probed = (-_PROBE_EVERY_S, True)  # (monotonic time, answer) of the last probe
         with _connect(dsn, connect_timeout_s=connect_timeout_s) as conn:
             if migrate:
                 _migrate(conn, available_migrations(), self.where)
@@ -301,45 +318,124 @@ class PostGISStore:
                         f"{', '.join(missing)}); run gridgov.store.postgis.migrate(dsn) "
                         "or open the store with migrate=True"
                     )
-        self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-            dsn,
-            min_size=min_size,
-            max_size=max_size,
-            kwargs={"autocommit": True, "connect_timeout": max(1, int(connect_timeout_s))},
-            check=ConnectionPool.check_connection,
-            timeout=timeout_s,
-            name="gridgov-issues",
-            open=False,
-        )
-        try:
-            self._pool.open(wait=True, timeout=timeout_s)
-        except psycopg.OperationalError as exc:
-            self._pool.close()
-            raise StoreUnavailableError(
-                f"cannot open connections to {self.where}: {_reason(exc)}"
-            ) from exc
+        self._pool = self._open_pool()
 
     def __repr__(self) -> str:
         return f"PostGISStore({self.where!r})"
 
+    # --- connections ---------------------------------------------------------------------
+    #
+    # The pool checks every connection before lending it (check_connection), so one killed
+    # connection or a quick restart costs nothing but the call that was using it. A longer
+    # outage is different: the pool retries in the background with exponential backoff, and
+    # once the server is back its next attempt may still be a minute away. So when a call
+    # fails, or has waited _FIRST_WAIT_S for a connection, the store tries one direct
+    # connection of its own. Refused: the store is marked down and the call raises
+    # StoreUnavailableError at once. While down, every call first makes that same probe:
+    # refused -> StoreUnavailableError at once (no wait for the pool timeout), accepted -> a
+    # fresh pool replaces the old one and the call goes ahead.
+
+    def _open_pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
+        min_size, max_size = self._sizes
+        pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            self.dsn,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs={"autocommit": True, "connect_timeout": max(1, int(self._connect_timeout_s))},
+            check=ConnectionPool.check_connection,
+            timeout=self._timeout_s,
+            name="gridgov-issues",
+            open=False,
+        )
+        try:
+            pool.open(wait=True, timeout=self._timeout_s)
+        except psycopg.OperationalError as exc:
+            pool.close(timeout=0)
+            raise StoreUnavailableError(
+                f"cannot open connections to {self.where}: {_reason(exc)}"
+            ) from exc
+        return pool
+
+    def _reachable(self) -> bool:
+        """Whether the server accepts a connection now (one probe per _PROBE_EVERY_S)."""
+        with self._probe_lock:
+            at, answer = self._probed
+            if time.monotonic() - at < _PROBE_EVERY_S:
+                return answer
+            try:
+                with psycopg.connect(
+                    self.dsn, connect_timeout=max(1, int(self._connect_timeout_s))
+                ) as probe:
+                    probe.execute("SELECT 1")
+                answer = True
+            except psycopg.Error:
+                answer = False
+            self._probed = (time.monotonic(), answer)
+            return answer
+
+    def _recover(self, doing: str) -> None:
+        """While marked down: renew the pool if the server answers again, else fail fast."""
+        with self._lock:
+            if not self._down:
+                return  # another thread renewed it
+            if not self._reachable():
+                raise StoreUnavailableError(
+                    f"{self.where} is unreachable; {doing} did not start; retry once the "
+                    "database is back"
+                )
+            old, self._pool = self._pool, self._open_pool()
+            self._down = False
+        log.warning("%s is back: connection pool renewed", self.where)
+        # its workers may be asleep in a reconnection backoff: let them wind down aside
+        threading.Thread(target=old.close, kwargs={"timeout": 10.0}, daemon=True).start()
+
+    def _getconn(
+        self, doing: str
+    ) -> tuple[ConnectionPool[psycopg.Connection[Any]], psycopg.Connection[Any]]:
+        """A connection and the pool it must go back to."""
+        pool = self._pool
+        deadline = time.monotonic() + pool.timeout
+        wait = min(_FIRST_WAIT_S, pool.timeout)
+        while True:
+            try:
+                return pool, pool.getconn(timeout=wait)
+            except PoolClosed as exc:
+                if self._pool is pool:
+                    raise StoreUnavailableError(f"the store of {self.where} is closed") from exc
+                pool = self._pool  # renewed by another thread while we waited
+                wait = max(0.1, deadline - time.monotonic())
+            except PoolTimeout as exc:
+                if not self._reachable():
+                    self._down = True
+                    raise StoreUnavailableError(
+                        f"{self.where} is unreachable; {doing} did not start; retry once "
+                        "the database is back"
+                    ) from exc
+                wait = deadline - time.monotonic()
+                if wait <= 0:  # the server is up: every connection is in use
+                    raise StoreUnavailableError(
+                        f"no free connection to {self.where} within {pool.timeout:g} s (all "
+                        f"{pool.max_size} are busy); {doing} did not start"
+                    ) from exc
+
     @contextmanager
     def _conn(self, doing: str) -> Iterator[psycopg.Connection[Any]]:
-        """A pooled connection (autocommit); driver errors become gridgov errors."""
+        """A pooled connection (autocommit); driver errors become StoreUnavailableError."""
+        if self._down:
+            self._recover(doing)
+        pool, conn = self._getconn(doing)
         try:
-            with self._pool.connection() as conn:
+            with conn:  # as pool.connection() does: the pool's connection is not closed here
                 yield conn
-        except PoolTimeout as exc:
-            raise StoreUnavailableError(
-                f"no connection to {self.where} within {self._pool.timeout:g} s (the database "
-                f"is down or all {self._pool.max_size} connections are busy); {doing} "
-                "did not start"
-            ) from exc
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            # the pool discards a broken connection and checks the next before lending it
+            # the pool drops the broken connection; is the server itself gone?
+            self._down = not self._reachable()
             raise StoreUnavailableError(
                 f"{self.where} is unavailable; {doing} may not have completed "
                 f"({_reason(exc)}); retry once the database is back"
             ) from exc
+        finally:
+            pool.putconn(conn)
 
     def close(self) -> None:
         """Close the pool and every connection in it."""
@@ -548,12 +644,11 @@ class PostGISStore:
     def due(self, now: datetime, *, resolved_before: datetime) -> list[Issue]:
         with self._conn("listing due issues") as conn:
             rows = conn.execute(
-                "SELECT doc, version FROM issues WHERE (status = ANY(%(open)s) AND"
+                f"SELECT doc, version FROM issues WHERE ({_OPEN_SQL} AND"
                 " (acknowledge_due <= %(now)s OR resolve_due <= %(now)s))"
                 " OR (status = %(resolved)s AND updated_at <= %(before)s)"
                 " ORDER BY created_at",
                 {
-                    "open": _OPEN,
                     "now": now,
                     "resolved": IssueStatus.RESOLVED.value,
                     "before": resolved_before,
@@ -561,14 +656,22 @@ class PostGISStore:
             ).fetchall()
         return [_issue(r[0], r[1]) for r in rows]
 
-    def open_load(self) -> dict[str, int]:
-        """Open issues per dispatched deputy, counted in one query."""
+    def open_load(self, deputy_ids: Collection[str] | None = None) -> dict[str, int]:
+        """Open issues per dispatched deputy, counted in one query; only the deputies in
+        ``deputy_ids`` when given (found through the partial GIN index of open issues)."""
+        sql = (
+            "SELECT d, count(*) FROM issues CROSS JOIN LATERAL unnest(deputies) AS d"
+            f" WHERE {_OPEN_SQL}"
+        )
+        params: list[Any] = []
+        if deputy_ids is not None:
+            ids = list(deputy_ids)
+            if not ids:
+                return {}
+            sql += " AND deputies && %s::text[] AND d = ANY(%s::text[])"
+            params = [ids, ids]
         with self._conn("counting open issues per deputy") as conn:
-            rows = conn.execute(
-                "SELECT d, count(*) FROM issues CROSS JOIN LATERAL unnest(deputies) AS d"
-                " WHERE status = ANY(%s) GROUP BY d",
-                (_OPEN,),
-            ).fetchall()
+            rows = conn.execute(sql + " GROUP BY d", params).fetchall()
         return {str(d): int(n) for d, n in rows}
 
     def count(self) -> int:
@@ -677,8 +780,7 @@ def _where(q: IssueQuery) -> tuple[str, list[Any]]:
         clauses.append("status = ANY(%s)")
         params.append(list(q.status))
     if q.open_only:
-        clauses.append("status = ANY(%s)")
-        params.append(_OPEN)
+        clauses.append(_OPEN_SQL)
     if q.category:
         clauses.append("category = %s")
         params.append(q.category)

@@ -303,6 +303,8 @@ def test_open_load_follows_status_and_update_of_missing_issue(store: Store) -> N
     done, ev = apply(stored_a, Resolve("修好了"), actor=Actor("deputy", "D1"), now=T0)
     store.update_issue(done, ev, expected_version=stored_a.version)
     assert store.open_load() == {"D2": 1}
+    assert store.open_load(["D2", "D9"]) == {"D2": 1}  # one county's pool
+    assert store.open_load({"D1"}) == {} and store.open_load([]) == {}
     ghost, ghost_events = _issue(92)
     with pytest.raises(NotFoundError):
         store.update_issue(ghost, ghost_events, expected_version=1)

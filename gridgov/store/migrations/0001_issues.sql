@@ -36,6 +36,10 @@ CREATE INDEX issues_township ON issues (township_code);
 CREATE INDEX issues_grid ON issues (grid_code);
 CREATE INDEX issues_reporter ON issues (reporter_id);
 CREATE INDEX issues_deputies ON issues USING gin (deputies);
+-- open_load(deputy_ids) on every dispatch: only open issues, whatever the history holds.
+-- The list is gridgov.lifecycle.OPEN_STATUSES; the store writes the same literal list.
+CREATE INDEX issues_open_deputies ON issues USING gin (deputies)
+    WHERE status IN ('acknowledged', 'assigned', 'dispatched', 'in_progress', 'located', 'raised');
 CREATE INDEX issues_geom ON issues USING gist (geom);
 
 CREATE TABLE events (
