@@ -217,6 +217,41 @@ def test_file_workspace_with_a_postgis_store(
     assert code == 0, err
 
 
+def test_sqlite_store_beside_a_geopackage_still_works(
+    gpkg: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without a DSN nothing changes: the store is WORKSPACE.issues.sqlite beside it."""
+    local = tmp_path / "county.gpkg"
+    local.write_bytes(gpkg.read_bytes())
+    grid = str(io.read_workspace(local).grids["code"].iloc[0])
+    code, _, err = run(capsys, "token", "create", local, "--role", "grid_worker", "--subject", grid)
+    assert code == 0, err
+    assert local.with_suffix(".issues.sqlite").exists()
+    code, out, _ = run(capsys, "token", "list", local, "--json")
+    assert [t["subject"] for t in out["tokens"]] == [grid]
+    assert run(capsys, "tick", local)[0] == 0
+    code, out, err = run(capsys, "stats", local, "--json")
+    assert code == 0, err
+    missing = tmp_path / "none.gpkg"
+    code, _, err = run(capsys, "token", "create", missing, "--role", "planner", "--subject", "x")
+    assert code == 2 and "none.gpkg" in err
+    assert not missing.with_suffix(".issues.sqlite").exists()  # nothing written
+
+
+def test_issue_service_opens_from_a_dsn(loaded: str) -> None:
+    from gridgov.service import IssueService
+    from gridgov.store.postgis import PostGISStore
+
+    service = IssueService.open(loaded)  # workspace and store from the same database
+    try:
+        assert isinstance(service.store, PostGISStore)
+        assert service.ws.counts() == read_workspace_pg(loaded).counts()
+    finally:
+        service.store.close()
+    with pytest.raises(ValueError, match="store: give the issue store"):
+        IssueService.open(service.ws)
+
+
 def test_serve_a_workspace_that_has_not_been_imported(
     pg_schema: Callable[..., str], capsys: pytest.CaptureFixture[str]
 ) -> None:

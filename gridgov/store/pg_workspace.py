@@ -9,15 +9,17 @@ and ``ws_meta``). :func:`import_workspace` replaces the whole workspace in one t
 GeoPackage (same columns, dtypes, geometries and meta), and :func:`locate_sql` answers
 "which grid is this point in" in SQL.
 
-Locating stays in-process in the service. ``bench/bench_locate.py`` on the demo county
-(645 grids, 5,000 random points over its bounding box, PostgreSQL 15 / PostGIS 3.3 on
-the same machine over TCP, one prepared statement on a warm connection) measured:
-in-process STRtree p50 0.031 ms / p99 0.064 ms, :func:`locate_sql` p50 0.20 ms / p99
-0.41 ms, so SQL is about 6x slower per issue: the round trip alone costs more than the
-whole in-process lookup, and a county's grids fit in memory many times over. The SQL
-function exists for other clients of the database (QGIS, reports, a future city-scale
-service that does not hold every grid) and is tested to give the in-process answer on
-every sampled point.
+Locating stays in-process in the service, because it is faster. ``bench/bench_locate.py``
+on the demo county (645 grids; 5,000 points, 90% inside the county and 10% in a 400 m
+ring outside it; PostgreSQL 15.18 / PostGIS 3.3 on the same 2-core machine over TCP, one
+warm connection, the statement prepared) measured, over three seeds: in-process STRtree
+p50 0.011-0.012 ms, p99 0.05-0.07 ms; :func:`locate_sql` p50 0.12 ms, p99 0.8-0.9 ms:
+SQL is about 10x slower at the median and 11-18x at p99, with the same answers. The
+network round trip alone costs more than the whole in-process lookup, and a
+county's grids fit in memory many times over. The SQL function is there for other
+clients of the database (QGIS, reports, a service that does not hold every grid); a test
+checks it against the in-process answer on every sampled point (the same grid and snap
+distance; where two grids are equally right, a point on their shared edge, either).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ __all__ = [
     "SRID",
     "DatabaseError",
     "GridHit",
+    "connect",
     "import_workspace",
     "locate_sql",
     "read_workspace_pg",
@@ -140,8 +143,7 @@ def _require_tables(conn: psycopg.Connection[Any]) -> None:
     row = conn.execute(
         "SELECT to_regclass('ws_layers') IS NOT NULL, to_regtype('geometry') IS NOT NULL"
     ).fetchone()
-    assert row is not None  # a SELECT without FROM returns one row
-    has_tables, has_postgis = row
+    has_tables, has_postgis = row if row is not None else (False, False)
     where = _label(conn)
     if not has_postgis:
         raise DatabaseError(
@@ -239,6 +241,8 @@ def _validated(ws: Workspace, settings: Settings | None) -> Workspace:
     fixed, problems = validate_workspace(replace(ws, **changed), settings=settings)
     if any(p.severity == "error" for p in problems):
         raise ValidationError(problems, context="workspace")
+    for problem in problems:
+        log.warning("%s", problem)
     return fixed
 
 
@@ -458,7 +462,7 @@ def locate_sql(
     """The grid containing a point, or the nearest one within ``tolerance_m``, in SQL.
 
     Gives the answer of the service's in-process lookup (``IssueService`` keeps using that:
-    it measured about 6x faster per point, see the module docstring): among grids touching
+    it measured about 10x faster per point, see the module docstring): among grids touching
     the point the first in layer order, else the nearest by distance in the workspace's
     projected CRS (ties: the first in layer order).
 
