@@ -509,6 +509,14 @@ class IssueService:
             what = due_action(issue, now, self.settings)
             if what is None:
                 continue
+
+            def still_due(fresh: Issue, unit: str = issue.unit, what: str = what) -> None:
+                # Another ticker (the scheduler of a second worker, cron's gridgov tick)
+                # may have acted since the read: re-applying its escalation to the new
+                # state would climb two levels for one missed deadline.
+                if fresh.unit != unit or due_action(fresh, now, self.settings) != what:
+                    raise _NoLongerDueError(f"issue {fresh.issue_id} was handled meanwhile")
+
             try:
                 if what == "rating":
                     self.act(
@@ -516,6 +524,7 @@ class IssueService:
                         Close("评价期满未评价，自动办结 (rating window over)"),
                         system,
                         now=now,
+                        check=still_due,
                     )
                     closed.append(issue.issue_id)
                     continue
@@ -526,7 +535,9 @@ class IssueService:
                 )
                 if up is None:
                     notified = (f"{self.settings.handlers.get(issue.level, '')}:{issue.unit}",)
-                    self.act(issue.issue_id, Overdue(what, notified), system, now=now)
+                    self.act(
+                        issue.issue_id, Overdue(what, notified), system, now=now, check=still_due
+                    )
                     overdue.append(issue.issue_id)
                     continue
                 node = self.escalation.nodes[up]
@@ -536,11 +547,15 @@ class IssueService:
                     up, target["level"], target["unit_name"], what, notified,
                     township_code=target.get("township_code", ""),
                 )  # fmt: skip
-                self.act(issue.issue_id, action, system, now=now)
+                self.act(issue.issue_id, action, system, now=now, check=still_due)
                 escalated.append(issue.issue_id)
-            except (ConflictError, TransitionError) as exc:  # someone acted meanwhile
+            except (ConflictError, TransitionError, _NoLongerDueError) as exc:  # acted meanwhile
                 log.info("tick skipped %s: %s", issue.issue_id, exc)
         return TickReport(len(due), tuple(escalated), tuple(overdue), tuple(closed))
+
+
+class _NoLongerDueError(Exception):
+    """A deadline someone else already acted on (tick skips the issue)."""
 
 
 def _deputy_lookup(ws: Workspace) -> dict[str, dict[str, str]]:
