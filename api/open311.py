@@ -520,8 +520,8 @@ class Gazetteer:
             )
         raise ValueError(
             f"address_string: {text[:100]!r} names no grid code, grid or village of "
-            f"{self.county_name}; this county locates issues by lat/long (WGS84/CGCS2000 "
-            "degrees) or a 15-digit grid code (address_id)"
+            f"{self.county_name}; this county needs lat/long (WGS84/CGCS2000 degrees) or a "
+            "15-digit grid code (address_id): it has no street geocoder"
         )
 
     def grid_point(self, code: str) -> tuple[float, float] | None:
