@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 import traceback
@@ -676,8 +677,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_SERVE_ENV = "GRIDGOV_SERVE_OPTIONS"
+
+
+def _serve_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "workspace": str(args.workspace),
+        "db": None if args.db is None else str(args.db),
+        "settings": None if args.settings is None else str(args.settings),
+        "tick": float(args.tick),
+        "rate": float(args.rate),
+    }
+
+
+def serve_app() -> Any:
+    """The web app of one ``gridgov serve --workers N`` worker process (uvicorn calls this
+    factory in each worker; the options come from the parent through the environment)."""
+    from api import create_app
+    from gridgov.cli_service import _service
+
+    options = json.loads(os.environ[_SERVE_ENV])
+    args = argparse.Namespace(**options)
+    return create_app(_service(args), tick_interval_s=args.tick, rate_per_s=args.rate)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run the web service (uvicorn) on the workspace's store."""
+    """Run the web service (uvicorn) on the workspace's store.
+
+    With ``--workers N`` uvicorn runs N processes on one port (SQLite in WAL mode and
+    PostGIS both take writers from several processes): on two cores two workers take about
+    twice the issue creations one does, because one Python process is bound to one core.
+    Each worker runs its own deadline scheduler; :meth:`IssueService.tick` re-checks every
+    deadline on the fresh row, so two schedulers never act twice on one. ``--rate`` is per
+    worker.
+    """
     try:
         import uvicorn
 
@@ -688,14 +721,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ) from exc
     from gridgov.cli_service import _service, _shown, _store_path
 
+    if args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    # Opened here even for several workers: a bad workspace or store fails now, once, with
+    # exit code 2, and a new PostGIS database is migrated before the workers start.
     service = _service(args)
-    app = create_app(service, tick_interval_s=args.tick, rate_per_s=args.rate)
-    print(
+    where = (
         f"gridgov serving {_shown(args.workspace)} on http://{args.host}:{args.port} "
-        f"(store {_shown(_store_path(args))})",
-        flush=True,
+        f"(store {_shown(_store_path(args))}"
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", workers=1)
+    if args.workers == 1:
+        app = create_app(service, tick_interval_s=args.tick, rate_per_s=args.rate)
+        print(where + ")", flush=True)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", workers=1)
+        return 0
+    service.store.close()
+    os.environ[_SERVE_ENV] = json.dumps(_serve_options(args))
+    print(where + f", {args.workers} workers)", flush=True)
+    uvicorn.run(
+        "gridgov.cli:serve_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        workers=args.workers,
+    )
     return 0
 
 
