@@ -29,7 +29,7 @@ from gridgov import __version__
 from gridgov._errors import GridgovError, NotFoundError, ValidationError
 from gridgov.lifecycle import TransitionError
 from gridgov.service import IssueService
-from gridgov.store.base import ConflictError, IdempotencyError
+from gridgov.store.base import ConflictError, IdempotencyError, StoreUnavailableError
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -209,6 +209,15 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(IdempotencyError)
     async def _idem(request: Request, exc: IdempotencyError) -> JSONResponse:
         return _error(422, "idempotency_key_reused", str(exc))
+
+    @app.exception_handler(StoreUnavailableError)
+    async def _unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+        # The database is down or restarting: nothing the client did; the same request
+        # (same Idempotency-Key) is safe to send again shortly.
+        log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+        response = _error(503, "store_unavailable", f"the issue store is unavailable: {exc}")
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.exception_handler(GridgovError)
     async def _gridgov(request: Request, exc: GridgovError) -> JSONResponse:
