@@ -61,19 +61,32 @@ from gridgov.routing.escalation import LEVELS_ZH
 from gridgov.settings import Settings
 
 __all__ = [
+    "ANONYMOUS_VALUES",
+    "ATTRIBUTES",
     "CLOSED_STATUSES",
     "PREFIX",
+    "AttributeOut",
+    "CreatedOut",
+    "ErrorOut",
     "Gazetteer",
     "Open311Error",
+    "RequestOut",
+    "ServiceDefinitionOut",
+    "ServiceOut",
+    "TokenOut",
     "compose_description",
     "error_response",
     "format_of",
     "is_open311",
+    "open311_statuses",
     "parse_w3",
     "render",
     "request_doc",
     "service_definition",
+    "service_notice",
     "services",
+    "split_description",
+    "status_notes",
     "status_of",
 ]
 
