@@ -608,7 +608,8 @@ class PostGISStore:
                 paged.execute(
                     f"SELECT doc, version FROM issues{where} ORDER BY created_at DESC, issue_id"
                     " LIMIT %s OFFSET %s",
-                    [*params, int(query.limit), int(query.offset)],
+                    # as SQLite reads them: a negative limit is none, a negative offset 0
+                    [*params, None if query.limit < 0 else int(query.limit), max(0, query.offset)],
                 )
             total = counted.fetchone()
             rows = paged.fetchall()

@@ -323,3 +323,27 @@ def test_all_events_period_and_time_zones(store: Store) -> None:
     got = store.all_events(since=since, until=T0 + timedelta(minutes=102))
     assert {e.issue_id[-3:] for e in got} == {"101"} and len(got) == 4
     assert all(e.at.utcoffset() == timedelta(0) for e in got)
+
+
+def test_core_store_needs_no_psycopg(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['psycopg'] = sys.modules['psycopg_pool'] = None\n"
+        "from gridgov.store import open_store\n"
+        "s = open_store(sys.argv[1]); print(type(s).__name__); s.close()\n"
+        "try:\n"
+        "    open_store('postgresql://127.0.0.1:1/x')\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "x.sqlite")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.splitlines()[0] == "SQLiteStore"
+    assert "pip install 'gridgov[postgis]'" in out
