@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -100,7 +100,7 @@ class Migration:
 
     version: int
     name: str
-    sql: str
+    sql: str = field(repr=False)
 
     @property
     def filename(self) -> str:
