@@ -10,12 +10,15 @@ errors are Open311's own list instead (:mod:`api.routes.open311`).
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,7 +26,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.open311 import PREFIX as OPEN311_PREFIX
-from api.open311 import is_open311
+from api.open311 import error_response, format_of, is_open311
 from api.routes.open311 import http_error as open311_http_error
 from gridgov import __version__
 from gridgov._errors import GridgovError, NotFoundError, ValidationError
@@ -107,6 +110,98 @@ def _replay(messages: list[Message], then: Receive) -> Receive:
         return await then()  # afterwards: the real channel (disconnect notices)
 
     return receive
+
+
+# A JSON string escape for U+0000 that is not itself an escaped backslash.
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _nul_in(value: Any, where: str) -> str | None:
+    """The dotted name of the first string holding U+0000 in decoded JSON, if any."""
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return f"{where}.{key!r}".lstrip(".")
+        found = _nul_in(item, f"{where}.{key}".lstrip("."))
+        if found is not None:
+            return found
+    return None
+
+
+class NoNul:
+    """Refuse U+0000 in the path, query, headers and JSON or form bodies with a 4xx
+    naming the field. No text of an issue can hold it (PostgreSQL's text cannot store it
+    at all), and refusing it here answers the same on every store and every route,
+    instead of a 500 from deep inside a query. Multipart bodies (files) pass untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        where = self._head(scope)
+        if where is None:
+            headers = dict(scope.get("headers") or [])
+            kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            if kind in (b"application/json", b"application/x-www-form-urlencoded"):
+                messages: list[Message] = []
+                while True:  # BodyLimit, outside, has already bounded the size
+                    chunk = await receive()
+                    messages.append(chunk)
+                    if chunk["type"] != "http.request" or not chunk.get("more_body"):
+                        break
+                body = b"".join(m.get("body", b"") for m in messages)
+                where = self._body(body, kind)
+                receive = _replay(messages, receive)
+        if where is None:
+            await self.app(scope, receive, send)
+            return
+        message = f"{where}: NUL characters (\\u0000) are not allowed"
+        path = scope.get("path", "")
+        if is_open311(path):
+            response = error_response(format_of(path), 400, [message])
+        else:
+            problem = {"field": where, "value": None, "message": "contains U+0000 (NUL)"}
+            response = _error(422, "invalid", message, [problem])
+        await response(scope, receive, send)
+
+    @staticmethod
+    def _head(scope: Scope) -> str | None:
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("raw_path", b"").lower():
+            return "path"
+        query = scope.get("query_string", b"")
+        if b"%00" in query.lower() or b"\x00" in query:
+            text = query.decode("latin-1")
+            names = [k for k, v in parse_qsl(text, keep_blank_values=True) if "\x00" in k + v]
+            return names[0] if names else "query"
+        for name, value in scope.get("headers") or []:
+            if b"\x00" in value:
+                return name.decode("latin-1")
+        return None
+
+    @staticmethod
+    def _body(body: bytes, kind: bytes) -> str | None:
+        if kind == b"application/x-www-form-urlencoded":
+            if b"%00" not in body.lower() and b"\x00" not in body:
+                return None
+            text = body.decode("latin-1")
+            names = [k for k, v in parse_qsl(text, keep_blank_values=True) if "\x00" in k + v]
+            return names[0] if names else "body"
+        if not _JSON_NUL.search(body) and b"\x00" not in body:
+            return None
+        try:
+            return _nul_in(json.loads(body), "") or "body"
+        except ValueError:
+            return None  # malformed JSON: the route's own 422 says where
 
 
 class RateLimit:
@@ -339,6 +434,7 @@ def create_app(
             "county": service.ws.meta.get("county_code", ""),
         }
 
+    app.add_middleware(NoNul)
     app.add_middleware(RateLimit, rate=rate_per_s, burst=max(1, int(rate_per_s * 2)))
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     return app
