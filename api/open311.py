@@ -28,9 +28,9 @@ note; ``agency_responsible`` the unit now handling it (a station, a township's �
 the county 代表工委); ``expected_datetime`` the current resolve deadline (else the
 acknowledge deadline); ``address`` the grid, village, township and county names, most
 specific first; ``address_id`` the grid code; ``zipcode`` is always empty. Datetimes
-are w3 format in China time (``+08:00``). The store has no media or free-text address
-field, so an Open311 ``media_url`` and ``address_string`` travel as trailing lines of
-the description (``地点：…`` / ``附件：<url>``) and are split out again here.
+are w3 format in China time (``+08:00``). A posted ``address_string`` is kept as the
+issue's ``address`` and leads the answered ``address``; ``media_url`` is kept as given
+(a link; gridgov never fetches it).
 
 Personal data: the reporter's name and phone and the dispatched deputies (with phones)
 are added, as the extension fields ``reporter_name``, ``reporter_phone``,
@@ -74,7 +74,6 @@ __all__ = [
     "ServiceDefinitionOut",
     "ServiceOut",
     "TokenOut",
-    "compose_description",
     "error_response",
     "format_of",
     "is_open311",
@@ -85,7 +84,6 @@ __all__ = [
     "service_definition",
     "service_notice",
     "services",
-    "split_description",
     "status_notes",
     "status_of",
 ]
@@ -111,9 +109,6 @@ _ITEM = {
     "attributes": "attribute",
     "values": "value",
 }
-_PLACE_NOTE = "地点："
-_MEDIA_NOTE = "附件："
-_SUFFIX = re.compile(r"\n\n(?:地点：(?P<place>[^\n]*))?\n?(?:附件：(?P<media>https?://\S+))?\Z")
 
 Format = Literal["json", "xml"]
 
@@ -542,27 +537,6 @@ class Gazetteer:
         return None if g is None else (g.lon, g.lat)
 
 
-# --- descriptions -------------------------------------------------------------------------
-
-
-def compose_description(description: str, place: str = "", media_url: str = "") -> str:
-    """The stored description: the text, then ``地点：`` and ``附件：`` lines if given."""
-    lines = []
-    if place:
-        lines.append(_PLACE_NOTE + " ".join(place.split()))
-    if media_url:
-        lines.append(_MEDIA_NOTE + media_url)
-    return description if not lines else description + "\n\n" + "\n".join(lines)
-
-
-def split_description(stored: str) -> tuple[str, str, str]:
-    """``(description, place, media_url)`` of a stored description."""
-    m = _SUFFIX.search(stored)
-    if m is None or not (m.group("place") or m.group("media")):
-        return stored, "", ""
-    return stored[: m.start()], m.group("place") or "", m.group("media") or ""
-
-
 # --- service requests ---------------------------------------------------------------------
 
 
@@ -683,17 +657,16 @@ def request_doc(
 ) -> dict[str, Any]:
     """One issue as an Open311 service request, as ``viewer`` may see it."""
     scoped = can_see(viewer, issue)
-    text, place, media = split_description(issue.description)
     address = places.address(issue)
-    if place:
-        address = f"{place}，{address}"
+    if issue.address:
+        address = f"{issue.address}，{address}"
     out = RequestOut(
         service_request_id=issue.issue_id,
         status=status_of(issue),
         status_notes=status_notes(issue, events, scoped=scoped),
         service_name=settings.issue_categories.get(issue.category, issue.category),
         service_code=issue.category,
-        description=text or None,
+        description=issue.description or None,
         agency_responsible=issue.unit_name or None,
         service_notice=service_notice(issue),
         requested_datetime=w3(issue.created_at) or "",
@@ -704,7 +677,7 @@ def request_doc(
         zipcode=None,
         lat=_finite(issue.lat),
         long=_finite(issue.lon),
-        media_url=media or None,
+        media_url=issue.media_url or None,
     )
     if scoped:
         out.responsible = issue.responsible_name or None

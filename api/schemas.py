@@ -26,6 +26,8 @@ class IssueCreate(BaseModel):
     lon: float = Field(description="longitude in degrees (CGCS2000)")
     lat: float = Field(description="latitude in degrees (CGCS2000)")
     title: str = Field(default="", max_length=100)
+    address: str = Field(default="", max_length=300, description="the place in words")
+    media_url: str = Field(default="", max_length=500, description="http(s) link to a photo")
     reporter_name: str = Field(default="", max_length=50)
     reporter_phone: str = Field(default="", max_length=32)
     anonymous: bool = False
@@ -126,6 +128,8 @@ class IssueOut(BaseModel):
     category_zh: str
     title: str
     description: str
+    address: str = ""
+    media_url: str = ""
     lon: float
     lat: float
     status: str

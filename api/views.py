@@ -56,6 +56,8 @@ def issue_out(
         category_zh=service.settings.issue_categories.get(issue.category, issue.category),
         title=issue.title,
         description=issue.description,
+        address=issue.address,
+        media_url=issue.media_url,
         lon=issue.lon,
         lat=issue.lat,
         status=issue.status.value,

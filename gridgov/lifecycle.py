@@ -138,6 +138,8 @@ class Issue:
     updated_at: datetime
     status: IssueStatus = S.RAISED
     title: str = ""
+    address: str = ""  # the reporter's words for the place (an Open311 address_string)
+    media_url: str = ""  # a link to a photo (http/https); never fetched by gridgov
     source: str = "grid"
     reporter_role: str = ""
     reporter_id: str = ""
@@ -226,6 +228,8 @@ def new_issue(
     actor: Actor,
     now: datetime,
     title: str = "",
+    address: str = "",
+    media_url: str = "",
     source: str = "grid",
     reporter_name: str = "",
     reporter_phone: str = "",
@@ -239,6 +243,8 @@ def new_issue(
         category=category,
         description=description,
         title=title,
+        address=address,
+        media_url=media_url,
         lon=float(lon),
         lat=float(lat),
         created_at=now,

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -61,6 +62,9 @@ log = logging.getLogger(__name__)
 #: Longest description accepted (characters); a grid worker's note, not a document.
 MAX_DESCRIPTION = 2000
 MAX_TITLE = 100
+MAX_ADDRESS = 300
+MAX_MEDIA_URL = 500
+_MEDIA_URL = re.compile(r"https?://[^\s<>\"]+")
 _CONFLICT_RETRIES = 8
 
 
@@ -101,6 +105,8 @@ class NewIssue:
     anonymous: bool = False
     source: str = "grid"
     tracking_hash: str = ""
+    address: str = ""
+    media_url: str = ""
 
     def request_hash(self, actor: Actor) -> str:
         """Fingerprint of the request, to tell a retry from a reused idempotency key."""
@@ -307,6 +313,16 @@ class IssueService:
             bad("title", f"{len(data.title)} characters", f"longer than {MAX_TITLE}")
         if len(data.reporter_phone) > 32:
             bad("reporter_phone", data.reporter_phone, "not a phone number")
+        if len(data.address) > MAX_ADDRESS:
+            bad("address", f"{len(data.address)} characters", f"longer than {MAX_ADDRESS}")
+        if data.media_url and (
+            len(data.media_url) > MAX_MEDIA_URL or not _MEDIA_URL.fullmatch(data.media_url)
+        ):
+            bad(
+                "media_url",
+                data.media_url[:80],
+                f"not an http(s) link of at most {MAX_MEDIA_URL} characters",
+            )
         problems.extend(point_problems(data.lon, data.lat))
         if problems:
             raise ValidationError(problems, context="issue")
@@ -352,6 +368,8 @@ class IssueService:
             category=data.category,
             description=data.description.strip(),
             title=data.title.strip(),
+            address=" ".join(data.address.split()),
+            media_url=data.media_url.strip(),
             lon=data.lon,
             lat=data.lat,
             actor=actor,

@@ -93,6 +93,8 @@ def create_issue(
         lon=body.lon,
         lat=body.lat,
         title=body.title,
+        address=body.address,
+        media_url=body.media_url,
         reporter_name=body.reporter_name,
         reporter_phone=body.reporter_phone,
         anonymous=body.anonymous,

@@ -66,7 +66,6 @@ from api.open311 import (
     ServiceDefinitionOut,
     ServiceOut,
     TokenOut,
-    compose_description,
     error_response,
     format_of,
     open311_statuses,
@@ -81,7 +80,14 @@ from api.routes.public import _tracking_token
 from gridgov._errors import NotFoundError
 from gridgov.access import Principal, hash_token, may_raise_at
 from gridgov.lifecycle import Issue
-from gridgov.service import MAX_DESCRIPTION, IssueService, NewIssue, point_problems
+from gridgov.service import (
+    MAX_ADDRESS,
+    MAX_DESCRIPTION,
+    MAX_MEDIA_URL,
+    IssueService,
+    NewIssue,
+    point_problems,
+)
 from gridgov.store.base import IssueQuery
 
 __all__ = ["http_error", "open311_exception", "router"]
@@ -92,8 +98,6 @@ _RAISERS = ("grid_worker", "deputy", "station_admin", "township_staff", "county_
 WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
 TOKEN_HEADER = "X-Open311-Token"
-MAX_MEDIA_URL = 500
-MAX_ADDRESS = 300
 
 
 async def open311_exception(request: Request, exc: Exception) -> Response:
@@ -643,13 +647,8 @@ def post_request(
     phone = one("phone")
     if len(phone) > 32:
         problems.append(f"phone: {phone[:40]!r} is not a phone number")
-    stored = compose_description(description, address_string, media_url)
-    if description and len(stored) > MAX_DESCRIPTION:
-        extra = len(stored) - len(description)
-        problems.append(
-            f"description: {len(description)} characters; at most {MAX_DESCRIPTION - extra} "
-            f"here ({MAX_DESCRIPTION} with the address and media lines)"
-        )
+    if len(description) > MAX_DESCRIPTION:
+        problems.append(f"description: {len(description)} characters; at most {MAX_DESCRIPTION}")
     if problems or lon_lat is None:
         raise Open311Error(400, *(dict.fromkeys(problems) or ["a location is required"]))
 
@@ -665,7 +664,9 @@ def post_request(
     tracking = _tracking_token(service.store.secret(), key)
     data = NewIssue(
         category=code,
-        description=stored,
+        description=description,
+        address=address_string,
+        media_url=media_url,
         lon=lon_lat[0],
         lat=lon_lat[1],
         title=title,

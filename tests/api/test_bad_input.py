@@ -420,3 +420,24 @@ def test_transfer_checks_the_caller_before_the_target(world: World) -> None:
     body = {"to": "station:NOPE", "reason": "x"}
     assert world.call("POST", f"/issues/{iid}/transfer", None, json=body).status_code == 401
     assert world.call("POST", f"/issues/{iid}/transfer", "planner", json=body).status_code == 403
+
+
+def test_address_and_media_link_are_kept_and_checked(world: World) -> None:
+    body = world.raise_issue(
+        "grid_worker",
+        world.places.grid_a,
+        address="村口大桥东侧",
+        media_url="https://img.example.cn/1.jpg",
+    )
+    assert body["issue"]["address"] == "村口大桥东侧"
+    assert body["issue"]["media_url"] == "https://img.example.cn/1.jpg"
+    lon, lat = world.point(world.places.grid_a)
+    r = world.call(
+        "POST",
+        "/issues",
+        "grid_worker",
+        json={"category": "road", "description": "路灯", "lon": lon, "lat": lat,
+              "media_url": "javascript:alert(1)"},
+    )  # fmt: skip
+    assert r.status_code == 422, r.text
+    assert any(p["field"] == "media_url" for p in r.json()["problems"]), r.json()

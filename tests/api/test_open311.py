@@ -225,7 +225,8 @@ def test_post_with_every_field_shape(world: World) -> None:
     assert (issue.reporter_name, issue.reporter_phone) == ("张三", "13800001111")
     assert issue.title == "桥头塌陷" and not issue.anonymous
     assert issue.grid_code == world.places.grid_a
-    assert issue.description.startswith("村道路面塌陷，电动车通行困难")
+    assert issue.description == "村道路面塌陷，电动车通行困难"
+    assert (issue.address, issue.media_url) == ("村口大桥东侧", "https://img.example.cn/p/1.jpg")
     assert "zhang@example.cn" not in issue.to_json() and "acc-9" not in issue.to_json()
 
     doc = _one(world, rid)
@@ -320,7 +321,7 @@ def test_post_names_every_missing_or_bad_field(world: World, fmt: str) -> None:
         ({"lat": None, "long": None, "address_string": "北京市朝阳区建国路"}, "needs lat/long"),
         ({"lat": None, "long": None, "address_id": "430623999999999"}, "address_id"),
         ({"description": "   "}, "description: required"),
-        ({"description": "很" * 1990, "media_url": "https://x.cn/a.jpg"}, "at most"),
+        ({"description": "很" * 2001, "media_url": "https://x.cn/a.jpg"}, "at most 2000"),
         ({"service_code": ["road", "water"]}, "service_code: given 2 times"),
     ],
 )
