@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
-#: Every table the issue store writes (migration 0001), emptied before each contract test.
-ISSUE_TABLES = ("meta", "issues", "events", "idempotency", "tokens")
+from gridgov.store.base import Store
+from gridgov.store.sqlite import SQLiteStore
+
+#: Every table the issue store writes (migrations 0001, 0003), emptied before each test.
+ISSUE_TABLES = ("meta", "issues", "events", "idempotency", "tokens", "deputy_load")
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +29,17 @@ def pg_clean_dsn(pg_store_schema: str) -> str:
     with psycopg.connect(pg_store_schema, autocommit=True) as conn:
         conn.execute(f"TRUNCATE {', '.join(ISSUE_TABLES)}")
     return pg_store_schema
+
+
+@pytest.fixture(params=["sqlite", "postgis"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store of each kind (the contract tests run on both)."""
+    s: Store
+    if request.param == "sqlite":
+        s = SQLiteStore(tmp_path / "issues.sqlite")
+    else:
+        from gridgov.store.postgis import PostGISStore
+
+        s = PostGISStore(request.getfixturevalue("pg_clean_dsn"), max_size=8)
+    yield s
+    s.close()

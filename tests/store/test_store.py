@@ -7,7 +7,6 @@ schema, so the two stores start every test equally empty.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,19 +29,6 @@ from gridgov.store.sqlite import SQLiteStore
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 W = Actor("grid_worker", "G1")
-
-
-@pytest.fixture(params=["sqlite", "postgis"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    s: Store
-    if request.param == "sqlite":
-        s = SQLiteStore(tmp_path / "issues.sqlite")
-    else:
-        from gridgov.store.postgis import PostGISStore
-
-        s = PostGISStore(request.getfixturevalue("pg_clean_dsn"), max_size=8)
-    yield s
-    s.close()
 
 
 def _is_postgis(store: Store) -> bool:

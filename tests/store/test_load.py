@@ -1,5 +1,6 @@
-"""The SQLite store's deputy-load table: kept in step with every write, and rebuilt when a
-version-1 store (which had no such table) is opened."""
+"""The stores' deputy-load tables (SQLite: written with each change; PostGIS: a trigger)
+stay in step with every write, and a version-1 SQLite store (which had no such table) is
+rebuilt when opened."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from gridgov.lifecycle import (
     new_issue,
 )
 from gridgov.model import Rating
-from gridgov.store.base import IssueQuery
+from gridgov.store.base import IssueQuery, Store
 from gridgov.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -50,7 +51,7 @@ def _raised(n: int, deputies: tuple[str, ...]) -> tuple[Issue, list]:
     return issue, log
 
 
-def _recount(store: SQLiteStore) -> dict[str, int]:
+def _recount(store: Store) -> dict[str, int]:
     issues, _ = store.list_issues(IssueQuery(open_only=True, limit=10_000))
     load: dict[str, int] = {}
     for issue in issues:
@@ -59,8 +60,7 @@ def _recount(store: SQLiteStore) -> dict[str, int]:
     return load
 
 
-def test_load_table_follows_random_lifecycles(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "issues.sqlite")
+def test_load_table_follows_random_lifecycles(store: Store) -> None:
     rng = random.Random(7)
     ids = []
     for n in range(40):
@@ -92,7 +92,6 @@ def test_load_table_follows_random_lifecycles(tmp_path: Path) -> None:
     assert store.open_load(["D1", "nobody"]) == {
         d: n for d, n in _recount(store).items() if d == "D1"
     }
-    store.close()
 
 
 def test_version_1_store_is_upgraded_with_its_load(tmp_path: Path) -> None:
