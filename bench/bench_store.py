@@ -1,7 +1,7 @@
 """The issue service over real HTTP on each store: embedded SQLite beside PostGIS.
 
 Builds the demo county, then for every store and every number of concurrent clients
-starts ``gridgov serve`` (uvicorn, one process, ``--tick 0 --rate 0``) on 127.0.0.1 on a
+starts ``gridgov serve`` (uvicorn, ``--workers`` processes, ``--tick 0 --rate 0``) on 127.0.0.1 on a
 fresh, empty store and drives it the way ``bench_api.py`` does (threads with one
 ``httpx.Client`` each):
 
@@ -47,10 +47,10 @@ def _schema_dsn(dsn: str, schema: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
 
 
-def _serve(workspace: Path, target: str, port: int) -> subprocess.Popen[bytes]:
+def _serve(workspace: Path, target: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     cmd = [
         sys.executable, "-m", "gridgov.cli", "serve", str(workspace), "--db", target,
-        "--port", str(port), "--tick", "0", "--rate", "0",
+        "--port", str(port), "--tick", "0", "--rate", "0", "--workers", str(workers),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     log = workspace.with_name(f"serve-{port}.log")
@@ -70,7 +70,13 @@ def _serve(workspace: Path, target: str, port: int) -> subprocess.Popen[bytes]:
 
 
 def one_run(
-    workspace: Path, ws: Any, target: str, clients: int, n_create: int, n_dispatch: int
+    workspace: Path,
+    ws: Any,
+    target: str,
+    clients: int,
+    n_create: int,
+    n_dispatch: int,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Creation then dispatch over HTTP with ``clients`` threads on an empty store."""
     from gridgov.access import create_token
@@ -117,7 +123,7 @@ def one_run(
         r.raise_for_status()
         server_ms.append(float(r.json()["elapsed_ms"]))
 
-    server = _serve(workspace, target, port)
+    server = _serve(workspace, target, port, workers)
     try:
         _run(clients, 50, dispatch)  # warm-up: routes, pools, caches
         server_ms.clear()
@@ -194,6 +200,9 @@ def main() -> int:
         help="postgresql:// URL of a PostGIS database (default $GRIDGOV_PG_DSN; none: SQLite only)",
     )
     ap.add_argument("--stores", default="sqlite,postgis", help="which stores, in order")
+    ap.add_argument(
+        "--workers", type=int, default=1, help="gridgov serve --workers (uvicorn processes)"
+    )
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args()
 
@@ -213,7 +222,9 @@ def main() -> int:
         for name in stores:
             if name == "sqlite":
                 target = str(folder / f"issues-{n}.sqlite")
-                results[name].append(one_run(workspace, ws, target, n, args.create, args.dispatch))
+                results[name].append(
+                    one_run(workspace, ws, target, n, args.create, args.dispatch, args.workers)
+                )
                 continue
             import psycopg
 
@@ -222,10 +233,13 @@ def main() -> int:
                 conn.execute(f"CREATE SCHEMA {schema}")
             try:
                 target = _schema_dsn(args.pg, schema)
-                results[name].append(one_run(workspace, ws, target, n, args.create, args.dispatch))
+                results[name].append(
+                    one_run(workspace, ws, target, n, args.create, args.dispatch, args.workers)
+                )
             finally:
                 with psycopg.connect(args.pg, autocommit=True) as conn:
                     conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    print(f"gridgov serve --workers {args.workers}")
     print(_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))

@@ -738,14 +738,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     service.store.close()
     os.environ[_SERVE_ENV] = json.dumps(_serve_options(args))
     print(where + f", {args.workers} workers)", flush=True)
-    uvicorn.run(
-        "gridgov.cli:serve_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        workers=args.workers,
-    )
+    from api.serve import run_workers
+
+    run_workers("gridgov.cli:serve_app", host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
