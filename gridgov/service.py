@@ -323,6 +323,11 @@ class IssueService:
                 data.media_url[:80],
                 f"not an http(s) link of at most {MAX_MEDIA_URL} characters",
             )
+        for name in ("description", "title", "address", "media_url", "reporter_name",
+                     "reporter_phone"):  # fmt: skip
+            if "\x00" in getattr(data, name):
+                # PostgreSQL text cannot hold U+0000; refused for every store alike
+                bad(name, getattr(data, name)[:40], "contains U+0000 (NUL)")
         problems.extend(point_problems(data.lon, data.lat))
         if problems:
             raise ValidationError(problems, context="issue")

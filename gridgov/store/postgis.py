@@ -658,21 +658,19 @@ class PostGISStore:
         return [_issue(r[0], r[1]) for r in rows]
 
     def open_load(self, deputy_ids: Collection[str] | None = None) -> dict[str, int]:
-        """Open issues per dispatched deputy, counted in one query; only the deputies in
-        ``deputy_ids`` when given (found through the partial GIN index of open issues)."""
-        sql = (
-            "SELECT d, count(*) FROM issues CROSS JOIN LATERAL unnest(deputies) AS d"
-            f" WHERE {_OPEN_SQL}"
-        )
+        """Open issues per dispatched deputy, from the ``deputy_load`` table a trigger keeps
+        in step with every write (migration 0003); only the deputies in ``deputy_ids``
+        when given."""
+        sql = "SELECT deputy_id, open FROM deputy_load WHERE open > 0"
         params: list[Any] = []
         if deputy_ids is not None:
             ids = list(deputy_ids)
             if not ids:
                 return {}
-            sql += " AND deputies && %s::text[] AND d = ANY(%s::text[])"
-            params = [ids, ids]
-        with self._conn("counting open issues per deputy") as conn:
-            rows = conn.execute(sql + " GROUP BY d", params).fetchall()
+            sql += " AND deputy_id = ANY(%s::text[])"
+            params = [ids]
+        with self._conn("reading open issues per deputy") as conn:
+            rows = conn.execute(sql, params).fetchall()
         return {str(d): int(n) for d, n in rows}
 
     def count(self) -> int:
