@@ -28,8 +28,11 @@ from gridgov.cli import main
 psycopg = pytest.importorskip("psycopg")
 
 from gridgov.store.pg_workspace import read_workspace_pg  # noqa: E402
+from gridgov.store.postgis import available_migrations  # noqa: E402
 
-MIGRATIONS = ["0001_issues.sql", "0002_workspace.sql"]
+#: Every shipped migration file, and the newest version.
+MIGRATIONS = [m.filename for m in available_migrations()]
+HEAD = len(MIGRATIONS)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
@@ -86,12 +89,12 @@ def _free_port() -> int:
 def test_init_import_status(fresh: str, gpkg: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "db", "init", fresh, "--json")
     assert code == 0
-    assert out["applied"] == MIGRATIONS and out["schema_version"] == 2 and out["postgis"]
+    assert out["applied"] == MIGRATIONS and out["schema_version"] == HEAD and out["postgis"]
     code, out, _ = run(capsys, "db", "init", fresh, "--json")  # again: nothing to do
     assert code == 0 and out["applied"] == []
 
     code, out, _ = run(capsys, "db", "status", fresh)
-    assert code == 0 and "schema version 2" in out and "none imported" in out
+    assert code == 0 and f"schema version {HEAD}" in out and "none imported" in out
 
     code, out, _ = run(capsys, "db", "import", gpkg, fresh, "--json")
     ws = io.read_workspace(gpkg)
@@ -99,7 +102,8 @@ def test_init_import_status(fresh: str, gpkg: Path, capsys: pytest.CaptureFixtur
 
     code, out, _ = run(capsys, "db", "status", fresh, "--json")
     assert code == 0
-    assert out["schema_version"] == 2 and out["applied"] == [1, 2] and out["pending"] == []
+    assert out["schema_version"] == HEAD and out["applied"] == list(range(1, HEAD + 1))
+    assert out["pending"] == []
     assert out["workspace"] == ws.counts()
     assert (out["county_code"], out["county_name"]) == ("430623", "华容县")
     back = read_workspace_pg(fresh)
@@ -113,9 +117,9 @@ def test_migrate_to_a_version_then_the_rest(fresh: str, capsys: pytest.CaptureFi
     code, out, _ = run(capsys, "db", "migrate", fresh, "--to", "1", "--json")
     assert code == 0 and out["applied"] == [1] and out["schema_version"] == 1
     code, out, _ = run(capsys, "db", "status", fresh, "--json")
-    assert out["pending"] == ["0002_workspace.sql"] and out["workspace"] == {}
+    assert out["pending"] == MIGRATIONS[1:] and out["workspace"] == {}
     code, out, _ = run(capsys, "db", "migrate", fresh)
-    assert code == 0 and "applied 0002_workspace.sql; schema version 2" in out
+    assert code == 0 and f"applied {', '.join(MIGRATIONS[1:])}; schema version {HEAD}" in out
     code, out, _ = run(capsys, "db", "migrate", fresh)
     assert code == 0 and "nothing to apply" in out
     code, _, err = run(capsys, "db", "migrate", fresh, "--to", "9")
