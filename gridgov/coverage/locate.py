@@ -624,18 +624,29 @@ def _node_bound(
     prune: Callable[[Any, float], Any],
 ) -> tuple[float, Floats, Bools, Floats]:
     """Subgradient steps on one node (sites ``forced`` open, ``closed`` shut), warm-started
-    from the parent's multipliers; returns the best (bound, rho, chosen, multipliers)."""
-    best_val, best_rho, best_ch, best_lam = -np.inf, np.zeros(0), forced, lam
+    from the parent's multipliers; returns the best (bound, rho, chosen, multipliers).
+
+    The steps run on the columns of the sites not shut (copied once per node; deep nodes
+    have shut most of them), in one scratch array. ``rho`` of a shut site is 0.
+    """
+    m = forced.size
     left = p - int(forced.sum())
     free = ~(forced | closed)
     if left < 0 or left > int(free.sum()):
-        return np.inf, best_rho, best_ch, lam  # no plan in this node
+        return np.inf, np.zeros(m), forced, lam  # no plan in this node
+    active = np.flatnonzero(~closed)
+    w = w_free if active.size == m else w_free[:, active]
+    forced_a, free_a = forced[active], free[active]
+    best_val, best_rho, best_ch, best_lam = -np.inf, np.zeros(active.size), forced_a, lam
     f, stall = 0.5, 0
+    buf = np.empty_like(w)
     for _ in range(steps):
-        rho = np.minimum(w_free - lam[:, None], 0.0).sum(axis=0)
-        chosen = forced.copy()
+        np.subtract(w, lam[:, None], out=buf)
+        np.minimum(buf, 0.0, out=buf)
+        rho = buf.sum(axis=0)
+        chosen = forced_a.copy()
         if left:
-            key = np.where(free, rho, np.inf)
+            key = np.where(free_a, rho, np.inf)
             chosen[np.argpartition(key, left - 1)[:left]] = True
         value = float(lam.sum() + rho[chosen].sum())
         if value > best_val + 1e-9:
@@ -647,12 +658,16 @@ def _node_bound(
                 f, stall = f / 2.0, 0
         if prune(best_val, ub) or f < 1e-3:
             break
-        g = 1.0 - (w_free[:, chosen] < lam[:, None]).sum(axis=1)
+        g = 1.0 - (w[:, chosen] < lam[:, None]).sum(axis=1)
         norm = float(g @ g)
         if norm == 0:
             break
         lam = lam + f * (ub - value) / norm * g
-    return best_val, best_rho, best_ch, best_lam
+    rho_all = np.zeros(m)
+    rho_all[active] = best_rho
+    chosen_all = np.zeros(m, dtype=bool)
+    chosen_all[active] = best_ch
+    return best_val, rho_all, chosen_all, best_lam
 
 
 def _lagrangian_tree(
