@@ -272,10 +272,11 @@ def _check_service(service: IssueService, code: str) -> None:
 def _docs_for(
     service: IssueService, places: Gazetteer, viewer: Principal, issues: list[Issue]
 ) -> list[dict[str, Any]]:
+    events = service.store.events_of([i.issue_id for i in issues])  # one read per page
     return [
         request_doc(
             i,
-            service.store.events(i.issue_id),
+            events[i.issue_id],
             settings=service.settings,
             places=places,
             viewer=viewer,

@@ -122,6 +122,11 @@ class Store(Protocol):
         """The issue's events in order (NotFoundError if there is no issue)."""
         ...
 
+    def events_of(self, issue_ids: Sequence[str]) -> dict[str, list[Event]]:
+        """The events of several issues in one read (a page of a list), each in order;
+        an id with no issue maps to an empty list."""
+        ...
+
     def all_events(
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[Event]:

@@ -628,6 +628,20 @@ class PostGISStore:
                     raise NotFoundError(f"no issue {issue_id!r}")
         return [_event(r) for r in rows]
 
+    def events_of(self, issue_ids: Sequence[str]) -> dict[str, list[Event]]:
+        out: dict[str, list[Event]] = {i: [] for i in issue_ids}
+        if not out:
+            return out
+        with self._conn("reading events") as conn:
+            rows = conn.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE issue_id = ANY(%s::text[])"
+                " ORDER BY issue_id, seq",
+                (list(out),),
+            ).fetchall()
+        for row in rows:
+            out[row[0]].append(_event(row))
+        return out
+
     def all_events(
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[Event]:

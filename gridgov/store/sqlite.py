@@ -347,6 +347,19 @@ class SQLiteStore:
         ).fetchall()
         return [_event(r) for r in rows]
 
+    def events_of(self, issue_ids: Sequence[str]) -> dict[str, list[Event]]:
+        out: dict[str, list[Event]] = {i: [] for i in issue_ids}
+        if not out:
+            return out
+        rows = self._con().execute(
+            "SELECT * FROM events WHERE issue_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY issue_id, seq",
+            (json.dumps(list(out), ensure_ascii=False),),
+        )
+        for row in rows:
+            out[row[0]].append(_event(row))
+        return out
+
     def all_events(
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[Event]:

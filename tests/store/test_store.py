@@ -333,3 +333,15 @@ def test_core_store_needs_no_psycopg(tmp_path: Path) -> None:
     ).stdout
     assert out.splitlines()[0] == "SQLiteStore"
     assert "pip install 'gridgov[postgis]'" in out
+
+
+def test_events_of_reads_a_page_in_one_call(store: Store) -> None:
+    ids = []
+    for n in (110, 111, 112):
+        issue, events = _issue(n)
+        store.create_issue(issue, events)
+        ids.append(issue.issue_id)
+    got = store.events_of([ids[2], ids[0], "20261123-nosuchissue"])
+    assert list(got) == [ids[2], ids[0], "20261123-nosuchissue"]
+    assert got[ids[0]] == store.events(ids[0]) and got[ids[2]] == store.events(ids[2])
+    assert got["20261123-nosuchissue"] == [] and store.events_of([]) == {}
