@@ -4,12 +4,18 @@ Assertions that raise :class:`AssertionError` with every problem listed
 (:func:`assert_valid_workspace`, :func:`assert_layer_schema`,
 :func:`assert_workspace_equal`), and :func:`tiny_workspace`, a small county built in code
 (metres in the Gauss-Kruger zone, then stored in CGCS2000) that tests of any module can
-start from without touching the network or a data file.
+start from without touching the network or a data file. For tests of the web service:
+:func:`free_port` and :func:`wait_for_health` (a ``gridgov serve`` process answering).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -29,7 +35,9 @@ __all__ = [
     "assert_layer_schema",
     "assert_valid_workspace",
     "assert_workspace_equal",
+    "free_port",
     "tiny_workspace",
+    "wait_for_health",
 ]
 
 #: County code of :func:`tiny_workspace` (Huarong, Hunan).
@@ -381,3 +389,42 @@ def tiny_workspace() -> Workspace:
         roads=roads,
         meta={"county_code": TINY_COUNTY_CODE, "county_name": "华容县"},
     )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 free right now (for a test server)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_health(
+    url: str,
+    *,
+    process: subprocess.Popen[bytes] | subprocess.Popen[str] | None = None,
+    timeout_s: float = 60.0,
+    log: Callable[[], str] | None = None,
+) -> None:
+    """Wait until ``GET {url}/health`` answers 200.
+
+    Raises
+    ------
+    RuntimeError
+        If ``process`` exits first or ``timeout_s`` passes; the message ends with the
+        tail of ``log()`` (the server's output) when given.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process is not None and process.poll() is not None:
+            tail = log()[-3000:] if log is not None else ""
+            raise RuntimeError(f"the server exited with code {process.returncode}: {tail}")
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            tail = log()[-3000:] if log is not None else ""
+            raise RuntimeError(f"no answer from {url}/health within {timeout_s:g} s: {tail}")
+        time.sleep(0.05)

@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
+import time
 from collections.abc import Callable, Iterator
-from typing import NoReturn
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, NoReturn
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import pytest
+
+from gridgov.testing import free_port
 
 PG_DSN_ENV = "GRIDGOV_PG_DSN"
 PG_REQUIRE_ENV = "GRIDGOV_REQUIRE_PG"
@@ -134,3 +139,31 @@ def pg_cluster(pg_base_dsn: str) -> Callable[[str], None]:
             raise RuntimeError(f"postgis.sh {action} failed: {done.stderr.strip()}")
 
     return control
+
+
+@pytest.fixture(scope="session")
+def serve_in_thread() -> Callable[[Any], AbstractContextManager[str]]:
+    """``with serve_in_thread(app) as url``: the ASGI app under uvicorn in a thread on
+    127.0.0.1 (a real HTTP server in the test's process, so tests can move its clock)."""
+
+    @contextmanager
+    def run(app: Any) -> Iterator[str]:
+        import uvicorn
+
+        port = free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError(f"uvicorn did not start on 127.0.0.1:{port}")
+            time.sleep(0.05)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+    return run

@@ -11,10 +11,8 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ import pytest
 
 from gridgov import io, synth
 from gridgov.cli import main
+from gridgov.testing import free_port, wait_for_health
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -80,12 +79,6 @@ def no_postgis(pg_base_dsn: str) -> Iterator[str]:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_init_import_status(fresh: str, gpkg: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "db", "init", fresh, "--json")
     assert code == 0
@@ -130,7 +123,7 @@ def test_migrate_to_a_version_then_the_rest(fresh: str, capsys: pytest.CaptureFi
 def test_unreachable_or_malformed_dsn_is_named(
     action: str, gpkg: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    closed = f"postgresql://gg:s3cret@127.0.0.1:{_free_port()}/nowhere"
+    closed = f"postgresql://gg:s3cret@127.0.0.1:{free_port()}/nowhere"
     for dsn, named in ((closed, "postgresql://gg:***@127.0.0.1"), ("not-a-dsn", "'not-a-dsn'")):
         argv = ["db", action, *([gpkg] if action == "import" else []), dsn]
         code, out, err = run(capsys, *argv)
@@ -278,7 +271,7 @@ def test_serve_postgresql_over_http(
     assert code == 0, err
     headers = {"Authorization": f"Bearer {out['token']}"}
 
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log.open("w") as sink:
@@ -289,19 +282,8 @@ def test_serve_postgresql_over_http(
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
+        wait_for_health(url, process=server, log=log.read_text)
         with httpx.Client(base_url=url, timeout=10) as http:
-            deadline = time.monotonic() + 60
-            while True:
-                assert server.poll() is None, log.read_text()
-                try:
-                    if http.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, (
-                    "gridgov serve did not start: " + log.read_text()
-                )
-                time.sleep(0.2)
             assert http.get("/health").json()["county"] == "430623"
             whistle = {
                 "category": "road",

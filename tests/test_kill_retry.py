@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -41,18 +40,13 @@ from gridgov import io, synth  # noqa: E402
 from gridgov.access import create_token  # noqa: E402
 from gridgov.lifecycle import utcnow  # noqa: E402
 from gridgov.store.base import IssueQuery, Store  # noqa: E402
+from gridgov.testing import free_port, wait_for_health  # noqa: E402
 
 CLIENTS = 6
 PER_CLIENT = 350  # 2,100 issues in all
 KILL_AT = 1 / 3  # of all issues acknowledged
 DEADLINE_S = 120.0  # a client gives up (and the test fails) after this long
 CATEGORIES = ("road", "sanitation", "water", "safety")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _open_store(target: str) -> Store:
@@ -89,7 +83,7 @@ class Service:
         self.workspace = workspace
         self.settings = settings
         self.target = target
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
@@ -106,17 +100,7 @@ class Service:
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.starts += 1
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gridgov serve exited: {self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"gridgov serve did not start: {self.log.read_text()[-3000:]}")
+        wait_for_health(self.url, process=self.proc, timeout_s=timeout_s, log=self.log.read_text)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler, no flush, the way a power cut or OOM kill ends it."""

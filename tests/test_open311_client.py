@@ -8,9 +8,6 @@ example does: a form-encoded POST with ``requests``, ``attribute[...]`` keys inc
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,32 +25,18 @@ from gridgov.service import IssueService  # noqa: E402
 from gridgov.store.sqlite import SQLiteStore  # noqa: E402
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def served(
+    tmp_path_factory: pytest.TempPathFactory, serve_in_thread: Any
+) -> Iterator[dict[str, Any]]:
     folder: Path = tmp_path_factory.mktemp("open311")
     io.write_workspace(synth.demo_county(seed=2024), folder / "county.gpkg")
     ws = io.read_workspace(folder / "county.gpkg")
     clock = [datetime(2026, 11, 23, 1, 0, tzinfo=UTC)]
     service = IssueService(ws, SQLiteStore(folder / "issues.sqlite"), clock=lambda: clock[0])
     app = create_app(service, tick_interval_s=0, rate_per_s=0)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}/open311/v2", "service": service, "ws": ws}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as url:
+        yield {"url": url + "/open311/v2", "service": service, "ws": ws}
     service.store.close()
 
 

@@ -4,11 +4,9 @@ store; every acknowledged issue is stored exactly once."""
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -23,12 +21,7 @@ from gridgov.access import create_token  # noqa: E402
 from gridgov.cli import main  # noqa: E402
 from gridgov.lifecycle import utcnow  # noqa: E402
 from gridgov.store.sqlite import SQLiteStore  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from gridgov.testing import free_port, wait_for_health  # noqa: E402
 
 
 def test_two_workers_share_one_store(tmp_path: Path) -> None:
@@ -39,7 +32,7 @@ def test_two_workers_share_one_store(tmp_path: Path) -> None:
     county = str(ws.county["code"].iloc[0])
     token = create_token(store, ws, role="county_staff", subject=county, now=utcnow())
     store.close()
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gridgov.cli", "serve", str(workspace), "--port", str(port),
          "--workers", "2", "--tick", "0", "--rate", "0"],
@@ -47,16 +40,7 @@ def test_two_workers_share_one_store(tmp_path: Path) -> None:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"server did not start: {server.stderr.read()[-2000:]}")
-            time.sleep(0.2)
+        wait_for_health(base, process=server, timeout_s=120, log=lambda: server.stderr.read())
         # uvicorn's supervisor and its two worker processes
         workers = psutil.Process(server.pid).children()
         assert len(workers) >= 2, [w.cmdline() for w in workers]
