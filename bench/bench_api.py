@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,11 +28,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from gridgov.testing import free_port
 
 
 def _pct(values: list[float]) -> dict[str, float]:
@@ -99,7 +94,7 @@ def main() -> int:
     rng = np.random.default_rng(1)
     grids = ws.grids
     pts = [g.representative_point() for g in grids.geometry]
-    port = _port()
+    port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     server = subprocess.Popen(
         [

@@ -35,7 +35,9 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import httpx
 import numpy as np
-from bench_api import _pct, _port, _run
+from bench_api import _pct, _run
+
+from gridgov.testing import free_port
 
 
 def _schema_dsn(dsn: str, schema: str) -> str:
@@ -90,7 +92,7 @@ def one_run(
     store.close()
     pts = [g.representative_point() for g in ws.grids.geometry]
     rng = np.random.default_rng(1)
-    port = _port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     auth = {"Authorization": f"Bearer {county}"}
     acked: list[str] = []
