@@ -1,7 +1,7 @@
 """The application factory, error handling, request limits and the deadline scheduler.
 
 ``create_app(service)`` builds the FastAPI app around an
-:class:`~gridgov.service.IssueService`; nothing connects to a store or reads a file at
+:class:`~gridgov.issues.service.IssueService`; nothing connects to a store or reads a file at
 import time. Every error a client can cause becomes a 4xx JSON body
 ``{"error", "message", "problems"}`` naming the field and the bad value; anything else
 is logged and answered with a generic 500 that leaks nothing. Under ``/open311/v2`` the
@@ -30,8 +30,8 @@ from api.open311 import error_response, format_of, is_open311
 from api.routes.open311 import http_error as open311_http_error
 from gridgov import __version__
 from gridgov._errors import GridgovError, NotFoundError, ValidationError
-from gridgov.lifecycle import TransitionError
-from gridgov.service import IssueService
+from gridgov.issues.lifecycle import TransitionError
+from gridgov.issues.service import IssueService
 from gridgov.store.base import ConflictError, IdempotencyError, StoreUnavailableError
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]

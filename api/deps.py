@@ -9,8 +9,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
-from gridgov.access import Principal, hash_token, principal_for
-from gridgov.service import IssueService
+from gridgov.issues.access import Principal, hash_token, principal_for
+from gridgov.issues.service import IssueService
 
 
 def get_service(request: Request) -> IssueService:

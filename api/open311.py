@@ -2,7 +2,7 @@
 service requests, rendered as the spec's XML or JSON, and its error lists.
 
 This module maps; it decides nothing. Routes (:mod:`api.routes.open311`) parse a request,
-call :class:`~gridgov.service.IssueService` and hand the result here to be written out.
+call :class:`~gridgov.issues.service.IssueService` and hand the result here to be written out.
 
 Status mapping (gridgov's lifecycle to the spec's two states)
 =============================================================
@@ -35,7 +35,7 @@ issue's ``address`` and leads the answered ``address``; ``media_url`` is kept as
 Personal data: the reporter's name and phone and the dispatched deputies (with phones)
 are added, as the extension fields ``reporter_name``, ``reporter_phone``,
 ``responsible`` and ``deputies``, only for an ``api_key`` whose role may see them
-(:func:`gridgov.access.sees_reporter`, :func:`~gridgov.access.sees_phone`); hand-over
+(:func:`gridgov.issues.access.sees_reporter`, :func:`~gridgov.issues.access.sees_phone`); hand-over
 and closing reasons only for an ``api_key`` that may see the issue. The public gets the
 spec's fields and nothing else.
 """
@@ -54,10 +54,10 @@ from typing import Any, Literal
 from fastapi import Response
 from pydantic import BaseModel
 
-from gridgov.access import Principal, can_see, sees_phone, sees_reporter
-from gridgov.lifecycle import OPEN_STATUSES, Event, Issue
+from gridgov.issues.access import Principal, can_see, sees_phone, sees_reporter
+from gridgov.issues.escalation import LEVELS_ZH
+from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.model import IssueStatus, Rating, Workspace
-from gridgov.routing.escalation import LEVELS_ZH
 from gridgov.settings import Settings
 
 __all__ = [

@@ -3,7 +3,7 @@
 Inputs forbid unknown fields (a typo is an error, not silently ignored) and bound every
 string, so an oversized or malformed body is a 422 naming the field. Personal fields in
 the outputs are optional and filled only for callers allowed to see them
-(:mod:`gridgov.access`).
+(:mod:`gridgov.issues.access`).
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ from api.schemas import (
     IssuePublicOut,
     Reporter,
 )
-from gridgov.access import Principal, sees_phone, sees_reporter
-from gridgov.lifecycle import Event, Issue, three_knows
+from gridgov.issues.access import Principal, sees_phone, sees_reporter
+from gridgov.issues.dispatch import Dispatch
+from gridgov.issues.lifecycle import Event, Issue, three_knows
+from gridgov.issues.service import IssueService
 from gridgov.model import DeputyLevel
-from gridgov.routing.dispatch import Dispatch
-from gridgov.service import IssueService
 
 
 def deputy_ref(service: IssueService, p: Principal, deputy_id: str) -> DeputyRef:

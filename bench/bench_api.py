@@ -77,8 +77,8 @@ def main() -> int:
     args = ap.parse_args()
 
     from gridgov import io, synth
-    from gridgov.access import create_token
-    from gridgov.lifecycle import utcnow
+    from gridgov.issues.access import create_token
+    from gridgov.issues.lifecycle import utcnow
     from gridgov.store.sqlite import SQLiteStore
 
     folder = Path(tempfile.mkdtemp(prefix="gridgov-bench-api-"))
@@ -100,7 +100,7 @@ def main() -> int:
         [
             sys.executable,
             "-m",
-            "gridgov.cli",
+            "gridgov",
             "serve",
             str(workspace),
             "--port",

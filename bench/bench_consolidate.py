@@ -54,7 +54,7 @@ def _peak_rss_gib() -> float:
 
 
 def _run_gridgov(inst: _pmed.PMedianInstance, args: argparse.Namespace) -> dict[str, Any]:
-    from gridgov.coverage.locate import Instance, solve
+    from gridgov.coverage.location import Instance, solve
 
     times, builds, sol = [], [], None
     for _ in range(args.repeat):

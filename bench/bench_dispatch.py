@@ -1,6 +1,6 @@
 """Dispatch latency (网格吹哨、代表报到) at county and national scale.
 
-For each scale, in a fresh subprocess: build a :class:`gridgov.routing.dispatch.Dispatcher`
+For each scale, in a fresh subprocess: build a :class:`gridgov.issues.dispatch.Dispatcher`
 (deputies snapped once, symmetric adjacency) and time ``--issues`` dispatches of random
 issues, each within 3 km of a random regional station and belonging to it, with a random
 category. Prints:
@@ -66,7 +66,7 @@ def _child(scale: str, args: argparse.Namespace) -> None:
     import pyproj
     from scipy.sparse import csgraph
 
-    from gridgov.routing.dispatch import Dispatcher
+    from gridgov.issues.dispatch import Dispatcher
     from gridgov.routing.graph import build_road_graph
     from gridgov.settings import Settings
 

@@ -36,7 +36,7 @@ import psycopg
 import shapely
 
 from gridgov.crs import workspace_crs
-from gridgov.service import LocationError, _Grids
+from gridgov.issues.service import LocationError, _Grids
 from gridgov.settings import Settings
 from gridgov.store.pg_workspace import import_workspace, locate_sql, read_workspace_pg
 from gridgov.synth import demo_county

@@ -51,7 +51,7 @@ def _schema_dsn(dsn: str, schema: str) -> str:
 
 def _serve(workspace: Path, target: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     cmd = [
-        sys.executable, "-m", "gridgov.cli", "serve", str(workspace), "--db", target,
+        sys.executable, "-m", "gridgov", "serve", str(workspace), "--db", target,
         "--port", str(port), "--tick", "0", "--rate", "0", "--workers", str(workers),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -81,8 +81,8 @@ def one_run(
     workers: int = 1,
 ) -> dict[str, Any]:
     """Creation then dispatch over HTTP with ``clients`` threads on an empty store."""
-    from gridgov.access import create_token
-    from gridgov.lifecycle import utcnow
+    from gridgov.issues.access import create_token
+    from gridgov.issues.lifecycle import utcnow
     from gridgov.store import open_store
 
     store = open_store(target)

@@ -316,7 +316,7 @@ _ESCALATION_STYLE = {
 def escalation_layer(edges: gpd.GeoDataFrame, display: Display) -> GeoJsonOverlay:
     """The escalation graph (grid → station → township → county) as lines, off by default.
 
-    ``edges`` is :func:`gridgov.routing.escalation.escalation_edges`; the hand-off to the
+    ``edges`` is :func:`gridgov.issues.escalation.escalation_edges`; the hand-off to the
     external platform has no place on the map and is left out.
     """
     levels = list(_ESCALATION_STYLE)
@@ -561,7 +561,7 @@ def coverage_map(
     simplify_m : float, default 30
         Polygon simplification tolerance in metres (0 keeps every vertex).
     escalation : GeoDataFrame, optional
-        Edges of the escalation graph (:func:`gridgov.routing.escalation.escalation_edges`),
+        Edges of the escalation graph (:func:`gridgov.issues.escalation.escalation_edges`),
         drawn as a layer that is off until switched on.
 
     Returns

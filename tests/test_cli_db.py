@@ -236,7 +236,7 @@ def test_sqlite_store_beside_a_geopackage_still_works(
 
 
 def test_issue_service_opens_from_a_dsn(loaded: str) -> None:
-    from gridgov.service import IssueService
+    from gridgov.issues.service import IssueService
     from gridgov.store.postgis import PostGISStore
 
     service = IssueService.open(loaded)  # workspace and store from the same database
@@ -276,7 +276,7 @@ def test_serve_postgresql_over_http(
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log.open("w") as sink:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gridgov.cli", "serve", loaded, "--port", str(port),
+            [sys.executable, "-m", "gridgov", "serve", loaded, "--port", str(port),
              "--tick", "0"],
             stdout=sink, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip

@@ -22,8 +22,8 @@ uvicorn = pytest.importorskip("uvicorn")
 
 from api import create_app  # noqa: E402
 from gridgov import io, synth  # noqa: E402
-from gridgov.access import create_token  # noqa: E402
-from gridgov.service import IssueService  # noqa: E402
+from gridgov.issues.access import create_token  # noqa: E402
+from gridgov.issues.service import IssueService  # noqa: E402
 from gridgov.store.sqlite import SQLiteStore  # noqa: E402
 
 

@@ -37,8 +37,8 @@ pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
 from gridgov import io, synth  # noqa: E402
-from gridgov.access import create_token  # noqa: E402
-from gridgov.lifecycle import utcnow  # noqa: E402
+from gridgov.issues.access import create_token  # noqa: E402
+from gridgov.issues.lifecycle import utcnow  # noqa: E402
 from gridgov.store.base import IssueQuery, Store  # noqa: E402
 from gridgov.testing import free_port, wait_for_health  # noqa: E402
 
@@ -91,7 +91,7 @@ class Service:
 
     def start(self, timeout_s: float = 60.0) -> None:
         cmd = [
-            sys.executable, "-m", "gridgov.cli", "serve", str(self.workspace),
+            sys.executable, "-m", "gridgov", "serve", str(self.workspace),
             "--db", self.target, "--port", str(self.port), "--tick", "0", "--rate", "0",
         ]  # fmt: skip
         if self.settings is not None:
@@ -331,7 +331,7 @@ def test_store_outage_is_503_with_retry_after(workspace: Path, tmp_path: Path) -
     from fastapi.testclient import TestClient
 
     from api import create_app
-    from gridgov.service import IssueService
+    from gridgov.issues.service import IssueService
     from gridgov.store.base import StoreUnavailableError
     from gridgov.store.sqlite import SQLiteStore
 

@@ -21,7 +21,7 @@ uvicorn = pytest.importorskip("uvicorn")
 
 from api import create_app  # noqa: E402
 from gridgov import io, synth  # noqa: E402
-from gridgov.service import IssueService  # noqa: E402
+from gridgov.issues.service import IssueService  # noqa: E402
 from gridgov.store.sqlite import SQLiteStore  # noqa: E402
 
 

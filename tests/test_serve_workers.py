@@ -17,9 +17,9 @@ httpx = pytest.importorskip("httpx")
 psutil = pytest.importorskip("psutil")
 
 from gridgov import io, synth  # noqa: E402
-from gridgov.access import create_token  # noqa: E402
 from gridgov.cli import main  # noqa: E402
-from gridgov.lifecycle import utcnow  # noqa: E402
+from gridgov.issues.access import create_token  # noqa: E402
+from gridgov.issues.lifecycle import utcnow  # noqa: E402
 from gridgov.store.sqlite import SQLiteStore  # noqa: E402
 from gridgov.testing import free_port, wait_for_health  # noqa: E402
 
@@ -34,7 +34,7 @@ def test_two_workers_share_one_store(tmp_path: Path) -> None:
     store.close()
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gridgov.cli", "serve", str(workspace), "--port", str(port),
+        [sys.executable, "-m", "gridgov", "serve", str(workspace), "--port", str(port),
          "--workers", "2", "--tick", "0", "--rate", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -13,7 +13,7 @@ from api.deps import PrincipalDep, ServiceDep, require
 from api.schemas import DispatchOut
 from api.views import dispatch_out
 from gridgov._errors import NotFoundError
-from gridgov.access import can_see, scope_query
+from gridgov.issues.access import can_see, scope_query
 from gridgov.store.base import IssueQuery
 
 router = APIRouter()
@@ -31,7 +31,7 @@ def escalation(
     level's handler and deadlines per category; ``format=geojson`` gives its edges."""
     g = service.escalation
     if fmt == "geojson":
-        from gridgov.routing.escalation import escalation_edges
+        from gridgov.issues.escalation import escalation_edges
 
         text = escalation_edges(g).to_json(drop_id=True, ensure_ascii=False)
         return Response(text, media_type="application/geo+json")
@@ -104,7 +104,7 @@ def statistics(
     own units."""
     require(p, *_ANALYSTS)
     _period(start, end)
-    from gridgov.stats import issue_statistics, statistics_summary
+    from gridgov.issues.stats import issue_statistics, statistics_summary
 
     query = IssueQuery(limit=10_000_000)
     if p.role in ("station_admin", "township_staff"):
@@ -162,14 +162,14 @@ def layer(name: str, service: ServiceDep, p: PrincipalDep) -> Response:
     from gridgov.model import LAYERS
 
     if name == "escalation":
-        from gridgov.routing.escalation import escalation_edges
+        from gridgov.issues.escalation import escalation_edges
 
         gdf = escalation_edges(service.escalation)
     elif name == "issues":
         require(p, "grid_worker", "deputy", *_STAFF)
         query = scope_query(p, IssueQuery(limit=100_000))
         items = [] if query is None else service.store.list_issues(query)[0]
-        from gridgov.service import issues_layer
+        from gridgov.issues.service import issues_layer
 
         gdf = issues_layer([i for i in items if can_see(p, i)])
     else:

@@ -26,8 +26,8 @@ from api.schemas import (
 )
 from api.views import candidates, event_out, issue_out
 from gridgov._errors import NotFoundError, Problem, ValidationError
-from gridgov.access import Principal, can, can_see, hash_token, may_raise_at, scope_query
-from gridgov.lifecycle import (
+from gridgov.issues.access import Principal, can, can_see, hash_token, may_raise_at, scope_query
+from gridgov.issues.lifecycle import (
     Acknowledge,
     Action,
     Close,
@@ -41,8 +41,8 @@ from gridgov.lifecycle import (
     Transfer,
     action_name,
 )
+from gridgov.issues.service import IssueService, NewIssue
 from gridgov.model import IssueStatus, Rating
-from gridgov.service import IssueService, NewIssue
 from gridgov.store.base import IssueQuery
 
 router = APIRouter()

@@ -78,9 +78,9 @@ from api.open311 import (
 )
 from api.routes.public import _tracking_token
 from gridgov._errors import NotFoundError
-from gridgov.access import Principal, hash_token, may_raise_at
-from gridgov.lifecycle import Issue
-from gridgov.service import (
+from gridgov.issues.access import Principal, hash_token, may_raise_at
+from gridgov.issues.lifecycle import Issue
+from gridgov.issues.service import (
     MAX_ADDRESS,
     MAX_DESCRIPTION,
     MAX_MEDIA_URL,

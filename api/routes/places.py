@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 from api.deps import PrincipalDep, ServiceDep
 from api.views import deputy_ref
 from gridgov._errors import NotFoundError
-from gridgov.access import sees_phone
+from gridgov.issues.access import sees_phone
+from gridgov.issues.service import IssueService
 from gridgov.model import StationKind, StationTier
-from gridgov.service import IssueService
 
 router = APIRouter()
 

@@ -21,10 +21,10 @@ from api.deps import ServiceDep
 from api.schemas import IssuePublicOut, PublicIssueCreate, RateIn
 from api.views import issue_public
 from gridgov._errors import NotFoundError
-from gridgov.access import Principal, hash_token
-from gridgov.lifecycle import Rate
+from gridgov.issues.access import Principal, hash_token
+from gridgov.issues.lifecycle import Rate
+from gridgov.issues.service import NewIssue
 from gridgov.model import Rating
-from gridgov.service import NewIssue
 
 router = APIRouter()
 
@@ -96,7 +96,7 @@ def station_page(
 ) -> Response:
     """The page a station's QR code opens: the station, its deputies' public profiles,
     and a form to raise an issue there (码上亮身份、码上提建议)."""
-    from gridgov.qr import public_station
+    from gridgov.issues.qr import public_station
 
     info = public_station(service.ws, station_id)
     if fmt == "json":
@@ -127,7 +127,7 @@ def deputy_page(
     fmt: Annotated[Literal["html", "json"], Query(alias="format")] = "html",
 ) -> Response:
     """The page a deputy's QR code opens: their public profile and their station's form."""
-    from gridgov.qr import public_deputy
+    from gridgov.issues.qr import public_deputy
 
     info = public_deputy(service.ws, deputy_id)
     if fmt == "json":

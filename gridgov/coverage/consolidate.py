@@ -4,7 +4,7 @@ The question Huarong County answered when it merged 97 stations into 52: keep ev
 township-centre station (联络站) and the specialised studios, choose the rest so that
 travel stays least and nobody who is within reach today falls out of it. The travel costs
 come from the same road graph as :func:`gridgov.coverage.analyse`; the choice is an exact
-location model from :mod:`gridgov.coverage.locate`; the before and after figures are two
+location model from :mod:`gridgov.coverage.location`; the before and after figures are two
 runs of :func:`~gridgov.coverage.analyse` (all stations, then the kept ones), so the plan
 and the coverage report can never disagree.
 """
@@ -23,7 +23,7 @@ import pandas as pd
 import pyproj
 
 from gridgov._errors import InfeasibleError
-from gridgov.coverage.locate import MODELS, Instance, Solution, solve
+from gridgov.coverage.location import MODELS, Instance, Solution, solve
 from gridgov.coverage.plan import ConsolidationPlan
 from gridgov.coverage.reach import _demand, _group, _no_groups, _projected, analyse
 from gridgov.coverage.result import CoverageResult

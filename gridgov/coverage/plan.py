@@ -12,7 +12,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from gridgov.coverage.locate import Solution
+from gridgov.coverage.location import Solution
 from gridgov.coverage.standard import ReachStandard
 
 __all__ = ["ConsolidationPlan"]

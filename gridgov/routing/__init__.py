@@ -1,5 +1,5 @@
-"""Road graphs and cost tables, the escalation ladder, and dispatch of deputies.
+"""Roads only: the road graph, snapping places to it, and long-form cost tables.
 
-Never imports :mod:`gridgov.coverage`. Filled by the coverage and whistle-to-closure work
-(issues 3 and 5).
+Produces the ``(origin_id, destination_id, cost)`` table that :mod:`gridgov.coverage` and
+:mod:`gridgov.issues` read; never imports either of them.
 """

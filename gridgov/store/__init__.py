@@ -9,11 +9,53 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gridgov._errors import ExtraMissingError, NotFoundError
+from gridgov.model import Workspace
 from gridgov.store.base import Store
 
-__all__ = ["open_store"]
+__all__ = ["is_dsn", "open_store", "open_workspace"]
 
 _PG_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_dsn(value: object) -> bool:
+    """True if ``value`` is a ``postgresql://`` or ``postgres://`` URL."""
+    return str(value).lower().startswith(_PG_SCHEMES)
+
+
+def open_workspace(target: str | Path) -> Workspace:
+    """Read the workspace ``target`` names: a database or a GeoPackage.
+
+    Parameters
+    ----------
+    target : str or Path
+        A ``postgresql://`` URL (the workspace ``gridgov db import`` stored there) or the
+        path of a workspace GeoPackage.
+
+    Returns
+    -------
+    Workspace
+
+    Raises
+    ------
+    NotFoundError
+        If the GeoPackage does not exist.
+    ExtraMissingError
+        If a URL is given and psycopg is not installed.
+    """
+    if isinstance(target, str) and is_dsn(target):
+        try:
+            from gridgov.store.pg_workspace import read_workspace_pg
+        except ImportError as exc:
+            raise ExtraMissingError(
+                "postgis", f"reading a workspace from {target.split('://', 1)[0]}://"
+            ) from exc
+        return read_workspace_pg(target)
+    from gridgov.io import read_workspace
+
+    if not Path(target).exists():
+        raise NotFoundError(f"no workspace {target}")
+    return read_workspace(target)
 
 
 def open_store(target: str | Path) -> Store:
@@ -33,19 +75,18 @@ def open_store(target: str | Path) -> Store:
 
     Raises
     ------
-    ImportError
+    ExtraMissingError
         If a URL is given and psycopg is not installed (``pip install 'gridgov[postgis]'``).
     StoreUnavailableError
         If the database cannot be reached.
     """
     text = str(target)
-    if isinstance(target, str) and text.lower().startswith(_PG_SCHEMES):
+    if isinstance(target, str) and is_dsn(text):
         try:
             from gridgov.store.postgis import PostGISStore
         except ImportError as exc:
-            raise ImportError(
-                f"opening {text.split('://', 1)[0]}:// stores needs psycopg 3: "
-                "pip install 'gridgov[postgis]'"
+            raise ExtraMissingError(
+                "postgis", f"opening {text.split('://', 1)[0]}:// stores"
             ) from exc
         return PostGISStore(text)
     from gridgov.store.sqlite import SQLiteStore

@@ -1,6 +1,6 @@
 """The ``Store`` protocol every issue store satisfies (SQLite now, PostGIS next).
 
-A store keeps issues (snapshots, see :mod:`gridgov.lifecycle`), their append-only event
+A store keeps issues (snapshots, see :mod:`gridgov.issues.lifecycle`), their append-only event
 logs, idempotency keys and API tokens. Its promises, which the shared test suite checks
 on every implementation:
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from gridgov._errors import GridgovError
-from gridgov.lifecycle import Event, Issue
+from gridgov._errors import ConflictError, IdempotencyError, StoreUnavailableError
+from gridgov.issues.lifecycle import Event, Issue
 
 __all__ = [
     "ConflictError",
@@ -32,22 +32,6 @@ __all__ = [
     "StoreUnavailableError",
     "TokenRecord",
 ]
-
-
-class ConflictError(GridgovError):
-    """The issue changed since it was read (HTTP 409 after the retries are used up)."""
-
-
-class IdempotencyError(GridgovError, ValueError):
-    """An idempotency key was reused for a different request (HTTP 422)."""
-
-
-class StoreUnavailableError(GridgovError):
-    """The database cannot be reached now (HTTP 503): retry once it is back.
-
-    A write that fails this way may or may not have been committed (the connection can
-    drop after the commit was sent); an idempotency key makes the retry safe.
-    """
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from gridgov._errors import GridgovError, NotFoundError, Problem, ValidationError
+from gridgov._errors import DatabaseError, LocationError, NotFoundError, Problem, ValidationError
 from gridgov.crs import CGCS2000, workspace_crs
 from gridgov.model import LAYERS, REQUIRED_LAYERS, Workspace
 from gridgov.settings import Settings
@@ -64,10 +64,6 @@ log = logging.getLogger(__name__)
 SRID = 4490
 #: Layers that also keep ``geom_xy`` in the workspace's projected CRS (metres).
 PROJECTED_LAYERS = ("county", "grids")
-
-
-class DatabaseError(GridgovError, ValueError):
-    """The database cannot be reached, or lacks PostGIS or the gridgov tables."""
 
 
 @dataclass(frozen=True)
@@ -483,7 +479,7 @@ def locate_sql(
     ------
     ValueError
         If the coordinates are not finite or ``tolerance_m`` is negative.
-    gridgov.service.LocationError
+    gridgov.LocationError
         If no grid is within ``tolerance_m``; the message names the nearest grid and its
         distance, and whether the point is inside the county.
     DatabaseError
@@ -514,8 +510,6 @@ def locate_sql(
     fid, code, distance = int(row[0]), str(row[1]), float(row[2])
     if distance <= tolerance_m:
         return GridHit(fid, code, distance)
-    from gridgov.service import LocationError
-
     inside_row = conn.execute(_IN_COUNTY, params).fetchone()
     inside = bool(inside_row[0]) if inside_row is not None else False
     name_row = conn.execute("SELECT name FROM ws_grids WHERE fid = %s", (fid,)).fetchone()

@@ -38,7 +38,7 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra ins
     ) from exc
 
 from gridgov._errors import GridgovError, NotFoundError
-from gridgov.lifecycle import OPEN_STATUSES, Event, Issue
+from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.model import IssueStatus
 from gridgov.store.base import (
     ConflictError,

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from gridgov._errors import NotFoundError
-from gridgov.lifecycle import OPEN_STATUSES, Event, Issue
+from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.model import IssueStatus
 from gridgov.store.base import ConflictError, IdempotencyError, IssueQuery, TokenRecord
 

@@ -24,9 +24,9 @@ from fastapi.testclient import TestClient
 
 from api import create_app
 from gridgov import io, synth
-from gridgov.access import create_token
+from gridgov.issues.access import create_token
+from gridgov.issues.service import IssueService
 from gridgov.model import Workspace
-from gridgov.service import IssueService
 from gridgov.store.sqlite import SQLiteStore
 
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)

@@ -1,6 +1,6 @@
 """Each role of the issue service over HTTP: what it may do and see, and what it may not.
 
-The rules are the table of :mod:`gridgov.access`: 404 for an issue outside the caller's
+The rules are the table of :mod:`gridgov.issues.access`: 404 for an issue outside the caller's
 scope (existence does not leak), 403 for an action its role may not take on an issue it
 sees, and personal data (deputies' and grid workers' phones, the reporter) only for those
 who need it to act. The last part sweeps every endpoint each role may call for phone

@@ -38,10 +38,10 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 
 from api import create_app  # noqa: E402
-from gridgov.access import create_token  # noqa: E402
-from gridgov.lifecycle import utcnow  # noqa: E402
+from gridgov.issues.access import create_token  # noqa: E402
+from gridgov.issues.lifecycle import utcnow  # noqa: E402
+from gridgov.issues.service import IssueService  # noqa: E402
 from gridgov.model import Workspace  # noqa: E402
-from gridgov.service import IssueService  # noqa: E402
 from gridgov.store import open_store  # noqa: E402
 
 #: Examples per operation and generation mode, per store: on SQLite about 6,000 cases in

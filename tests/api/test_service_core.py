@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from gridgov._errors import ValidationError
-from gridgov.lifecycle import Actor
-from gridgov.service import NewIssue
+from gridgov.issues.lifecycle import Actor
+from gridgov.issues.service import NewIssue
 
 
 def test_a_stale_due_list_does_not_escalate_twice(

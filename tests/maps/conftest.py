@@ -33,7 +33,7 @@ import pytest
 from scipy.spatial import cKDTree
 
 from gridgov.coverage.grouping import GROUPING_COLUMNS
-from gridgov.coverage.locate import Solution
+from gridgov.coverage.location import Solution
 from gridgov.coverage.plan import ConsolidationPlan
 from gridgov.coverage.result import CoverageResult
 from gridgov.coverage.standard import parse_standard

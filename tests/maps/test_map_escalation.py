@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import maps
-from gridgov.routing.escalation import escalation_edges, escalation_graph
+from gridgov.issues.escalation import escalation_edges, escalation_graph
 from maps._layers import GeoJsonOverlay
 from maps._offline import render_html
 from maps.coverage import escalation_layer

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gridgov.lifecycle import (
+from gridgov.issues.lifecycle import (
     Acknowledge,
     Actor,
     Assign,

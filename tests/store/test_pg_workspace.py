@@ -21,8 +21,8 @@ from geopandas.testing import assert_geodataframe_equal
 from gridgov import io, synth
 from gridgov._errors import ValidationError
 from gridgov.crs import workspace_crs
+from gridgov.issues.service import LocationError, _Grids
 from gridgov.model import LAYERS, Workspace
-from gridgov.service import LocationError, _Grids
 
 psycopg = pytest.importorskip("psycopg")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gridgov._errors import NotFoundError
-from gridgov.lifecycle import (
+from gridgov.issues.lifecycle import (
     Acknowledge,
     Actor,
     Assign,
@@ -106,7 +106,7 @@ def test_concurrent_writers_lose_nothing(store: Store) -> None:
     errors: list[BaseException] = []
 
     def note(i: int) -> None:
-        from gridgov.lifecycle import SuggestDuplicates
+        from gridgov.issues.lifecycle import SuggestDuplicates
 
         try:
             for _ in range(20):

@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 
 from gridgov import io, synth
-from gridgov.lifecycle import (
+from gridgov.issues.lifecycle import (
     Acknowledge,
     Action,
     Actor,
@@ -46,9 +46,9 @@ from gridgov.lifecycle import (
     apply,
     new_issue,
 )
+from gridgov.issues.stats import COLUMNS, issue_statistics, statistics_sheets, statistics_summary
 from gridgov.model import Rating, Workspace
 from gridgov.settings import Settings
-from gridgov.stats import COLUMNS, issue_statistics, statistics_sheets, statistics_summary
 
 CST = timezone(timedelta(hours=8), "CST")
 T0 = datetime(2026, 11, 16, tzinfo=CST)  # a Monday

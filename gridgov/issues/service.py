@@ -1,11 +1,11 @@
 """The whistle-to-closure loop: raise, locate, assign, dispatch, act, escalate, close.
 
 :class:`IssueService` ties the pure pieces together for one county: the lifecycle
-(:mod:`gridgov.lifecycle`), the escalation graph (:mod:`gridgov.routing.escalation`),
-the dispatcher (:mod:`gridgov.routing.dispatch`) and a :class:`~gridgov.store.base.Store`.
+(:mod:`gridgov.issues.lifecycle`), the escalation graph (:mod:`gridgov.issues.escalation`),
+the dispatcher (:mod:`gridgov.issues.dispatch`) and a :class:`~gridgov.store.base.Store`.
 The API, ``gridgov tick`` and the demo's simulated week all go through it, so the rules
 are the same everywhere. It checks input (collecting every problem), never permissions:
-the caller (the API) decides who may do what with :mod:`gridgov.access`.
+the caller (the API) decides who may do what with :mod:`gridgov.issues.access`.
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ import numpy as np
 import pyproj
 import shapely
 
-from gridgov._errors import NotFoundError, Problem, ValidationError
+from gridgov._errors import LocationError, NotFoundError, Problem, ValidationError
 from gridgov.crs import CGCS2000, looks_swapped, workspace_crs
-from gridgov.lifecycle import (
+from gridgov.issues.dispatch import Dispatch, Dispatcher
+from gridgov.issues.escalation import check_escalation, escalation_graph, next_unit, unit_for_grid
+from gridgov.issues.lifecycle import (
     Action,
     Actor,
     Assign,
@@ -49,8 +51,6 @@ from gridgov.lifecycle import (
     utcnow,
 )
 from gridgov.model import Workspace
-from gridgov.routing.dispatch import Dispatch, Dispatcher
-from gridgov.routing.escalation import check_escalation, escalation_graph, next_unit, unit_for_grid
 from gridgov.routing.graph import RoadGraph, workspace_road_graph
 from gridgov.settings import Settings
 from gridgov.store.base import ConflictError, IssueQuery, Store
@@ -85,10 +85,6 @@ def point_problems(lon: Any, lat: Any) -> list[Problem]:
         message = "out of range: longitude -180..180, latitude -90..90"
         return [Problem("issue", None, "lon/lat", value, message)]
     return []
-
-
-class LocationError(ValidationError):
-    """The point of an issue lies in no grid of the county (HTTP 422)."""
 
 
 @dataclass(frozen=True)

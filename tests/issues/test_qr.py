@@ -16,8 +16,7 @@ from PIL import Image
 
 from gridgov import synth
 from gridgov._errors import NotFoundError
-from gridgov.model import LAYERS, Workspace
-from gridgov.qr import (
+from gridgov.issues.qr import (
     INDEX_COLUMNS,
     deputy_url,
     public_deputy,
@@ -27,6 +26,7 @@ from gridgov.qr import (
     station_url,
     write_qr_codes,
 )
+from gridgov.model import LAYERS, Workspace
 
 BASE = "https://rd.huarong.gov.cn"
 

@@ -15,26 +15,22 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from gridgov._errors import GridgovError
+from gridgov._errors import GridgovError, ParameterError
+from gridgov.cli._common import emit, settings_of
+from gridgov.store import is_dsn
 
-__all__ = ["is_dsn", "register"]
-
-_SCHEMES = ("postgresql://", "postgres://")
-
-
-def is_dsn(value: object) -> bool:
-    """True if ``value`` is a ``postgresql://`` or ``postgres://`` URL."""
-    return str(value).startswith(_SCHEMES)
+__all__ = ["register"]
 
 
 def _dsn(value: str) -> str:
-    """``value`` if it is a PostgreSQL URL or ``key=value`` connection string, else ValueError."""
+    """``value`` if it is a PostgreSQL URL or ``key=value`` connection string, else
+    ParameterError."""
     from gridgov.store.pg_workspace import redact_dsn
 
     text = str(value).strip()
     if is_dsn(text) or ("=" in text and "://" not in text):
         return text
-    raise ValueError(
+    raise ParameterError(
         f"DSN {redact_dsn(text)!r} is not a PostgreSQL connection string "
         "(expected postgresql://USER@HOST:PORT/DATABASE)"
     )
@@ -57,7 +53,6 @@ def _require_postgis(conn: Any, shown: str) -> str:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Install PostGIS if the role may, then apply every migration."""
-    from gridgov.cli import _emit
     from gridgov.store.pg_workspace import connect, redact_dsn
     from gridgov.store.postgis import migrate, schema_version
 
@@ -85,13 +80,12 @@ def cmd_init(args: argparse.Namespace) -> int:
         + (f"applied {', '.join(names)}" if names else "schema already up to date")
         + f"; schema version {version}"
     )
-    _emit(args, payload, text)
+    emit(args, payload, text)
     return 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Apply pending migrations in order (up to ``--to``)."""
-    from gridgov.cli import _emit
     from gridgov.store.pg_workspace import connect, redact_dsn
     from gridgov.store.postgis import migrate, schema_version
 
@@ -113,13 +107,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         + (f"applied {', '.join(names)}" if names else "nothing to apply")
         + f"; schema version {version}"
     )
-    _emit(args, payload, text)
+    emit(args, payload, text)
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Read a workspace GeoPackage and replace the database's workspace with it."""
-    from gridgov.cli import _emit, _settings
     from gridgov.io import read_workspace
     from gridgov.store.pg_workspace import connect, import_workspace, redact_dsn
 
@@ -131,16 +124,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     ws = read_workspace(path)  # checks it is a workspace before touching the database
     with connect(dsn) as conn:
         _require_postgis(conn, shown)
-        counts = import_workspace(ws, conn, settings=_settings(args))
+        counts = import_workspace(ws, conn, settings=settings_of(args))
     payload = {"workspace": str(path), "dsn": shown, "counts": counts}
     text = f"imported {path} into {shown}\n  " + ", ".join(f"{k} {v}" for k, v in counts.items())
-    _emit(args, payload, text)
+    emit(args, payload, text)
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Schema version, pending migrations and workspace counts."""
-    from gridgov.cli import _emit
     from gridgov.store.pg_workspace import connect, redact_dsn, workspace_counts
     from gridgov.store.postgis import available_migrations, schema_version
 
@@ -180,7 +172,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         lines.append(f"  workspace {county}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     else:
         lines.append("  workspace: none imported (gridgov db import WORKSPACE DSN)")
-    _emit(args, payload, "\n".join(lines))
+    emit(args, payload, "\n".join(lines))
     return 0
 
 

@@ -22,7 +22,7 @@ deputy visits are a flow (everything in the period, whenever the issue was raise
   log and ``settings``: each hand-over to a unit starts that level's deadlines, a
   reopening starts a new resolve deadline), so the figure does not depend on whether
   the deadline tick happened to run; a deadline is met strictly before it passes,
-  as :func:`gridgov.lifecycle.due_action` has it;
+  as :func:`gridgov.issues.lifecycle.due_action` has it;
 - **rated**, **satisfied** (满意 + 基本满意), **unsatisfied** (不满意): received issues
   by their last rating before ``end`` (satisfied + unsatisfied = rated);
 - **reopened**, **escalated**: received issues with such an event before ``end``;
@@ -46,7 +46,7 @@ from typing import Any
 import pandas as pd
 
 from gridgov.coverage.report import chinese_table
-from gridgov.lifecycle import OPEN_STATUSES, Event, Issue
+from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.model import Rating, Workspace
 from gridgov.settings import Settings
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from gridgov._errors import Problem, ValidationError
-from gridgov.lifecycle import Actor, Issue
+from gridgov.issues.lifecycle import Actor, Issue
 from gridgov.model import Workspace
 from gridgov.store.base import IssueQuery, Store, TokenRecord
 

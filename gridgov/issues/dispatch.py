@@ -33,8 +33,8 @@ from scipy.sparse import csgraph
 
 from gridgov._errors import NotFoundError, Problem, ValidationError
 from gridgov.crs import CGCS2000
+from gridgov.issues.escalation import _projected
 from gridgov.model import StationKind, Workspace
-from gridgov.routing.escalation import _projected
 from gridgov.routing.graph import RoadGraph, build_road_graph
 from gridgov.settings import Settings
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gridgov._errors import InfeasibleError
-from gridgov.coverage.locate import Instance, solve
+from gridgov.coverage.location import Instance, solve
 
 
 def _travel(c: np.ndarray, w: np.ndarray, cols: tuple[int, ...]) -> float:
@@ -205,9 +205,9 @@ def test_lagrangian_tree_search_equals_brute_force() -> None:
 def test_tree_search_hands_over_to_the_mip_at_its_node_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from gridgov.coverage import locate
+    from gridgov.coverage import location
 
-    monkeypatch.setattr(locate, "TREE_NODES", 2)
+    monkeypatch.setattr(location, "TREE_NODES", 2)
     for seed in (3, 7, 23):  # instances whose tree search takes dozens of nodes
         rng = np.random.default_rng(seed)
         p = 4 + seed % 3

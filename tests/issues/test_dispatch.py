@@ -16,8 +16,8 @@ from shapely.geometry import LineString, Point, box
 
 from gridgov._errors import NotFoundError
 from gridgov.crs import CGCS2000
+from gridgov.issues.dispatch import Dispatcher
 from gridgov.model import Workspace
-from gridgov.routing.dispatch import Dispatcher
 from gridgov.routing.graph import build_road_graph
 from gridgov.settings import Settings
 from gridgov.synth import demo_county

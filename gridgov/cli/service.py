@@ -1,66 +1,30 @@
-"""Subcommands of the issue service: serve, tick, token, qr, escalation, stats.
+"""``gridgov serve | tick | token | qr | escalation | stats``: the issue service.
 
-Kept apart from :mod:`gridgov.cli` (which registers them) so the planning commands stay
-readable; like the rest of the CLI they parse, call the core, and write outputs. ``serve``
-itself is in :mod:`gridgov.cli`: this module never imports the web shell.
+Like the rest of the CLI these parse, call the core and write outputs. ``serve`` is the one
+place the CLI imports the web shell (:mod:`api`), lazily, inside the command.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from gridgov._errors import NotFoundError
+from gridgov._errors import ExtraMissingError, NotFoundError, ParameterError
+from gridgov.cli._common import emit, open_service, settings_of, shown, store_target
+from gridgov.store import is_dsn, open_workspace
 
 __all__ = ["register"]
 
 
-def _store_path(args: argparse.Namespace) -> str | Path:
-    """The issue store: ``--db`` (a SQLite file or a ``postgresql://`` URL), else the
-    database the workspace is in, else ``WORKSPACE.issues.sqlite`` beside it."""
-    from gridgov.cli_db import is_dsn
-
-    if args.db:
-        return str(args.db) if is_dsn(args.db) else Path(args.db)
-    if is_dsn(args.workspace):
-        return str(args.workspace)
-    return Path(args.workspace).with_suffix(".issues.sqlite")
-
-
-def _shown(target: str | Path) -> str:
-    """A workspace or store for messages: a URL without its password."""
-    from gridgov.cli_db import is_dsn
-
-    if is_dsn(target):
-        from gridgov.store.pg_workspace import redact_dsn
-
-        return redact_dsn(str(target))
-    return str(target)
-
-
-def _workspace(args: argparse.Namespace) -> Any:
-    """The workspace: from the database for a ``postgresql://`` URL, else the GeoPackage."""
-    from gridgov.cli_db import is_dsn
-    from gridgov.io import read_workspace
-
-    if is_dsn(args.workspace):
-        from gridgov.store.pg_workspace import read_workspace_pg
-
-        return read_workspace_pg(str(args.workspace))
-    if not Path(args.workspace).exists():
-        raise FileNotFoundError(f"no workspace {args.workspace}")
-    return read_workspace(args.workspace)
-
-
-def _service(args: argparse.Namespace) -> Any:
-    from gridgov.cli import _settings
-    from gridgov.service import IssueService
-    from gridgov.store import open_store
-
-    ws = _workspace(args)
-    return IssueService.open(ws, open_store(_store_path(args)), settings=_settings(args))
+def _workspace_of(args: argparse.Namespace) -> Any:
+    """The command's workspace: from the database for a ``postgresql://`` URL, else the
+    GeoPackage (a str, not a Path, keeps the // of a URL)."""
+    target = args.workspace
+    return open_workspace(str(target) if is_dsn(target) else Path(target))
 
 
 def _when(text: str | None, name: str) -> datetime | None:
@@ -69,8 +33,10 @@ def _when(text: str | None, name: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise ValueError(
-            f"--{name}: {text!r} is not an ISO date/time (2026-11-23T08:00+08:00)"
+        raise ParameterError(
+            f"--{name}: {text!r} is not an ISO date/time (2026-11-23T08:00+08:00)",
+            parameter=f"--{name}",
+            value=text,
         ) from exc
     if value.tzinfo is None:
         from datetime import timedelta, timezone
@@ -81,9 +47,8 @@ def _when(text: str | None, name: str) -> datetime | None:
 
 def cmd_tick(args: argparse.Namespace) -> int:
     """Apply passed deadlines once (for cron when the service's scheduler is off)."""
-    from gridgov.cli import _emit
 
-    service = _service(args)
+    service = open_service(args)
     try:
         report = service.tick(_when(args.now, "now"))
     finally:
@@ -98,7 +63,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
         f"gridgov tick: {report.checked} due, {len(report.escalated)} escalated, "
         f"{len(report.overdue)} overdue at the top level, {len(report.closed)} closed unrated"
     )
-    _emit(args, payload, text)
+    emit(args, payload, text)
     return 0
 
 
@@ -109,9 +74,11 @@ def cmd_token(args: argparse.Namespace) -> int:
     ws = None
     if args.action == "create":
         if not args.role or not args.subject:
-            raise ValueError("token create needs --role and --subject")
-        ws = _workspace(args)  # before opening (creating) the store: nothing written on error
-    store = open_store(_store_path(args))
+            raise ParameterError(
+                "token create needs --role and --subject", parameter="--role/--subject"
+            )
+        ws = _workspace_of(args)  # before opening (creating) the store: nothing written on error
+    store = open_store(store_target(args))
     try:
         return _token(args, store, ws)
     finally:
@@ -119,15 +86,14 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace, store: Any, ws: Any) -> int:
-    from gridgov.access import create_token, hash_token
-    from gridgov.cli import _emit
-    from gridgov.lifecycle import utcnow
+    from gridgov.issues.access import create_token, hash_token
+    from gridgov.issues.lifecycle import utcnow
 
     if args.action == "create":
         token = create_token(
             store, ws, role=args.role, subject=args.subject, name=args.name or "", now=utcnow()
         )
-        _emit(
+        emit(
             args,
             {"token": token, "role": args.role, "subject": args.subject},
             f"{token}\n(role {args.role}, subject {args.subject}; shown once: keep it safe)",
@@ -152,32 +118,31 @@ def _token(args: argparse.Namespace, store: Any, ws: Any) -> int:
             f"{r.token_hash[:12]}  {r.role:<15} {r.subject:<20} {'revoked' if r.revoked else ''}"
             for r in rows
         ]
-        _emit(args, payload, "\n".join(lines) or "no tokens")
+        emit(args, payload, "\n".join(lines) or "no tokens")
         return 0
     # revoke: the token itself or the start of its hash as `token list` shows it
     target = args.subject or ""
     if not target:
-        raise ValueError(
+        raise ParameterError(
             "token revoke needs --subject TOKEN (or the hash prefix from `token list`)"
         )
     hashes = [r.token_hash for r in store.tokens() if r.token_hash.startswith(target)]
     if not hashes:
         hashes = [hash_token(target)]
     if len(hashes) > 1:
-        raise ValueError(
+        raise ParameterError(
             f"--subject {target!r} matches {len(hashes)} tokens; give more of the hash"
         )
     if not store.revoke_token(hashes[0]):
         raise NotFoundError(f"no token matching {target!r}")
-    _emit(args, {"revoked": hashes[0][:12]}, f"revoked {hashes[0][:12]}")
+    emit(args, {"revoked": hashes[0][:12]}, f"revoked {hashes[0][:12]}")
     return 0
 
 
 def cmd_qr(args: argparse.Namespace) -> int:
     """Write a QR code per station and per deputy (一站一码、一人一码)."""
-    from gridgov.cli import _emit
     from gridgov.io import read_workspace
-    from gridgov.qr import write_qr_codes
+    from gridgov.issues.qr import write_qr_codes
 
     ws = read_workspace(args.workspace)
     out = (
@@ -186,18 +151,17 @@ def cmd_qr(args: argparse.Namespace) -> int:
         else Path(args.workspace).with_name(Path(args.workspace).stem + "-qr")
     )
     paths = write_qr_codes(ws, out, base_url=args.base_url, kind=args.format)
-    _emit(args, {"out": str(out), "files": len(paths)}, f"gridgov qr: {len(paths)} files in {out}")
+    emit(args, {"out": str(out), "files": len(paths)}, f"gridgov qr: {len(paths)} files in {out}")
     return 0
 
 
 def cmd_escalation(args: argparse.Namespace) -> int:
     """Build, check and export the escalation graph."""
-    from gridgov.cli import _emit, _settings
     from gridgov.io import read_workspace
-    from gridgov.routing.escalation import check_escalation, escalation_graph, write_escalation
+    from gridgov.issues.escalation import check_escalation, escalation_graph, write_escalation
     from gridgov.routing.graph import workspace_road_graph
 
-    settings = _settings(args)
+    settings = settings_of(args)
     ws = read_workspace(args.workspace)
     g = escalation_graph(ws, settings=settings, graph=workspace_road_graph(ws))
     check_escalation(g, settings)
@@ -216,48 +180,114 @@ def cmd_escalation(args: argparse.Namespace) -> int:
         + f"; edges by {how}; every grid reaches the county"
         + "".join(f"\n  wrote {w}" for w in written)
     )
-    _emit(args, payload, text)
+    emit(args, payload, text)
     return 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Issue statistics over a period (XLSX with Chinese headers, JSON)."""
-    from gridgov.cli import _emit, _settings
     from gridgov.io import write_xlsx
-    from gridgov.stats import statistics_sheets, statistics_summary
+    from gridgov.issues.stats import statistics_sheets, statistics_summary
     from gridgov.store import open_store
     from gridgov.store.base import IssueQuery
 
-    ws = _workspace(args)
-    path = _store_path(args)
+    ws = _workspace_of(args)
+    path = store_target(args)
     if isinstance(path, Path) and not path.exists():
-        raise FileNotFoundError(f"no issue store {path} (run gridgov serve or gridgov demo first)")
+        raise NotFoundError(f"no issue store {path} (run gridgov serve or gridgov demo first)")
     store = open_store(path)
     start, end = _when(args.start, "from"), _when(args.end, "to")
     issues, _ = store.list_issues(IssueQuery(limit=100_000_000))
     events = store.all_events(until=end)
     summary = statistics_summary(
-        issues, events, ws=ws, start=start, end=end, settings=_settings(args)
+        issues, events, ws=ws, start=start, end=end, settings=settings_of(args)
     )
     written = {}
     if args.out:
         written["xlsx"] = str(
             write_xlsx(
                 statistics_sheets(
-                    issues, events, ws=ws, start=start, end=end, settings=_settings(args)
+                    issues, events, ws=ws, start=start, end=end, settings=settings_of(args)
                 ),
                 args.out,
             )
         )
     text = "gridgov stats: " + ", ".join(f"{k} {v}" for k, v in summary.items())
-    _emit(args, {"summary": summary, "files": written}, text)
+    emit(args, {"summary": summary, "files": written}, text)
     return 0
 
 
-def register(sub: Any, common: argparse.ArgumentParser, *, serve: Any) -> None:
-    """Add the service subcommands to the CLI's subparsers; ``serve`` runs the web
-    service (it lives in :mod:`gridgov.cli`, the one core module allowed to import the
-    shells)."""
+_SERVE_ENV = "GRIDGOV_SERVE_OPTIONS"
+
+
+def _serve_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "workspace": str(args.workspace),
+        "db": None if args.db is None else str(args.db),
+        "settings": None if args.settings is None else str(args.settings),
+        "tick": float(args.tick),
+        "rate": float(args.rate),
+    }
+
+
+def serve_app() -> Any:
+    """The web app of one ``gridgov serve --workers N`` worker process (uvicorn calls this
+    factory in each worker; the options come from the parent through the environment)."""
+    from api import create_app
+
+    options = json.loads(os.environ[_SERVE_ENV])
+    args = argparse.Namespace(**options)
+    return create_app(open_service(args), tick_interval_s=args.tick, rate_per_s=args.rate)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the web service (uvicorn) on the workspace's store.
+
+    With ``--workers N`` uvicorn runs N processes on one port (SQLite in WAL mode and
+    PostGIS both take writers from several processes): on two cores two workers take about
+    twice the issue creations one does, because one Python process is bound to one core.
+    Each worker runs its own deadline scheduler; :meth:`IssueService.tick` re-checks every
+    deadline on the fresh row, so two schedulers never act twice on one. ``--rate`` is per
+    worker.
+    """
+    try:
+        import uvicorn
+
+        from api import create_app
+    except ImportError as exc:
+        raise ExtraMissingError("api", "gridgov serve") from exc
+
+    if args.workers < 1:
+        raise ParameterError(
+            f"--workers must be at least 1, got {args.workers}",
+            parameter="--workers",
+            value=args.workers,
+        )
+    # Opened here even for several workers: a bad workspace or store fails now, once, with
+    # exit code 2, and a new PostGIS database is migrated before the workers start.
+    service = open_service(args)
+    where = (
+        f"gridgov serving {shown(args.workspace)} on http://{args.host}:{args.port} "
+        f"(store {shown(store_target(args))}"
+    )
+    if args.workers == 1:
+        app = create_app(service, tick_interval_s=args.tick, rate_per_s=args.rate)
+        print(where + ")", flush=True)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", workers=1)
+        return 0
+    service.store.close()
+    os.environ[_SERVE_ENV] = json.dumps(_serve_options(args))
+    print(where + f", {args.workers} workers)", flush=True)
+    from api.serve import run_workers
+
+    run_workers(
+        "gridgov.cli.service:serve_app", host=args.host, port=args.port, workers=args.workers
+    )
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the service subcommands to the CLI's subparsers."""
 
     def db(p: argparse.ArgumentParser) -> None:
         # a str, not a Path: Path would fold the // of a postgresql:// URL
@@ -282,7 +312,7 @@ def register(sub: Any, common: argparse.ArgumentParser, *, serve: Any) -> None:
         default=1,
         help="worker processes (default 1; 2 on two cores roughly doubles issue creations/s)",
     )
-    p.set_defaults(func=serve)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("tick", parents=[common], help="apply passed deadlines once (cron)")
     db(p)

@@ -14,9 +14,7 @@ from shapely.geometry import LineString, Point, box
 
 from gridgov._errors import NotFoundError, ValidationError
 from gridgov.crs import CGCS2000
-from gridgov.model import Workspace
-from gridgov.routing.costs import snap_to_graph
-from gridgov.routing.escalation import (
+from gridgov.issues.escalation import (
     LEVELS,
     chain,
     check_escalation,
@@ -27,6 +25,8 @@ from gridgov.routing.escalation import (
     validate_escalation,
     write_escalation,
 )
+from gridgov.model import Workspace
+from gridgov.routing.costs import snap_to_graph
 from gridgov.routing.graph import build_road_graph
 from gridgov.settings import Settings
 from gridgov.synth import demo_county

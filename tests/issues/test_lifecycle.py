@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gridgov.lifecycle import (
+from gridgov.issues.lifecycle import (
     Acknowledge,
     Actor,
     Assign,

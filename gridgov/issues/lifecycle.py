@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from gridgov._errors import GridgovError
+from gridgov._errors import TransitionError
 from gridgov.model import IssueStatus, Rating
 from gridgov.settings import Settings
 
@@ -65,20 +65,6 @@ S = IssueStatus
 OPEN_STATUSES: frozenset[IssueStatus] = frozenset(
     {S.RAISED, S.LOCATED, S.ASSIGNED, S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS}
 )
-
-
-class TransitionError(GridgovError):
-    """An action that the issue's current state does not allow (HTTP 409)."""
-
-    def __init__(self, issue: Issue, action: str, allowed: frozenset[IssueStatus]) -> None:
-        self.issue_id = issue.issue_id
-        self.status = issue.status
-        self.action = action
-        shown = ", ".join(sorted(s.value for s in allowed))
-        super().__init__(
-            f"issue {issue.issue_id} is {issue.status.value} ({issue.status.label_zh}); "
-            f"'{action}' is only possible when it is {shown}"
-        )
 
 
 @dataclass(frozen=True)

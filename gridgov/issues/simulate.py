@@ -1,7 +1,7 @@
 """A seeded week of issues on a county, run through the real loop (no server needed).
 
 ``simulate(service, days=7, seed=...)`` plays grid workers, deputies, township and county
-staff and residents against an :class:`~gridgov.service.IssueService` whose clock it
+staff and residents against an :class:`~gridgov.issues.service.IssueService` whose clock it
 controls: issues are raised where people live (grids weighted by population), the
 dispatched deputies acknowledge and resolve after realistic delays (a share of them too
 late, so deadlines escalate issues to the township), residents rate the results (some
@@ -21,9 +21,17 @@ from datetime import datetime, timedelta
 import numpy as np
 import shapely
 
-from gridgov.lifecycle import Acknowledge, Actor, Merge, Rate, Resolve, Start, TransitionError
+from gridgov.issues.lifecycle import (
+    Acknowledge,
+    Actor,
+    Merge,
+    Rate,
+    Resolve,
+    Start,
+    TransitionError,
+)
+from gridgov.issues.service import IssueService, NewIssue
 from gridgov.model import Rating
-from gridgov.service import IssueService, NewIssue
 
 __all__ = ["SimulationReport", "simulate"]
 

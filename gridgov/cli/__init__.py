@@ -1,0 +1,99 @@
+"""The ``gridgov`` command line: parse arguments, call the core, write outputs.
+
+One module per command group (:mod:`~gridgov.cli.demo`, :mod:`~gridgov.cli.data`,
+:mod:`~gridgov.cli.plan`, :mod:`~gridgov.cli.service`, :mod:`~gridgov.cli.db`), each with a
+``register(sub, common)``; what they share is in :mod:`~gridgov.cli._common`.
+
+Exit codes: 0 success; 2 a user's error, which is exactly a
+:class:`~gridgov.GridgovError` or a file the system would not open or write (the message
+names the file, row, field and value); 1 anything else, a bug in gridgov, with the traceback
+and a line asking to report it. Every subcommand takes ``--json`` to print a
+machine-readable summary on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+
+from gridgov import __version__
+from gridgov._errors import GridgovError, ValidationError
+from gridgov._json import strict_json
+from gridgov.cli import data, db, demo, plan, service
+
+__all__ = ["build_parser", "main"]
+
+log = logging.getLogger("gridgov")
+
+#: Errors of the operating system about a file the user named: not found, not allowed, a
+#: folder where a file was expected. They are the user's to fix, so they exit 2 like a
+#: GridgovError; every other OSError is left to the bug handler.
+_FILE_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``gridgov`` command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    common.add_argument(
+        "--settings", metavar="TOML", help="settings file (speeds, standards, costs)"
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+
+    parser = argparse.ArgumentParser(
+        prog="gridgov",
+        description="Deputy liaison station coverage, consolidation and issue handling for counties.",
+    )
+    parser.add_argument("--version", action="version", version=f"gridgov {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo.register(sub, common)
+    data.register(sub, common)
+    plan.register(sub, common)
+    service.register(sub, common)
+    db.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 2 bad input, 1 bug)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except ValidationError as exc:
+        if args.json:
+            payload = {
+                "ok": False,
+                "error": exc.context,
+                "problems": [p.as_dict() for p in exc.problems],
+            }
+            sys.stdout.write(strict_json(payload, indent=2) + "\n")
+        print(f"gridgov {args.command}: {exc}", file=sys.stderr)
+        print("nothing was written.", file=sys.stderr)
+        return 2
+    except (GridgovError, *_FILE_ERRORS) as exc:
+        if args.json:
+            problems = getattr(exc, "problems", [])
+            payload = {"ok": False, "error": str(exc), "problems": [p.as_dict() for p in problems]}
+            sys.stdout.write(strict_json(payload) + "\n")
+        print(f"gridgov {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        traceback.print_exc()
+        print(
+            f"gridgov {args.command}: unexpected error (a bug in gridgov {__version__}); "
+            "please report it with the traceback above",
+            file=sys.stderr,
+        )
+        return 1

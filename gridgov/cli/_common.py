@@ -1,0 +1,121 @@
+"""What every ``gridgov`` subcommand shares: printing, progress, settings, and opening the
+workspace and issue store a command names.
+
+Each command module imports from here and from the core, never from another command
+module, so the CLI has no import cycles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from gridgov._errors import Problem
+from gridgov.settings import Settings, load_settings
+from gridgov.store import is_dsn
+
+log = logging.getLogger("gridgov")
+
+__all__ = [
+    "emit",
+    "optional_maps",
+    "problems_text",
+    "progress",
+    "settings_of",
+    "shown",
+    "store_target",
+]
+
+
+def emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
+    """Print ``text``, or ``payload`` as strict JSON with ``--json`` (no NaN or Infinity:
+    a value that is not a number is written as null)."""
+    if args.json:
+        from gridgov._json import strict_json
+
+        sys.stdout.write(strict_json(payload, indent=2))
+        sys.stdout.write("\n")
+    else:
+        print(text)
+
+
+def problems_text(problems: Sequence[Problem]) -> str:
+    """Problems one per line, indented, for the console."""
+    return "\n".join(f"  - {p}" for p in problems)
+
+
+@contextmanager
+def progress(
+    args: argparse.Namespace, label: str, total: int | None
+) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr (silent with --json or when stderr is not a terminal)."""
+    if args.json or not sys.stderr.isatty():
+
+        def quiet(done: int, total_: int) -> None:
+            log.info("%s: %d/%d", label, done, total_)
+
+        yield quiet
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        transient=False,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+
+        def update(done: int, total_: int) -> None:
+            bar.update(task, completed=done, total=total_)
+
+        yield update
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings of a command: ``--settings FILE`` or the defaults."""
+    return load_settings(args.settings) if args.settings else Settings()
+
+
+def optional_maps(what: str) -> Any:
+    """The maps package, or None (with a warning) when the maps extra is not installed."""
+    try:
+        import maps
+    except ImportError as exc:  # folium is the maps extra
+        log.warning("no %s map: %s (pip install 'gridgov[maps]')", what, exc)
+        return None
+    return maps
+
+
+def store_target(args: argparse.Namespace) -> str | Path:
+    """The issue store: ``--db`` (a SQLite file or a ``postgresql://`` URL), else the
+    database the workspace is in, else ``WORKSPACE.issues.sqlite`` beside it."""
+    if args.db:
+        return str(args.db) if is_dsn(args.db) else Path(args.db)
+    if is_dsn(args.workspace):
+        return str(args.workspace)
+    return Path(args.workspace).with_suffix(".issues.sqlite")
+
+
+def shown(target: str | Path) -> str:
+    """A workspace or store for messages: a URL without its password."""
+    if is_dsn(target):
+        from gridgov.store.pg_workspace import redact_dsn
+
+        return redact_dsn(str(target))
+    return str(target)
+
+
+def open_service(args: argparse.Namespace) -> Any:
+    """The issue service on the command's workspace and store."""
+    from gridgov.issues.service import IssueService
+    from gridgov.store import open_store, open_workspace
+
+    ws = open_workspace(str(args.workspace) if is_dsn(args.workspace) else Path(args.workspace))
+    return IssueService.open(ws, open_store(store_target(args)), settings=settings_of(args))

@@ -1,0 +1,198 @@
+"""``gridgov synth | load | validate | info``: make, read, check and describe a workspace."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from gridgov._errors import Problem, ValidationError
+from gridgov.cli._common import emit, problems_text, progress, settings_of
+from gridgov.model import LAYERS
+
+__all__ = ["register"]
+
+#: Scales accepted by ``gridgov synth --scale`` (village-level units).
+SYNTH_SCALES = {"county": 220, "province": 20_000, "national": 600_000}
+
+
+def _read_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The reading options shared by ``load`` and ``validate``."""
+    return {
+        "encoding": args.encoding,
+        "source_crs": args.source_crs,
+        "lon_col": args.lon_col,
+        "lat_col": args.lat_col,
+        "fix": args.fix,
+        "settings": settings_of(args),
+    }
+
+
+def _layer_sources(args: argparse.Namespace) -> dict[str, Path]:
+    return {name: Path(p) for name in LAYERS if (p := getattr(args, f"layer_{name}", None))}
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    """Generate a seeded synthetic county (one workspace) or region (a folder of parts)."""
+    from gridgov import io, synth
+
+    n = args.villages if args.villages is not None else SYNTH_SCALES[args.scale]
+    out = Path(args.out)
+    t0 = time.perf_counter()
+    if n <= args.villages_per_county:
+        if out.suffix.lower() != ".gpkg":
+            out = out / "synthetic-county.gpkg"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ws = synth.synth_county(seed=args.seed, n_villages=n)
+        io.write_workspace(ws, out, settings=settings_of(args))
+        summary: dict[str, Any] = {"parts": 1, "files": [str(out)], "counts": ws.counts()}
+    else:
+        with progress(args, f"gridgov synth {n:,} villages", None) as tick:
+            summary = synth.synth_region(
+                out,
+                n_villages=n,
+                seed=args.seed,
+                villages_per_county=args.villages_per_county,
+                progress=tick,
+            )
+    summary["seconds"] = round(time.perf_counter() - t0, 2)
+    counts = summary.get("counts", {})
+    text = (
+        f"gridgov synth: {n:,} village-level units, seed {args.seed}, "
+        f"{summary.get('parts', 1)} part(s) in {summary['seconds']} s -> {out}\n  "
+        + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+    )
+    emit(args, summary, text)
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """Read files into a workspace (all validated first; nothing written on any error)."""
+    from gridgov import io
+
+    sources = _layer_sources(args)
+    if not sources:
+        raise ValidationError(
+            [
+                Problem(
+                    "command line",
+                    None,
+                    None,
+                    None,
+                    "name at least one layer file, e.g. --villages FILE",
+                )
+            ],
+            context="gridgov load",
+        )
+    ws, warnings = io.load_into_workspace(args.workspace, sources, **_read_options(args))
+    counts = ws.counts()
+    payload = {
+        "workspace": str(args.workspace),
+        "loaded": {k: str(v) for k, v in sources.items()},
+        "counts": counts,
+        "warnings": [p.as_dict() for p in warnings],
+    }
+    text = f"loaded {', '.join(sources)} into {args.workspace}\n  " + ", ".join(
+        f"{k} {v}" for k, v in counts.items()
+    )
+    if warnings:
+        text += f"\n  {len(warnings)} warning(s):\n{problems_text(warnings)}"
+    emit(args, payload, text)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check a workspace, or files as they would load into it; never writes anything."""
+    from gridgov import io
+
+    sources = _layer_sources(args)
+    if args.workspace is None and not sources:
+        raise ValidationError(
+            [
+                Problem(
+                    "command line",
+                    None,
+                    None,
+                    None,
+                    "give a WORKSPACE or layer files (--villages FILE ...)",
+                )
+            ],
+            context="gridgov validate",
+        )
+    # preview_workspace validates every layer and the relations between them, and raises
+    # with every problem if any is an error; what comes back are the warnings.
+    ws, problems = io.preview_workspace(args.workspace, sources, **_read_options(args))
+    payload = {"ok": True, "counts": ws.counts(), "warnings": [p.as_dict() for p in problems]}
+    text = "valid: " + ", ".join(f"{k} {v}" for k, v in ws.counts().items())
+    if problems:
+        text += f"\n  {len(problems)} warning(s):\n{problems_text(problems)}"
+    emit(args, payload, text)
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Summarise a workspace: layer counts and breakdowns."""
+    from gridgov import io
+
+    info = io.workspace_info(args.workspace)
+    lines = [f"{args.workspace}: {info.get('county_name', '')} ({info.get('county_code', '')})"]
+    for key, value in info.items():
+        if key in ("county_name", "county_code"):
+            continue
+        if isinstance(value, dict):
+            lines.append(f"  {key}: " + ", ".join(f"{k} {v}" for k, v in value.items()))
+        else:
+            lines.append(f"  {key}: {value}")
+    emit(args, info, "\n".join(lines))
+    return 0
+
+
+def _add_input_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group(
+        "layer files (any of GeoPackage, GeoJSON, Shapefile, CSV, XLSX, KML)"
+    )
+    for name, schema in LAYERS.items():
+        group.add_argument(
+            f"--{name}", dest=f"layer_{name}", metavar="FILE", help=f"{schema.label_zh} ({name})"
+        )
+    p.add_argument("--encoding", help="text encoding of Shapefile DBF / CSV (e.g. GBK, GB18030)")
+    p.add_argument(
+        "--source-crs",
+        help="coordinate system of the input: wgs84, cgcs2000, gcj02 (AMap/Tencent/Ovital), bd09 (Baidu)",
+    )
+    p.add_argument("--lon-col", help="longitude column of CSV/XLSX (default: detected)")
+    p.add_argument("--lat-col", help="latitude column of CSV/XLSX (default: detected)")
+    p.add_argument(
+        "--fix", action="store_true", help="repair invalid geometries instead of refusing"
+    )
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``synth``, ``load``, ``validate`` and ``info`` to the CLI's subparsers."""
+    p = sub.add_parser(
+        "synth", parents=[common], help="generate a seeded synthetic county or region"
+    )
+    p.add_argument("out", help="a .gpkg file (one county) or a folder (a region, written in parts)")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--scale", choices=sorted(SYNTH_SCALES), default="county")
+    size.add_argument("--villages", type=int, help="number of village-level units")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--villages-per-county", type=int, default=215)
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("load", parents=[common], help="read layer files into a workspace")
+    p.add_argument("workspace", type=Path, help="workspace GeoPackage (created if missing)")
+    _add_input_options(p)
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser(
+        "validate", parents=[common], help="check a workspace or files, write nothing"
+    )
+    p.add_argument("workspace", type=Path, nargs="?", help="workspace GeoPackage")
+    _add_input_options(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("info", parents=[common], help="summarise a workspace")
+    p.add_argument("workspace", type=Path)
+    p.set_defaults(func=cmd_info)
