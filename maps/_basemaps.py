@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import folium
 
+from gridgov._errors import ParameterError
 from gridgov.settings import Settings
 
 __all__ = ["BASEMAPS", "Basemap", "Tiles", "resolve_basemap", "tianditu_key"]
@@ -97,7 +98,7 @@ def tianditu_key(explicit: str | None = None, *, settings: Settings | None = Non
 
     Raises
     ------
-    ValueError
+    ParameterError
         If no key is found anywhere, saying how to set one.
     """
     for candidate in (explicit, *(os.environ.get(name) for name in TIANDITU_ENV)):
@@ -106,12 +107,13 @@ def tianditu_key(explicit: str | None = None, *, settings: Settings | None = Non
     configured = (settings or Settings()).tianditu_key
     if configured and configured.strip():
         return configured.strip()
-    raise ValueError(
+    raise ParameterError(
         "the 天地图 (tianditu) basemap needs a key and none was found: pass "
         "tianditu_key=..., or set the environment variable GRIDGOV_TIANDITU_KEY "
         "(or TIANDITU_KEY), or set tianditu_key in the settings file; a browser key "
         "is free from the 天地图 developer console (console.tianditu.gov.cn). "
-        "Or use basemap='none', which needs no key and no internet."
+        "Or use basemap='none', which needs no key and no internet.",
+        parameter="tianditu_key",
     )
 
 
@@ -122,14 +124,16 @@ def resolve_basemap(
 
     Raises
     ------
-    ValueError
+    ParameterError
         If the name is unknown (listing the accepted ones), or 天地图 has no key.
     """
     key = _ALIASES.get(str(basemap).strip().lower())
     if key is None:
-        raise ValueError(
+        raise ParameterError(
             f"basemap={basemap!r} is not known; expected one of {', '.join(BASEMAPS)} "
-            "(or 天地图 / 高德)"
+            "(or 天地图 / 高德)",
+            parameter="basemap",
+            value=basemap,
         )
     if key == "none":
         return Basemap("none", "无底图", False, ())

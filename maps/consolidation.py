@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 from branca.element import Figure
 
+from gridgov._errors import ParameterError
 from gridgov.coverage.plan import ConsolidationPlan
 from gridgov.coverage.standard import ReachStandard
 from gridgov.crs import CGCS2000
@@ -165,7 +166,11 @@ def _view(value: str) -> Literal["after", "before"]:
         return "after"
     if text in ("before", BEFORE):
         return "before"
-    raise ValueError(f"view={value!r} is not known; expected 'after' (调整后) or 'before' (调整前)")
+    raise ParameterError(
+        f"view={value!r} is not known; expected 'after' (调整后) or 'before' (调整前)",
+        parameter="view",
+        value=value,
+    )
 
 
 def _check_plan(plan: ConsolidationPlan) -> None:
@@ -181,7 +186,8 @@ def _check_plan(plan: ConsolidationPlan) -> None:
         if missing:
             problems.append(f"plan.{table} lacks {', '.join(missing)}")
     if problems:
-        raise ValueError(f"plan cannot be drawn: {'; '.join(problems)}")
+        # a plan from consolidate() always has these columns: only a hand-made one lacks them
+        raise ParameterError(f"plan cannot be drawn: {'; '.join(problems)}", parameter="plan")
 
 
 def _finite(value: object) -> float | None:
@@ -618,7 +624,7 @@ def consolidation_map(
 
     Raises
     ------
-    ValueError
+    ParameterError
         If ``basemap`` or ``view`` is unknown, 天地图 has no key, ``simplify_m`` is
         negative or not a number, or the plan lacks a column the map reads (all of them
         named).
@@ -626,7 +632,11 @@ def consolidation_map(
     base = resolve_basemap(basemap, tianditu_key)
     shown = _view(view)
     if not isinstance(simplify_m, int | float) or not math.isfinite(simplify_m) or simplify_m < 0:
-        raise ValueError(f"simplify_m must be a non-negative number of metres, got {simplify_m!r}")
+        raise ParameterError(
+            f"simplify_m must be a non-negative number of metres, got {simplify_m!r}",
+            parameter="simplify_m",
+            value=simplify_m,
+        )
     _check_plan(plan)
     display = Display(metric_crs(ws), gcj02=base.gcj02)
     county_name = str(ws.meta.get("county_name") or ws.county["name"].iloc[0])

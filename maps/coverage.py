@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 from branca.element import Figure
 
+from gridgov._errors import ParameterError
 from gridgov.coverage.result import CoverageResult
 from gridgov.coverage.standard import ReachStandard
 from gridgov.crs import CGCS2000
@@ -382,7 +383,7 @@ def _deputy_layer(
 ) -> tuple[GeoJsonOverlay, dict[DeputyLevel, int]]:
     deps = ws.deputies
     if deps is None or len(deps) == 0:
-        raise ValueError(
+        raise ParameterError(
             "show_deputies=True but the workspace has no deputies layer; load one "
             "(gridgov load --deputies ...) or leave show_deputies=False"
         )
@@ -571,13 +572,17 @@ def coverage_map(
 
     Raises
     ------
-    ValueError
+    ParameterError
         If ``basemap`` is unknown, 天地图 has no key, ``simplify_m`` is negative or not a
         number, or ``show_deputies`` is set but the workspace has no deputies.
     """
     base = resolve_basemap(basemap, tianditu_key)
     if not isinstance(simplify_m, int | float) or not math.isfinite(simplify_m) or simplify_m < 0:
-        raise ValueError(f"simplify_m must be a non-negative number of metres, got {simplify_m!r}")
+        raise ParameterError(
+            f"simplify_m must be a non-negative number of metres, got {simplify_m!r}",
+            parameter="simplify_m",
+            value=simplify_m,
+        )
     display = Display(metric_crs(ws), gcj02=base.gcj02)
     county_name = str(ws.meta.get("county_name") or ws.county["name"].iloc[0])
     township_names = dict(zip(ws.townships["code"].astype(str), ws.townships["name"], strict=True))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -67,7 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
+        return code
     except ValidationError as exc:
         if args.json:
             payload = {
@@ -86,6 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(strict_json(payload) + "\n")
         print(f"gridgov {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (`gridgov info --json | head`): not an error of gridgov. Point
+        # stdout at /dev/null so the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # what a shell reports for a writer killed by SIGPIPE (128 + 13)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

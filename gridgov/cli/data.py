@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import time
 from pathlib import Path
 from typing import Any
 
-from gridgov._errors import Problem, ValidationError
+from gridgov._errors import ParameterError, Problem, ValidationError
 from gridgov.cli._common import emit, problems_text, progress, settings_of
 from gridgov.model import LAYERS
 
@@ -19,6 +20,16 @@ SYNTH_SCALES = {"county": 220, "province": 20_000, "national": 600_000}
 
 def _read_options(args: argparse.Namespace) -> dict[str, Any]:
     """The reading options shared by ``load`` and ``validate``."""
+    if args.encoding is not None:
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError as exc:
+            raise ParameterError(
+                f"--encoding {args.encoding!r} is not a text encoding Python knows "
+                "(files from Chinese GIS software are usually GBK, GB18030 or UTF-8)",
+                parameter="--encoding",
+                value=args.encoding,
+            ) from exc
     return {
         "encoding": args.encoding,
         "source_crs": args.source_crs,

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gridgov._errors import ParameterError
+from gridgov._errors import NotFoundError, ParameterError
 from gridgov.cli._common import emit, optional_maps, progress, settings_of
+from gridgov.model import StationTier
 from gridgov.settings import Settings
 
 __all__ = [
@@ -56,11 +57,13 @@ def run_coverage(
     from gridgov.coverage.report import write_coverage
     from gridgov.routing.graph import workspace_road_graph
 
+    maps = optional_maps("coverage") if write_map else None
+    _check_output_folder(out)
+    _check_basemap(maps, basemap, settings)
     ws = io.read_workspace(workspace)
     graph = workspace_road_graph(ws)  # built once: coverage and the escalation layer share it
     result = analyse(ws, standard=standard, settings=settings, graph=graph)
     files = write_coverage(result, out, workspace=workspace)
-    maps = optional_maps("coverage") if write_map else None
     if maps is not None:
         fmap = maps.coverage_map(
             ws,
@@ -131,17 +134,20 @@ def run_consolidation(
     from gridgov.coverage.consolidate import consolidate, tradeoff_curve
     from gridgov.coverage.plan_report import write_consolidation
 
+    maps = optional_maps("consolidation") if write_map else None
+    _check_output_folder(out)
+    _check_basemap(maps, basemap, settings)
+    p_values = None if curve is None else _p_values(curve)
     ws = io.read_workspace(workspace)
     plan = consolidate(ws, settings=settings, **options)
     table = None
     if curve is not None:
         keys = ("standard", "keep", "keep_tiers", "close", "new_sites")
         table = tradeoff_curve(
-            ws, p_values=_p_values(curve), settings=settings, progress=progress,
+            ws, p_values=p_values, settings=settings, progress=progress,
             **{k: v for k, v in options.items() if k in keys},
         )  # fmt: skip
     files = write_consolidation(plan, out, curve=table, workspace=workspace)
-    maps = optional_maps("consolidation") if write_map else None
     if maps is not None:
         fmap = maps.consolidation_map(
             ws, plan, basemap=basemap, tianditu_key=settings.tianditu_key or None
@@ -150,26 +156,113 @@ def run_consolidation(
     return files, plan.summary
 
 
+def _check_output_folder(out: Path) -> None:
+    """An output folder that is an existing file is refused before anything is computed."""
+    if out.exists() and not out.is_dir():
+        raise ParameterError(
+            f"--out {out} is an existing file, not a folder; name a folder (it is created "
+            "if missing)",
+            parameter="--out",
+            value=str(out),
+        )
+
+
+def _check_basemap(maps: Any, basemap: str, settings: Settings) -> None:
+    """A 天地图 map without a key is refused before the report is written, not after."""
+    if maps is not None and basemap == "tianditu":
+        maps.tianditu_key(settings.tianditu_key or None, settings=settings)
+
+
 def _p_values(text: str) -> list[int] | None:
-    """``"auto"``, ``"20-97"``, ``"20-97:5"`` or ``"30,40,52"``."""
+    """``"auto"``, ``"20-97"``, ``"20-97:5"`` or ``"30,40,52"``: station counts, each at
+    least 1, a range from low to high with a positive step."""
+
+    def bad(why: str) -> ParameterError:
+        return ParameterError(
+            f"--curve: {why}; expected auto, LO-HI[:STEP] or a list like 30,40,52; got {text!r}",
+            parameter="--curve",
+            value=text,
+        )
+
     if text == "auto":
         return None
     try:
         if "-" in text:
-            span, _, step = text.partition(":")
+            span, _, step_text = text.partition(":")
             lo, hi = (int(v) for v in span.split("-"))
-            return list(range(lo, hi + 1, int(step) if step else max(1, (hi - lo) // 12)))
-        return [int(v) for v in text.split(",")]
+            step = int(step_text) if step_text else max(1, (hi - lo) // 12)
+            if lo > hi:
+                raise bad(f"the range runs backwards ({lo} > {hi})")
+            if step < 1:
+                raise bad(f"the step must be at least 1, got {step}")
+            values = list(range(lo, hi + 1, step))
+        else:
+            values = [int(v) for v in text.split(",")]
     except ValueError as exc:
+        if isinstance(exc, ParameterError):
+            raise
+        raise bad("not a number") from exc
+    if min(values) < 1:
+        raise bad(f"station counts must be at least 1, got {min(values)}")
+    return values
+
+
+def _keep_tiers(text: str) -> tuple[str, ...]:
+    """``--keep-tiers``: station tiers by English value or Chinese label, comma-separated."""
+    tiers = []
+    for part in (t for t in text.replace("，", ",").split(",") if t.strip()):
+        try:
+            tiers.append(StationTier.parse(part).value)
+        except ValueError as exc:
+            raise ParameterError(
+                f"--keep-tiers: {part.strip()!r} is not a station tier; expected "
+                + ", ".join(f"{t.value} ({t.label_zh})" for t in StationTier),
+                parameter="--keep-tiers",
+                value=part.strip(),
+            ) from exc
+    return tuple(tiers)
+
+
+def _new_sites(value: str | None) -> Any:
+    """``--new-sites``: ``villages`` or a point file read like any layer file, named in
+    every message (missing, unreadable, empty)."""
+    if value in (None, "villages"):
+        return value
+    import geopandas as gpd
+    from pyogrio.errors import DataLayerError, DataSourceError
+
+    path = Path(str(value))
+    if not path.is_file():
+        raise NotFoundError(f"--new-sites: no file {path}")
+    try:
+        sites = gpd.read_file(path)
+    except (DataSourceError, DataLayerError, ValueError, UnicodeDecodeError) as exc:
         raise ParameterError(
-            f"--curve: expected auto, LO-HI[:STEP] or a list like 30,40,52; got {text!r}",
-            parameter="--curve",
-            value=text,
+            f"--new-sites: {path} is not a readable GIS file ({str(exc).splitlines()[0]})",
+            parameter="--new-sites",
+            value=str(path),
         ) from exc
+    if sites.empty or sites.geometry.isna().all():
+        raise ParameterError(
+            f"--new-sites: {path} holds no sites", parameter="--new-sites", value=str(path)
+        )
+    return sites
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
     """Merge stations: which to keep, where each closed one goes, what it saves."""
+    if not args.time_limit > 0:
+        raise ParameterError(
+            f"--time-limit must be a positive number of seconds, got {args.time_limit}",
+            parameter="--time-limit",
+            value=args.time_limit,
+        )
+    if args.target < 1:
+        raise ParameterError(
+            f"--target must be at least 1 station, got {args.target}",
+            parameter="--target",
+            value=args.target,
+        )
     workspace = Path(args.workspace)
     out = Path(args.out) if args.out else workspace.with_name(f"{workspace.stem}-consolidation")
     options: dict[str, Any] = {
@@ -177,20 +270,16 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         "model": args.model,
         "standard": args.standard,
         "keep": args.keep,
-        "keep_tiers": tuple(t for t in args.keep_tiers.split(",") if t),
+        "keep_tiers": _keep_tiers(args.keep_tiers),
         "close": args.close,
         "township_min": args.township_min,
         "township_max": args.township_max,
-        "new_sites": "villages" if args.new_sites == "villages" else None,
+        "new_sites": _new_sites(args.new_sites),
         "deputy_min": args.deputy_min,
         "deputy_max": args.deputy_max,
         "time_limit_s": args.time_limit,
         "seed": args.seed,
     }
-    if args.new_sites not in (None, "villages"):
-        import geopandas as gpd
-
-        options["new_sites"] = gpd.read_file(Path(args.new_sites))
     with progress(args, "trade-off curve (stations)", None) as tick:
         files, summary = run_consolidation(
             workspace, out, settings=settings_of(args), options=options,

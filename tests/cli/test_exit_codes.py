@@ -81,4 +81,3 @@ def test_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["info", str(missing)]) == 2
     err = capsys.readouterr().err
     assert "nowhere.gpkg" in err and "Traceback" not in err
-

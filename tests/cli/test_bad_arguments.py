@@ -1,0 +1,134 @@
+"""Bad command-line values are refused up front: exit 2, a message naming the option and
+the value, no traceback, and nothing written."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from gridgov import io
+from gridgov.cli import main
+from gridgov.testing import tiny_workspace
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ws") / "tiny.gpkg"
+    io.write_workspace(tiny_workspace(), path)
+    return path
+
+
+def _refused(argv: list[str], capsys: pytest.CaptureFixture[str], *names: str) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for name in names:
+        assert name in err, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("curve", "said"),
+    [("60-10", "backwards"), ("500-600:0", "step"), ("0-10", "at least 1"), ("a-b", "number")],
+)
+def test_consolidate_refuses_impossible_curves(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], curve: str, said: str
+) -> None:
+    out = tmp_path / "plan"
+    _refused(
+        ["consolidate", str(workspace), "--target", "2", "--curve", curve, "--out", str(out)],
+        capsys,
+        "--curve",
+        curve,
+        said,
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--time-limit", "-1"), ("--time-limit", "0"), ("--target", "0")]
+)
+def test_consolidate_refuses_non_positive_numbers(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
+) -> None:
+    out = tmp_path / "plan"
+    _refused(["consolidate", str(workspace), option, value, "--out", str(out)], capsys, option)
+    assert not out.exists()
+
+
+def test_consolidate_refuses_an_unknown_tier(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["consolidate", str(workspace), "--keep-tiers", "station,garbage"]
+    _refused([*argv, "--out", str(tmp_path / "p")], capsys, "--keep-tiers", "garbage", "联络站")
+
+
+def test_consolidate_names_a_bad_new_sites_file(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["consolidate", str(workspace), "--target", "2", "--out", str(tmp_path / "p")]
+    _refused([*base, "--new-sites", str(tmp_path / "missing.geojson")], capsys, "missing.geojson")
+    corrupt = tmp_path / "corrupt.geojson"
+    corrupt.write_text("{ this is not json", encoding="utf-8")
+    _refused([*base, "--new-sites", str(corrupt)], capsys, "--new-sites", "corrupt.geojson")
+    empty = tmp_path / "empty.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    _refused([*base, "--new-sites", str(empty)], capsys, "--new-sites", "no sites")
+
+
+def test_coverage_refuses_an_output_that_is_a_file(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taken = tmp_path / "report.txt"
+    taken.write_text("keep me", encoding="utf-8")
+    _refused(["coverage", str(workspace), "--out", str(taken)], capsys, "--out", "report.txt")
+    assert taken.read_text(encoding="utf-8") == "keep me"
+
+
+def test_tianditu_without_a_key_is_refused_before_writing(
+    workspace: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("folium")
+    for name in ("GRIDGOV_TIANDITU_KEY", "TIANDITU_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    out = tmp_path / "cov"
+    before = io.list_layers(workspace) if hasattr(io, "list_layers") else None
+    _refused(
+        ["coverage", str(workspace), "--basemap", "tianditu", "--out", str(out)],
+        capsys,
+        "GRIDGOV_TIANDITU_KEY",
+    )
+    assert not out.exists()
+    if before is not None:
+        assert io.list_layers(workspace) == before
+
+
+def test_load_refuses_an_unknown_encoding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    villages = tmp_path / "villages.geojson"
+    tiny_workspace().villages.to_file(villages)
+    target = tmp_path / "new.gpkg"
+    argv = ["load", str(target), "--villages", str(villages), "--encoding", "klingon"]
+    _refused(argv, capsys, "--encoding", "klingon")
+    assert not target.exists()
+
+
+def test_a_closed_pipe_is_not_a_traceback(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`gridgov info --json | head -c 1`: the reader has gone when gridgov writes."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with os.fdopen(write_end, "w", encoding="utf-8") as closed_pipe:
+        monkeypatch.setattr(sys, "stdout", closed_pipe)
+        code = main(["info", str(workspace), "--json"])
+        monkeypatch.undo()
+    assert code == 141
+    assert "Traceback" not in capsys.readouterr().err
