@@ -1,11 +1,11 @@
-"""The application factory, error handling, request limits and the deadline scheduler.
+"""The application factory, request limits and the deadline scheduler.
 
 ``create_app(service)`` builds the FastAPI app around an
 :class:`~gridgov.issues.service.IssueService`; nothing connects to a store or reads a file at
-import time. Every error a client can cause becomes a 4xx JSON body
-``{"error", "message", "problems"}`` naming the field and the bad value; anything else
-is logged and answered with a generic 500 that leaks nothing. Under ``/open311/v2`` the
-errors are Open311's own list instead (:mod:`api.routes.open311`).
+import time. The middlewares bound what a request may be (body size, rate, no U+0000);
+errors are answered as :mod:`api.errors` says: a 4xx JSON body
+``{"error", "message", "problems"}`` naming the field and the bad value, or under
+``/open311/v2`` the spec's error list, limits (413, 429) included.
 """
 
 from __future__ import annotations
@@ -20,19 +20,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import FastAPI
 
+from api.errors import error_json, install_errors, limit_response
 from api.open311 import PREFIX as OPEN311_PREFIX
 from api.open311 import error_response, format_of, is_open311
-from api.routes.open311 import http_error as open311_http_error
 from gridgov import __version__
-from gridgov._errors import GridgovError, NotFoundError, ValidationError
-from gridgov.issues.lifecycle import TransitionError
 from gridgov.issues.service import IssueService
-from gridgov.store.base import ConflictError, IdempotencyError, StoreUnavailableError
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -46,14 +40,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-def _error(
-    status: int, error: str, message: str, problems: list[dict[str, Any]] | None = None
-) -> JSONResponse:
-    return JSONResponse(
-        {"error": error, "message": message, "problems": problems or []}, status_code=status
-    )
 
 
 class BodyLimit:
@@ -70,7 +56,9 @@ class BodyLimit:
             return
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        too_big = _error(413, "too_large", f"request body over {self.limit} bytes")
+        too_big = limit_response(
+            scope.get("path", ""), 413, "too_large", f"request body over {self.limit} bytes"
+        )
         if length is not None:
             try:
                 declared = int(length)
@@ -171,7 +159,7 @@ class NoNul:
             response = error_response(format_of(path), 400, [message])
         else:
             problem = {"field": where, "value": None, "message": "contains U+0000 (NUL)"}
-            response = _error(422, "invalid", message, [problem])
+            response = error_json(422, "invalid", message, [problem])
         await response(scope, receive, send)
 
     @staticmethod
@@ -227,115 +215,16 @@ class RateLimit:
             allowed = tokens >= 1.0
             self._buckets[client] = (tokens - 1.0 if allowed else tokens, now)
         if not allowed:
-            response = _error(429, "rate_limited", f"more than {self.rate:g} requests per second")
-            response.headers["Retry-After"] = "1"
+            response = limit_response(
+                scope.get("path", ""),
+                429,
+                "rate_limited",
+                f"more than {self.rate:g} requests per second",
+                {"Retry-After": "1"},
+            )
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
-
-
-def _problems(exc: ValidationError) -> list[dict[str, Any]]:
-    return [
-        {
-            "field": p.field,
-            "value": None if p.value is None else str(p.value)[:200],
-            "message": p.message,
-            "row": None if p.row is None else str(p.row),
-        }
-        for p in exc.problems
-    ]
-
-
-def _install_errors(app: FastAPI) -> None:
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = []
-        for err in exc.errors():
-            if err.get("type") == "json_invalid":
-                where = err.get("loc", ("body", "?"))[-1]
-                detail = (err.get("ctx") or {}).get("error", "invalid JSON")
-                problems.append(
-                    {
-                        "field": None,
-                        "value": None,
-                        "message": f"malformed JSON body: {detail} at character {where}",
-                    }
-                )
-                continue
-            loc = [str(x) for x in err.get("loc", ()) if x not in ("body", "query", "path")]
-            value = err.get("input")
-            shown = None if value is None or isinstance(value, dict | list) else str(value)[:200]
-            problems.append(
-                {
-                    "field": ".".join(loc) or None,
-                    "value": shown,
-                    "message": err.get("msg", "invalid"),
-                }
-            )
-        text = "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems)
-        return _error(422, "invalid_request", text or "invalid request", problems)
-
-    @app.exception_handler(ValidationError)
-    async def _validation(request: Request, exc: ValidationError) -> JSONResponse:
-        problems = _problems(exc)
-        text = "; ".join(
-            f"{p['field'] or exc.context}: {p['message']}"
-            + (f" (value: {p['value']})" if p["value"] and p["value"] not in p["message"] else "")
-            for p in problems
-        )
-        return _error(422, "invalid", text, problems)
-
-    @app.exception_handler(NotFoundError)
-    async def _missing(request: Request, exc: NotFoundError) -> JSONResponse:
-        return _error(404, "not_found", str(exc))
-
-    @app.exception_handler(PermissionError)
-    async def _forbidden(request: Request, exc: PermissionError) -> JSONResponse:
-        return _error(403, "forbidden", str(exc) or "not allowed for your role")
-
-    @app.exception_handler(TransitionError)
-    async def _transition(request: Request, exc: TransitionError) -> JSONResponse:
-        return _error(409, "invalid_state", str(exc))
-
-    @app.exception_handler(ConflictError)
-    async def _conflict(request: Request, exc: ConflictError) -> JSONResponse:
-        return _error(409, "conflict", str(exc))
-
-    @app.exception_handler(IdempotencyError)
-    async def _idem(request: Request, exc: IdempotencyError) -> JSONResponse:
-        return _error(422, "idempotency_key_reused", str(exc))
-
-    @app.exception_handler(StoreUnavailableError)
-    async def _unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
-        # The database is down or restarting: nothing the client did; the same request
-        # (same Idempotency-Key) is safe to send again shortly.
-        log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
-        response = _error(503, "store_unavailable", f"the issue store is unavailable: {exc}")
-        response.headers["Retry-After"] = "1"
-        return response
-
-    @app.exception_handler(GridgovError)
-    async def _gridgov(request: Request, exc: GridgovError) -> JSONResponse:
-        return _error(422, "invalid", str(exc))
-
-    @app.exception_handler(ValueError)
-    async def _value(request: Request, exc: ValueError) -> JSONResponse:
-        return _error(422, "invalid", str(exc))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if is_open311(request.url.path):  # no such path or method: Open311's error shape
-            return open311_http_error(request, exc)
-        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
-        response = _error(exc.status_code, code.get(exc.status_code, "error"), str(exc.detail))
-        if exc.headers:
-            response.headers.update(exc.headers)
-        return response
-
-    @app.exception_handler(Exception)
-    async def _bug(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _error(500, "internal", "internal error; it has been logged")
 
 
 class Scheduler:
@@ -419,7 +308,7 @@ def create_app(
     app.state.service = service
     app.state.principals = {}  # token hash -> Principal (scope from the workspace)
     app.state.scheduler = scheduler
-    _install_errors(app)
+    install_errors(app)
     app.include_router(issues.router, prefix="/issues", tags=["issues"])
     app.include_router(places.router, tags=["stations, deputies, grids"])
     app.include_router(analytics.router, tags=["analytics"])

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
+from gridgov._errors import ForbiddenError
 from gridgov.issues.access import Principal, hash_token, principal_for
 from gridgov.issues.service import IssueService
 
@@ -61,4 +62,4 @@ def require(principal: Principal, *roles: str) -> None:
         return
     if principal.role == "public":
         raise HTTPException(401, "this needs a token", {"WWW-Authenticate": "Bearer"})
-    raise PermissionError(f"role {principal.role} may not do this (needs {', '.join(roles)})")
+    raise ForbiddenError(f"role {principal.role} may not do this (needs {', '.join(roles)})")

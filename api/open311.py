@@ -54,9 +54,11 @@ from typing import Any, Literal
 from fastapi import Response
 from pydantic import BaseModel
 
+from gridgov._errors import LocationError, ParameterError, Problem
 from gridgov.issues.access import Principal, can_see, sees_phone, sees_reporter
 from gridgov.issues.escalation import LEVELS_ZH
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
+from gridgov.issues.service import MAX_TITLE
 from gridgov.model import IssueStatus, Rating, Workspace
 from gridgov.settings import Settings
 
@@ -287,7 +289,7 @@ def parse_w3(name: str, text: str) -> datetime:
 
     Raises
     ------
-    ValueError
+    ParameterError
         Naming ``name`` and echoing ``text`` when it is no such datetime or has no timezone.
     """
     raw = text.strip()
@@ -295,17 +297,21 @@ def parse_w3(name: str, text: str) -> datetime:
     hint = (
         "use the w3 format with a timezone, e.g. 2026-11-23T00:00:00+08:00 or 2026-11-23T00:00:00Z"
     )
+
+    def bad(what: str) -> ParameterError:
+        return ParameterError(f"{name}: {text!r} {what}; {hint}", parameter=name, value=text)
+
     if _DATE_ONLY.match(fixed):
         try:
             return datetime.fromisoformat(fixed).replace(tzinfo=_CHINA)
-        except ValueError as exc:
-            raise ValueError(f"{name}: {text!r} is not a date; {hint}") from exc
+        except ValueError as exc:  # datetime's own parse error (a day that does not exist)
+            raise bad("is not a date") from exc
     try:
         value = datetime.fromisoformat(fixed)
     except ValueError as exc:
-        raise ValueError(f"{name}: {text!r} is not a datetime; {hint}") from exc
+        raise bad("is not a datetime") from exc
     if "T" not in fixed.upper() or value.tzinfo is None:
-        raise ValueError(f"{name}: {text!r} has no timezone; {hint}")
+        raise bad("has no timezone")
     return value
 
 
@@ -369,7 +375,6 @@ ATTRIBUTES: dict[str, str] = {
     "grid_code": "string",
 }
 ANONYMOUS_VALUES: dict[str, str] = {"false": "实名（姓名、电话仅办理人员可见）", "true": "匿名"}
-MAX_TITLE = 100
 
 
 def service_definition(settings: Settings, code: str) -> dict[str, Any]:
@@ -455,8 +460,9 @@ class Gazetteer:
             )
         }
         grids = ws.grids
-        if grids is None:  # the issue service refuses such a workspace before we get here
-            raise ValueError("the workspace has no grids layer")
+        if grids is None:
+            # an invariant, not a user's error: the issue service refuses such a workspace
+            raise RuntimeError("the workspace has no grids layer")
         gpts = grids.geometry.representative_point()
         names = grids["name"].astype(str) if "name" in grids.columns else grids["code"].astype(str)
         self.grids: dict[str, _Place] = {}
@@ -494,17 +500,22 @@ class Gazetteer:
 
         Raises
         ------
-        ValueError
-            When it names no place of the county, or several.
+        LocationError
+            When it names no place of the county, or several (the problem's field is
+            ``address_string``).
         """
+
+        def unplaced(message: str) -> LocationError:
+            problem = Problem("request", None, "address_string", text[:100], message)
+            return LocationError([problem], context="address_string")
+
         codes = {c for c in re.findall(r"\d{15}", text) if c in self.grids}
         if len(codes) == 1:
             g = self.grids[codes.pop()]
             return g.lon, g.lat
         if len(codes) > 1:
-            raise ValueError(
-                f"address_string: names several grids ({', '.join(sorted(codes))}); give one, "
-                "or lat/long"
+            raise unplaced(
+                f"names several grids ({', '.join(sorted(codes))}); give one, or lat/long"
             )
         for kind, table in (("grid", self.grids), ("village", self.villages)):
             hits = [p for p in table.values() if len(p.name) >= 2 and p.name in text]
@@ -522,12 +533,12 @@ class Gazetteer:
                 f"{p.name} ({self.townships.get(p.township, p.township)}, {p.code})"
                 for p in hits[:5]
             )
-            raise ValueError(
-                f"address_string: {kind} name {hits[0].name!r} is not unique here ({shown}); "
+            raise unplaced(
+                f"{kind} name {hits[0].name!r} is not unique here ({shown}); "
                 "add the township name, give the code as address_id, or send lat/long"
             )
-        raise ValueError(
-            f"address_string: {text[:100]!r} names no grid code, grid or village of "
+        raise unplaced(
+            f"{text[:100]!r} names no grid code, grid or village of "
             f"{self.county_name}; this county needs lat/long (WGS84/CGCS2000 degrees) or a "
             "15-digit grid code (address_id): it has no street geocoder"
         )
@@ -562,7 +573,7 @@ def _last(events: Sequence[Event], kinds: set[str]) -> Event | None:
 def _label(enum: type[Rating], value: str) -> str:
     try:
         return enum.parse(value).label_zh
-    except ValueError:
+    except ParameterError:
         return value
 
 

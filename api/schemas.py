@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gridgov.issues.service import MAX_ADDRESS, MAX_DESCRIPTION, MAX_MEDIA_URL, MAX_TITLE
+
 _IN = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -22,12 +24,14 @@ class IssueCreate(BaseModel):
     model_config = _IN
 
     category: str = Field(max_length=40, description="issue category code, e.g. road")
-    description: str = Field(min_length=1, max_length=2000)
+    description: str = Field(min_length=1, max_length=MAX_DESCRIPTION)
     lon: float = Field(description="longitude in degrees (CGCS2000)")
     lat: float = Field(description="latitude in degrees (CGCS2000)")
-    title: str = Field(default="", max_length=100)
-    address: str = Field(default="", max_length=300, description="the place in words")
-    media_url: str = Field(default="", max_length=500, description="http(s) link to a photo")
+    title: str = Field(default="", max_length=MAX_TITLE)
+    address: str = Field(default="", max_length=MAX_ADDRESS, description="the place in words")
+    media_url: str = Field(
+        default="", max_length=MAX_MEDIA_URL, description="http(s) link to a photo"
+    )
     reporter_name: str = Field(default="", max_length=50)
     reporter_phone: str = Field(default="", max_length=32)
     anonymous: bool = False
@@ -39,7 +43,7 @@ class PublicIssueCreate(BaseModel):
     model_config = _IN
 
     category: str = Field(max_length=40)
-    description: str = Field(min_length=1, max_length=2000)
+    description: str = Field(min_length=1, max_length=MAX_DESCRIPTION)
     lon: float | None = None
     lat: float | None = None
     reporter_name: str = Field(default="", max_length=50)

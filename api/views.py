@@ -13,6 +13,7 @@ from api.schemas import (
     IssuePublicOut,
     Reporter,
 )
+from gridgov._errors import ParameterError
 from gridgov.issues.access import Principal, sees_phone, sees_reporter
 from gridgov.issues.dispatch import Dispatch
 from gridgov.issues.lifecycle import Event, Issue, three_knows
@@ -25,7 +26,7 @@ def deputy_ref(service: IssueService, p: Principal, deputy_id: str) -> DeputyRef
     if row is None:
         return DeputyRef(deputy_id=deputy_id, name="")
     level = row["level"]
-    with contextlib.suppress(ValueError):
+    with contextlib.suppress(ParameterError):  # free text the schema let through: as is
         level = DeputyLevel.parse(level).label_zh
     phone = row["phone"] if row["phone"] and sees_phone(p, row["station_id"], deputy_id) else None
     return DeputyRef(

@@ -8,9 +8,9 @@ metres, population weights). Every solver gets the same cost matrix and weights.
 Each (instance, solver) runs in a fresh subprocess, so its peak RSS is its own (CBC's
 process included). The time is ``time.perf_counter`` around model build + solve:
 
-- gridgov: ``Instance.from_cost_matrix`` + ``solve(model="p-median")``, median of
-  ``--repeat`` runs; its own proven gap, and a check that its objective equals the weighted
-  travel recomputed from ``sol.open`` (``FAIL`` when not);
+- gridgov: ``Instance.from_cost_matrix`` + ``p_median(instance, PMedianRules(p=...))``,
+  median of ``--repeat`` runs; its own proven gap, and a check that its objective equals
+  the weighted travel recomputed from ``sol.open`` (``FAIL`` when not);
 - spopt-cbc / spopt-highs: ``PMedian.from_cost_matrix`` + ``.solve`` with
   ``pulp.PULP_CBC_CMD`` / ``pulp.HiGHS``, ``timeLimit=--spopt-limit``. PuLP reports no MIP
   bound; HiGHS's own dual bound is read from the solver object it leaves behind, CBC's
@@ -54,14 +54,15 @@ def _peak_rss_gib() -> float:
 
 
 def _run_gridgov(inst: _pmed.PMedianInstance, args: argparse.Namespace) -> dict[str, Any]:
-    from gridgov.coverage.location import Instance, solve
+    from gridgov.coverage.location import Instance, PMedianRules, p_median
 
     times, builds, sol = [], [], None
     for _ in range(args.repeat):
         t0 = time.perf_counter()
         model = Instance.from_cost_matrix(inst.cost, inst.weight)
         builds.append(time.perf_counter() - t0)
-        sol = solve(model, model="p-median", p=inst.p, time_limit_s=args.gridgov_limit, seed=0)
+        rules = PMedianRules(p=inst.p, time_limit_s=args.gridgov_limit, seed=0)
+        sol = p_median(model, rules)
         times.append(time.perf_counter() - t0)
     assert sol is not None
     open_sites = np.asarray(sol.open, dtype=np.int64)

@@ -1,6 +1,6 @@
 """Locating an issue in its grid: in-process STRtree against PostGIS SQL, per point.
 
-The issue service locates every raised issue (``_Grids.locate``: a projected point, an
+The issue service locates every raised issue (``GridIndex.locate``: a projected point, an
 STRtree ``intersects`` query, else the nearest grid within the snap tolerance). With the
 workspace in PostGIS the same answer can come from SQL
 (:func:`gridgov.store.pg_workspace.locate_sql`: ``ST_Intersects`` on the GiST index, else
@@ -10,7 +10,7 @@ call as the service does, on the demo county (``gridgov.synth.demo_county(seed=2
 
 - points: ``--points`` random points, 90% uniform inside the county outline and 10% in a
   ring up to 400 m outside it (snapped to the nearest grid or refused);
-- in-process: ``_Grids.locate`` on the workspace read back from the database;
+- in-process: ``GridIndex.locate`` on the workspace read back from the database;
 - SQL: ``locate_sql`` on one warm autocommit connection (psycopg prepares the statement
   after five calls), over TCP to the server in ``--dsn``;
 - prints p50 / p99 / mean latency of each in milliseconds, the SQL/in-process ratio, how
@@ -35,8 +35,9 @@ import numpy as np
 import psycopg
 import shapely
 
+from gridgov._errors import LocationError
 from gridgov.crs import workspace_crs
-from gridgov.issues.service import LocationError, _Grids
+from gridgov.issues.places import GridIndex
 from gridgov.settings import Settings
 from gridgov.store.pg_workspace import import_workspace, locate_sql, read_workspace_pg
 from gridgov.synth import demo_county
@@ -97,7 +98,7 @@ def main() -> None:
         conn.execute(MIGRATION.read_text(encoding="utf-8"))
         import_workspace(demo_county(seed=2024), conn)
         ws = read_workspace_pg(conn)
-        grids = _Grids(ws, workspace_crs(ws))
+        grids = GridIndex(ws, workspace_crs(ws))
         points = _points(ws, args.points, args.seed)
 
         def in_process(lon: float, lat: float) -> tuple[int, float] | None:

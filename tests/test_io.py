@@ -21,7 +21,7 @@ import shapely
 from shapely.geometry import Point, Polygon
 
 from gridgov import crs, io
-from gridgov._errors import NotFoundError, Problem, ValidationError
+from gridgov._errors import NotFoundError, ParameterError, Problem, ValidationError
 from gridgov.model import Workspace
 from gridgov.testing import (
     TINY_PROJECTED_CRS,
@@ -466,7 +466,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_debris(
             raise OSError("No space left on device")
         real(df, target, layer=layer, **kwargs)
 
-    monkeypatch.setattr(io.pyogrio, "write_dataframe", disk_full)
+    monkeypatch.setattr(pyogrio, "write_dataframe", disk_full)
     with pytest.raises(OSError, match="No space"):
         io.write_workspace(ws, path)
     assert _fingerprint(path) == before
@@ -531,8 +531,9 @@ def test_write_table_csv_opens_in_excel_with_chinese(tmp_path: Path, ws: Workspa
     back = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
     assert back["name"].tolist() == ws.villages["name"].tolist()
     assert "geometry" not in back.columns
-    with pytest.raises(ValueError, match=r"villages\.dbf"):
-        io.write_table(ws.villages, tmp_path / "villages.dbf")
+    with pytest.raises(ParameterError, match=r"villages\.dbf") as caught:
+        io.write_table(ws.villages, tmp_path / "nothing" / "villages.dbf")
+    assert caught.value.parameter == "path" and not (tmp_path / "nothing").exists()
 
 
 def test_headers_are_matched_through_the_schema_labels() -> None:
@@ -623,3 +624,23 @@ def test_unsupported_files_and_layers_are_named(tmp_path: Path) -> None:
         io.read_layer(path, layer="hamlets")
     with pytest.raises(NotFoundError):
         io.read_layer(tmp_path / "absent.csv", layer="stations")
+
+
+def test_result_layers_may_not_take_a_workspace_layer_name(tmp_path: Path, ws: Workspace) -> None:
+    path = tmp_path / "huarong.gpkg"
+    io.write_workspace(ws, path)
+    before = _fingerprint(path)
+    with pytest.raises(ParameterError, match="villages") as caught:
+        io.write_result_layers(path, {"villages": ws.villages})
+    assert caught.value.parameter == "layers" and caught.value.value == ["villages"]
+    assert _fingerprint(path) == before
+    with pytest.raises(NotFoundError, match=r"absent\.gpkg"):
+        io.write_result_layers(tmp_path / "absent.gpkg", {"coverage": ws.villages})
+
+
+def test_workspace_info_is_strict_json(tmp_path: Path, ws: Workspace) -> None:
+    path = tmp_path / "huarong.gpkg"
+    io.write_workspace(ws, path)
+    info = io.workspace_info(path)
+    text = json.dumps(info, allow_nan=False)  # raises on NaN or a NumPy number
+    assert json.loads(text) == info

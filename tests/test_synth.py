@@ -6,6 +6,7 @@ import csv
 import json
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -15,7 +16,8 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from gridgov import synth
-from gridgov._validate import validate_workspace
+from gridgov._errors import ParameterError
+from gridgov._validate import clean_workspace
 from gridgov.model import LAYERS, DeputyLevel, Workspace
 
 GK = 4547  # the Gauss-Kruger zone of Huarong and of synth_county's default centre
@@ -145,7 +147,7 @@ def test_demo_deputies_of_five_levels_grouped_into_stations(demo: Workspace) -> 
 
 
 def test_demo_passes_workspace_validation(demo: Workspace) -> None:
-    _, problems = validate_workspace(demo)
+    _, problems = clean_workspace(demo)
     assert [str(p) for p in problems if p.severity == "error"] == []
 
 
@@ -169,17 +171,38 @@ def test_synth_county_sizes_are_sound(n_villages: int) -> None:
         c.startswith(t) for c, t in zip(ws.villages.code, ws.villages.township_code, strict=True)
     )
     assert set(ws.deputies["level"]) == {lv.value for lv in DeputyLevel}
-    _, problems = validate_workspace(ws)
+    _, problems = clean_workspace(ws)
     assert [str(p) for p in problems if p.severity == "error"] == []
 
 
-def test_synth_county_rejects_bad_input() -> None:
-    with pytest.raises(ValueError, match="n_villages"):
-        synth.synth_county(seed=1, n_villages=0)
-    with pytest.raises(ValueError, match="seed"):
-        synth.synth_county(seed=-1)
-    with pytest.raises(ValueError, match="county_code"):
-        synth.synth_county(seed=1, county_code="4306")
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [
+        ({"seed": 1, "n_villages": 0}, "n_villages"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 1, "county_code": "4306"}, "county_code"),
+        ({"seed": 1, "n_villages": 30, "n_townships": 31}, "n_townships"),
+        ({"seed": 1, "n_villages": 2000, "n_townships": 1}, "n_townships"),  # 3-digit codes
+    ],
+)
+def test_synth_county_rejects_bad_input(kwargs: dict[str, Any], parameter: str) -> None:
+    with pytest.raises(ParameterError, match=parameter) as caught:
+        synth.synth_county(**kwargs)
+    assert caught.value.parameter == parameter
+
+
+def test_synth_region_rejects_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError) as caught:
+        synth.synth_region(tmp_path, n_villages=10, seed=1, format="csv")
+    assert caught.value.parameter == "format" and caught.value.value == "csv"
+    with pytest.raises(ParameterError) as caught:
+        synth.synth_region(tmp_path, n_villages=10, seed=1, workers=0)
+    assert caught.value.parameter == "workers"
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def _not_json(token: str) -> None:
+    raise AssertionError(f"{token} is not JSON")
 
 
 def _read_parts(files: list[str], layer: str) -> gpd.GeoDataFrame:
@@ -206,7 +229,8 @@ def test_synth_region_writes_parts_whose_counts_add_up(tmp_path: Path) -> None:
     for layer in LAYERS:
         total = sum(pyogrio.read_info(f, layer=layer)["features"] for f in summary["files"])
         assert total == summary["counts"][layer], layer
-    assert json.loads((tmp_path / "a" / "region.json").read_text("utf-8")) == summary
+    region = (tmp_path / "a" / "region.json").read_text("utf-8")
+    assert json.loads(region, parse_constant=_not_json) == summary
     assert summary["road_edges"] == summary["counts"]["roads"] > summary["counts"]["villages"]
     # codes are unique across the region; the output does not depend on how it is split
     villages = _read_parts(summary["files"], "villages")

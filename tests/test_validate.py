@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon
 
 from gridgov import crs
-from gridgov._errors import Problem
-from gridgov._validate import check_layer, coerce_values, validate_workspace
+from gridgov._errors import Problem, ValidationError
+from gridgov._validate import clean_layer, clean_workspace, coerce_values, validate_workspace
 from gridgov.model import Workspace
 from gridgov.settings import Settings
 from gridgov.testing import (
@@ -78,7 +78,7 @@ def test_validation_does_not_modify_its_input() -> None:
     ws = tiny_workspace()
     villages = _set(ws.villages, 0, "kind", "社区")
     before = villages.copy()
-    fixed, _ = validate_workspace(replace(ws, villages=villages))
+    fixed, _ = clean_workspace(replace(ws, villages=villages))
     pd.testing.assert_frame_equal(villages, before)
     assert fixed.villages["kind"].iloc[0] == "community"
 
@@ -86,7 +86,7 @@ def test_validation_does_not_modify_its_input() -> None:
 def test_duplicate_village_code_names_both_rows() -> None:
     ws = tiny_workspace()
     villages = _set(ws.villages, 1, "code", "430623101001")
-    _, problems = validate_workspace(replace(ws, villages=villages))
+    _, problems = clean_workspace(replace(ws, villages=villages))
     dup = _find(problems, layer="villages", field="code", text="duplicate")
     assert len(dup) == 1
     assert dup[0].row == 1 and dup[0].value == "430623101001"
@@ -99,7 +99,7 @@ def test_codes_must_nest_under_their_parents() -> None:
     villages = _set(ws.villages, 1, "code", "430623102999")  # township 101 in its column
     villages = _set(villages, 2, "township_code", "430623109")  # no such township
     townships = _set(ws.townships, 1, "code", "430624102")  # another county
-    _, problems = validate_workspace(replace(ws, villages=villages, townships=townships))
+    _, problems = clean_workspace(replace(ws, villages=villages, townships=townships))
     errors = _errors(problems)
     assert _find(errors, layer="villages", row="430623102999", text="township_code 430623101")
     assert _find(errors, layer="villages", field="township_code", text="430623109")
@@ -114,7 +114,7 @@ def test_code_formats_and_excel_damage() -> None:
     villages = _set(villages, 1, "code", "43062310120")  # a digit short
     villages = _set(villages, 2, "code", "4.30623E+11")  # Excel scientific notation
     villages = _set(villages, 3, "township_code", "４３０６２３１０２")  # full-width digits
-    fixed, problems = validate_workspace(replace(ws, villages=villages))
+    fixed, problems = clean_workspace(replace(ws, villages=villages))
     assert fixed.villages["code"].iloc[0] == "430623101001"
     assert fixed.villages["township_code"].iloc[3] == "430623102"
     assert _find(problems, layer="villages", row="43062310120", text="12-digit village")
@@ -132,7 +132,7 @@ def test_value_kinds_minimums_required_and_enums() -> None:
     villages = _set(villages, 3, "name", None)
     villages = _set(villages, 0, "kind", "村落")
     villages = _set(villages, 1, "kind", "社区")
-    fixed, problems = validate_workspace(replace(ws, villages=villages))
+    fixed, problems = clean_workspace(replace(ws, villages=villages))
     assert _find(problems, row="430623101001", field="population", text="not a number")
     assert _find(problems, row="430623101201", field="population", text="at least 0")
     assert _find(problems, row="430623102001", field="households", text="whole number")
@@ -145,7 +145,7 @@ def test_value_kinds_minimums_required_and_enums() -> None:
 
 def test_missing_required_column_is_named_with_its_chinese_label() -> None:
     ws = tiny_workspace()
-    _, problems = validate_workspace(replace(ws, villages=ws.villages.drop(columns="households")))
+    _, problems = clean_workspace(replace(ws, villages=ws.villages.drop(columns="households")))
     missing = _find(problems, layer="villages", field="households", text="is missing")
     assert missing and "户数" in missing[0].message
 
@@ -154,7 +154,7 @@ def test_missing_and_wrong_crs() -> None:
     ws = tiny_workspace()
     no_crs = ws.villages.set_crs(None, allow_override=True)
     projected = ws.grids.to_crs(TINY_PROJECTED_CRS)
-    _, problems = validate_workspace(replace(ws, villages=no_crs, grids=projected))
+    _, problems = clean_workspace(replace(ws, villages=no_crs, grids=projected))
     assert _find(problems, layer="villages", text="missing CRS")
     assert _find(problems, layer="grids", text="EPSG:4490")
 
@@ -176,7 +176,7 @@ def test_geometry_missing_empty_wrong_type_and_invalid() -> None:
     villages.loc[1, "geometry"] = Polygon()
     villages.loc[2, "geometry"] = _at(ws, 7000, 7000)
     villages.loc[3, "geometry"] = _bowtie(ws)
-    _, problems = validate_workspace(replace(ws, villages=villages))
+    _, problems = clean_workspace(replace(ws, villages=villages))
     assert _find(problems, row="430623101001", field="geometry", text="missing")
     assert _find(problems, row="430623101201", field="geometry", text="empty")
     wrong = _find(problems, row="430623102001", field="geometry", text="Polygon or MultiPolygon")
@@ -189,7 +189,7 @@ def test_fix_repairs_a_bowtie_and_reports_a_warning() -> None:
     ws = tiny_workspace()
     villages = ws.villages.copy()
     villages.loc[3, "geometry"] = _bowtie(ws)
-    fixed, problems = validate_workspace(replace(ws, villages=villages), fix=True)
+    fixed, problems = clean_workspace(replace(ws, villages=villages), fix=True)
     assert not _errors(problems)
     repaired = _find(problems, row="430623102202", text="repaired", severity="warning")
     assert repaired and "Self-intersection" in str(repaired[0].value)
@@ -204,7 +204,7 @@ def test_features_outside_the_county_beyond_the_tolerance() -> None:
     settlements.loc[1, "geometry"] = _at(ws, -300, 5000)  # 300 m: inside the tolerance
     roads = ws.roads.copy()
     roads.loc[0, "geometry"] = LineString([_at(ws, 5000, 5000), _at(ws, 13_000, 5000)])
-    _, problems = validate_workspace(replace(ws, settlements=settlements, roads=roads))
+    _, problems = clean_workspace(replace(ws, settlements=settlements, roads=roads))
     far = _find(problems, layer="settlements", row="ST01", field="geometry", severity="error")
     assert len(far) == 1 and "2,000 m outside the county" in far[0].message
     assert not _find(problems, layer="settlements", row="ST02", text="outside the county")
@@ -212,7 +212,7 @@ def test_features_outside_the_county_beyond_the_tolerance() -> None:
     assert road and road[0].severity == "warning"  # roads may leave the county
 
     strict = Settings(outside_tolerance_m=100.0)
-    _, problems = validate_workspace(replace(ws, settlements=settlements), settings=strict)
+    _, problems = clean_workspace(replace(ws, settlements=settlements), settings=strict)
     assert _find(problems, layer="settlements", row="ST02", text="300 m outside")
 
 
@@ -221,7 +221,7 @@ def test_stations_must_lie_in_a_township_and_should_lie_in_their_own() -> None:
     stations = ws.stations.copy()
     stations.loc[0, "geometry"] = _at(ws, -200, 5000)  # just outside the county edge
     stations.loc[1, "geometry"] = _at(ws, 2000, 2000)  # inside 章华镇, claims 万庾镇
-    _, problems = validate_workspace(replace(ws, stations=stations))
+    _, problems = clean_workspace(replace(ws, stations=stations))
     nowhere = _find(problems, layer="stations", row="S01", text="not inside any township")
     assert nowhere and nowhere[0].severity == "error" and "lon=" in str(nowhere[0].value)
     elsewhere = _find(problems, layer="stations", row="S02", field="township_code")
@@ -232,7 +232,7 @@ def test_stations_must_lie_in_a_township_and_should_lie_in_their_own() -> None:
 def test_industry_station_must_name_its_industry() -> None:
     ws = tiny_workspace()
     stations = _set(ws.stations, 2, "industry", None)
-    _, problems = validate_workspace(replace(ws, stations=stations))
+    _, problems = clean_workspace(replace(ws, stations=stations))
     assert _find(problems, layer="stations", row="S03", field="industry", severity="error")
 
 
@@ -240,7 +240,7 @@ def test_deputies_must_point_at_known_stations_and_grids() -> None:
     ws = tiny_workspace()
     deputies = _set(ws.deputies, 0, "station_id", "S99")
     deputies = _set(deputies, 1, "grid_codes", "43062310100101、G-404;G-405")
-    _, problems = validate_workspace(replace(ws, deputies=deputies))
+    _, problems = clean_workspace(replace(ws, deputies=deputies))
     assert _find(problems, layer="deputies", row="D01", field="station_id", text="S99")
     grids = _find(problems, layer="deputies", row="D02", field="grid_codes")
     assert len(grids) == 1 and "G-404, G-405" in grids[0].message
@@ -251,7 +251,7 @@ def test_grids_and_settlements_must_name_known_villages() -> None:
     ws = tiny_workspace()
     grids = _set(ws.grids, 0, "village_code", "430623101999")
     settlements = _set(ws.settlements, 0, "village_code", "430623101998")
-    _, problems = validate_workspace(replace(ws, grids=grids, settlements=settlements))
+    _, problems = clean_workspace(replace(ws, grids=grids, settlements=settlements))
     assert _find(problems, layer="grids", field="village_code", text="430623101999")
     assert _find(problems, layer="settlements", row="ST01", text="430623101998")
 
@@ -261,7 +261,7 @@ def test_swapped_and_out_of_china_coordinates() -> None:
     deputies = ws.deputies.copy()
     deputies.loc[0, "geometry"] = Point(29.5, 112.5)
     deputies.loc[1, "geometry"] = Point(2.35, 48.85)  # Paris
-    _, problems = validate_workspace(replace(ws, deputies=deputies))
+    _, problems = clean_workspace(replace(ws, deputies=deputies))
     swapped = _find(problems, layer="deputies", row="D01", text="swapped")
     assert swapped and swapped[0].value == "lon=29.500000, lat=112.500000"
     assert _find(problems, layer="deputies", row="D02", text="outside China")
@@ -270,16 +270,28 @@ def test_swapped_and_out_of_china_coordinates() -> None:
 def test_missing_required_layer() -> None:
     ws = tiny_workspace()
     broken = replace(ws, townships=None)  # type: ignore[arg-type]
-    _, problems = validate_workspace(broken)
+    _, problems = clean_workspace(broken)
     assert _find(problems, layer="townships", text="no townships layer")
     # Without townships the stations cannot be checked against them: no flood of errors.
     assert not _find(problems, layer="stations")
 
 
-def test_check_layer_reports_under_the_label_it_is_given() -> None:
+def test_validate_workspace_raises_with_every_problem_and_returns_the_warnings() -> None:
+    ws = tiny_workspace()
+    villages = _set(ws.villages, 1, "code", "430623101001")  # a duplicate: an error
+    with pytest.raises(ValidationError) as caught:
+        validate_workspace(replace(ws, villages=villages), context="county.gpkg")
+    assert caught.value.context == "county.gpkg"
+    assert _find(caught.value.problems, layer="villages", field="code", text="duplicate")
+    fixed, warnings = validate_workspace(ws)
+    assert all(p.severity == "warning" for p in warnings)
+    assert fixed.villages["code"].tolist() == ws.villages["code"].tolist()
+
+
+def test_clean_layer_reports_under_the_label_it_is_given() -> None:
     gdf = tiny_workspace().villages
     gdf = _set(gdf, 0, "kind", "村落")
-    _, problems = check_layer(gdf, "villages", label="villages.csv")
+    _, problems = clean_layer(gdf, "villages", label="villages.csv")
     assert problems and {p.layer for p in problems} == {"villages.csv"}
 
 
@@ -390,7 +402,7 @@ def test_a_province_sized_workspace_validates_in_seconds() -> None:
     assert ws.counts()["villages"] == 20_000 and ws.counts()["deputies"] == 90_000
     deputies = _set(ws.deputies, 12_345, "station_id", "S99999")
     t0 = time.perf_counter()
-    _, problems = validate_workspace(replace(ws, deputies=deputies))
+    _, problems = clean_workspace(replace(ws, deputies=deputies))
     seconds = time.perf_counter() - t0
     assert [p.row for p in _errors(problems)] == ["D012345"]
     assert seconds < 15, f"validation took {seconds:.1f} s"

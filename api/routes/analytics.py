@@ -7,12 +7,13 @@ import threading
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import PrincipalDep, ServiceDep, require
+from api.params import aware
 from api.schemas import DispatchOut
 from api.views import dispatch_out
-from gridgov._errors import NotFoundError
+from gridgov._errors import NotFoundError, ParameterError
 from gridgov.issues.access import can_see, scope_query
 from gridgov.store.base import IssueQuery
 
@@ -75,20 +76,26 @@ def dispatch_preview(
     """Who would be dispatched to an issue at (lon, lat), and why; nothing is stored."""
     require(p, *_STAFF, "deputy", "grid_worker")
     if category is not None and category not in service.settings.issue_categories:
-        raise ValueError(f"category: unknown category {category!r}")
+        known = ", ".join(service.settings.issue_categories)
+        raise ParameterError(
+            f"category: unknown category {category!r}; expected one of {known}",
+            parameter="category",
+            value=category,
+        )
     out = dispatch_out(service.dispatch_preview(lon, lat, category=category, station_id=station_id))
     assert out is not None
     return out
 
 
 def _period(start: datetime | None, end: datetime | None) -> None:
-    for name, value in (("from", start), ("to", end)):
-        if value is not None and value.tzinfo is None:
-            raise ValueError(
-                f"{name}={value.isoformat()} must carry a timezone, e.g. 2026-11-23T00:00:00+08:00"
-            )
+    aware("from", start)
+    aware("to", end)
     if start is not None and end is not None and end <= start:
-        raise ValueError(f"to ({end.isoformat()}) must be after from ({start.isoformat()})")
+        raise ParameterError(
+            f"to ({end.isoformat()}) must be after from ({start.isoformat()})",
+            parameter="to",
+            value=end.isoformat(),
+        )
 
 
 @router.get("/statistics")
@@ -127,11 +134,11 @@ def statistics(
 
 
 @router.get("/coverage/summary")
-def coverage_summary(service: ServiceDep, p: PrincipalDep) -> dict[str, Any]:
+def coverage_summary(request: Request, service: ServiceDep, p: PrincipalDep) -> dict[str, Any]:
     """The county's 出门即可达 figures under the default standard (computed once)."""
     require(p, *_ANALYSTS)
-    with _coverage_lock:
-        cached: dict[str, Any] | None = getattr(service, "_coverage_summary", None)
+    with _coverage_lock:  # kept on the app: the workspace does not change while it runs
+        cached: dict[str, Any] | None = getattr(request.app.state, "coverage_summary", None)
         if cached is None:
             from gridgov.coverage.reach import analyse
 
@@ -140,7 +147,7 @@ def coverage_summary(service: ServiceDep, p: PrincipalDep) -> dict[str, Any]:
             cached = json.loads(
                 json.dumps(result.summary, default=_plain, allow_nan=True).replace("NaN", "null")
             )
-            service._coverage_summary = cached  # type: ignore[attr-defined]
+            request.app.state.coverage_summary = cached
     return cached
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import PrincipalDep, ServiceDep, require
+from api.params import aware, choice
 from api.schemas import (
     AcknowledgeIn,
     CloseIn,
@@ -25,7 +26,7 @@ from api.schemas import (
     StartIn,
 )
 from api.views import candidates, event_out, issue_out
-from gridgov._errors import NotFoundError, Problem, ValidationError
+from gridgov._errors import ForbiddenError, NotFoundError, ParameterError, Problem, ValidationError
 from gridgov.issues.access import Principal, can, can_see, hash_token, may_raise_at, scope_query
 from gridgov.issues.lifecycle import (
     Acknowledge,
@@ -141,12 +142,9 @@ def list_issues(
     require(p, *_READERS)
     statuses = None
     if status:
-        statuses = tuple(IssueStatus.parse(s).value for s in status)
-    for name, value in (("created_from", created_from), ("created_to", created_to)):
-        if value is not None and value.tzinfo is None:
-            raise ValueError(
-                f"{name}={value.isoformat()} must carry a timezone, e.g. 2026-11-23T00:00:00+08:00"
-            )
+        statuses = tuple(choice(IssueStatus, s, "status").value for s in status)
+    aware("created_from", created_from)
+    aware("created_to", created_to)
     base = IssueQuery(
         status=statuses,
         category=category,
@@ -159,7 +157,7 @@ def list_issues(
     )
     query = scope_query(p, base)
     if query is None:
-        raise PermissionError(f"role {p.role} does not list issues")
+        raise ForbiddenError(f"role {p.role} does not list issues")
     if station_id is not None or township_code is not None:
         # a filter inside the scope: fetch the scope, then narrow (scopes are OR-ed)
         items, _ = service.store.list_issues(_all(query))
@@ -221,7 +219,7 @@ def _authorised(service: IssueService, p: Principal, issue_id: str, verb: str) -
     """The issue, if the caller may see it (else 404) and ``verb`` it (else 403)."""
     issue = _visible(service, p, issue_id)
     if not can(p, verb, issue):
-        raise PermissionError(f"role {p.role} may not {verb} issue {issue_id}")
+        raise ForbiddenError(f"role {p.role} may not {verb} issue {issue_id}")
     return issue
 
 
@@ -249,7 +247,7 @@ def _act(service: IssueService, p: Principal, issue_id: str, verb: str, action: 
 
     def check(issue: Issue) -> None:
         if not can(p, verb, issue):
-            raise PermissionError(
+            raise ForbiddenError(
                 f"role {p.role} may not {verb} issue {issue_id} while it is at "
                 f"{issue.unit_name or issue.unit} ({issue.level})"
             )
@@ -286,11 +284,11 @@ def resolve(issue_id: str, body: ResolveIn, service: ServiceDep, p: PrincipalDep
 def rate(issue_id: str, body: RateIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
     """The resident's rating (满意 / 基本满意 / 不满意; 不满意 reopens). Grid workers rate on
     a resident's behalf; residents use /public/issues/{id}/rate with their tracking token."""
-    rating = Rating.parse(body.rating)
+    rating = choice(Rating, body.rating, "rating")
     issue = _visible(service, p, issue_id)
     ok = bool(body.tracking_token) and hash_token(body.tracking_token) == issue.tracking_hash
     if not can(p, "rate", issue, tracking_ok=ok):
-        raise PermissionError(f"role {p.role} may not rate issue {issue_id}")
+        raise ForbiddenError(f"role {p.role} may not rate issue {issue_id}")
     issue = service.act(issue_id, Rate(rating, body.note), p.actor)
     return issue_out(service, p, issue)
 
@@ -300,7 +298,11 @@ def transfer(issue_id: str, body: HandOverIn, service: ServiceDep, p: PrincipalD
     """转办: hand the issue to another unit of the escalation graph, with a reason."""
     _authorised(service, p, issue_id, "transfer")
     if not body.to:
-        raise ValueError("to: name the unit to transfer to, e.g. station:S02 or township:430623101")
+        raise ParameterError(
+            "to: name the unit to transfer to, e.g. station:S02 or township:430623101",
+            parameter="to",
+            value=body.to,
+        )
     target = _target(service, body.to)
     return _act(service, p, issue_id, "transfer", Transfer(reason=body.reason, **target))
 
@@ -311,7 +313,11 @@ def return_issue(issue_id: str, body: HandOverIn, service: ServiceDep, p: Princi
     _authorised(service, p, issue_id, "return")
     unit = body.to or service.previous_unit(issue_id)
     if not unit:
-        raise ValueError(f"issue {issue_id} has no earlier unit to return to; name one in 'to'")
+        raise ParameterError(
+            f"issue {issue_id} has no earlier unit to return to; name one in 'to'",
+            parameter="to",
+            value=body.to,
+        )
     target = _target(service, unit)
     return _act(service, p, issue_id, "return", Return(reason=body.reason, **target))
 
@@ -321,7 +327,11 @@ def merge(issue_id: str, body: MergeIn, service: ServiceDep, p: PrincipalDep) ->
     """Close this issue as a duplicate of ``into`` (which must be visible and open)."""
     into = _visible(service, p, body.into)
     if not into.is_open:
-        raise ValueError(f"into: issue {body.into} is {into.status.value}, not open")
+        raise ParameterError(
+            f"into: issue {body.into} is {into.status.value}, not open",
+            parameter="into",
+            value=body.into,
+        )
     return _act(service, p, issue_id, "merge", Merge(body.into, body.reason))
 
 

@@ -4,8 +4,9 @@ apps: ``services``, a service definition, ``requests`` (GET and POST), one reque
 
 Every error under these paths is the spec's ``errors`` list, in the format the path asks
 for, with the real status: 404 for an unknown service code, request, token or
-``jurisdiction_id``; 403 for a bad ``api_key``; 400 naming every missing or bad field.
-(413 and 429 come from the app's limits in gridgov's own error shape.)
+``jurisdiction_id``; 403 for a bad ``api_key``; 400 naming every missing or bad field;
+413 (body too large) and 429 (rate limited) from the app's limits
+(:func:`api.errors.limit_response`).
 
 Decisions the spec leaves to a server:
 
@@ -20,6 +21,11 @@ Decisions the spec leaves to a server:
   ``address_id`` or ``attribute[grid_code]``: a grid code (the grid's inner point); else
   an ``address_string`` holding a grid code, grid name or village name. An address this
   county cannot place is a 400 asking for lat/long: there is no street geocoder.
+- ``description`` is optional, as the spec has it, and may be up to 4,000 characters
+  (the spec's limit, which the issue service shares). Without one, the issue is stored
+  with ``attribute[title]`` as its description, else the service's name (道路交通, ...):
+  grid workers and deputies need words to act on, and the service's name is all the
+  client said. The stored text is what ``description`` answers afterwards.
 - Reporter identity: ``last_name`` + ``first_name`` (Chinese order) and ``phone`` are
   stored as the reporter, unless ``attribute[anonymous]=true``; ``email``,
   ``device_id`` and ``account_id`` are not stored (the store keeps no such fields) and
@@ -37,8 +43,6 @@ Decisions the spec leaves to a server:
 from __future__ import annotations
 
 import hmac
-import inspect
-import json
 import math
 import re
 from collections.abc import Callable, Coroutine
@@ -47,17 +51,15 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import ServiceDep, get_principal
+from api.errors import open311_response
 from api.open311 import (
     ANONYMOUS_VALUES,
     ATTRIBUTES,
-    MAX_TITLE,
-    PREFIX,
     CreatedOut,
     ErrorOut,
     Gazetteer,
@@ -66,8 +68,6 @@ from api.open311 import (
     ServiceDefinitionOut,
     ServiceOut,
     TokenOut,
-    error_response,
-    format_of,
     open311_statuses,
     parse_w3,
     render,
@@ -76,21 +76,21 @@ from api.open311 import (
     service_notice,
     services,
 )
-from api.routes.public import _tracking_token
-from gridgov._errors import NotFoundError
-from gridgov.issues.access import Principal, hash_token, may_raise_at
+from gridgov._errors import LocationError, NotFoundError, ParameterError, ValidationError
+from gridgov.issues.access import Principal, hash_token, may_raise_at, tracking_token
 from gridgov.issues.lifecycle import Issue
 from gridgov.issues.service import (
     MAX_ADDRESS,
     MAX_DESCRIPTION,
     MAX_MEDIA_URL,
+    MAX_TITLE,
     IssueService,
     NewIssue,
     point_problems,
 )
 from gridgov.store.base import IssueQuery
 
-__all__ = ["http_error", "open311_exception", "router"]
+__all__ = ["Open311Route", "router"]
 
 #: Roles that may raise issues with an api_key (the public may without one).
 _RAISERS = ("grid_worker", "deputy", "station_admin", "township_staff", "county_staff")
@@ -98,85 +98,6 @@ _RAISERS = ("grid_worker", "deputy", "station_admin", "township_staff", "county_
 WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
 TOKEN_HEADER = "X-Open311-Token"
-
-
-async def open311_exception(request: Request, exc: Exception) -> Response:
-    """Any error of an Open311 route as the spec's error list, in the path's format.
-
-    Errors the app already knows how to answer keep their status (validation 422 is the
-    spec's 400, a missing token's 401 its 403) and their message; anything else is
-    raised on to the app (logged, 500).
-    """
-    fmt = format_of(request.url.path, request.path_params.get("fmt"))
-    if isinstance(exc, Open311Error):
-        return error_response(fmt, exc.status, exc.descriptions, exc.headers)
-    if isinstance(exc, RequestValidationError):
-        bad_fmt = [e for e in exc.errors() if tuple(e.get("loc", ())) == ("path", "fmt")]
-        if bad_fmt:
-            shown = request.path_params.get("fmt", "")
-            return error_response(
-                "xml", 404, [f"format {shown!r} is not served here; use .xml or .json"]
-            )
-    if isinstance(exc, StarletteHTTPException):
-        status = 403 if exc.status_code == 401 else exc.status_code
-        return error_response(fmt, status, [str(exc.detail)], exc.headers)
-    handler = _app_handler(request, exc)
-    if handler is None:
-        raise exc
-    answer = handler(request, exc)
-    if inspect.isawaitable(answer):
-        answer = await answer
-    return _reshape(fmt, answer)
-
-
-def _app_handler(request: Request, exc: Exception) -> Callable[..., Any] | None:
-    handlers: dict[Any, Callable[..., Any]] = request.app.exception_handlers
-    for cls in type(exc).__mro__:
-        if cls in handlers and cls is not Exception:
-            return handlers[cls]
-    if Exception in handlers:
-        return handlers[Exception]
-    return None
-
-
-def _reshape(fmt: Literal["json", "xml"], answer: Response) -> Response:
-    """A gridgov ``{error, message, problems}`` answer as an Open311 error list."""
-    status = {422: 400, 401: 403}.get(answer.status_code, answer.status_code)
-    try:
-        body = json.loads(bytes(answer.body))
-    except ValueError:
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
-    problems = body.get("problems") or []
-    descriptions = [
-        f"{p['field']}: {p['message']}"
-        + (f" (value: {p['value']})" if p.get("value") and p["value"] not in p["message"] else "")
-        if p.get("field")
-        else str(p.get("message", ""))
-        for p in problems
-    ] or [str(body.get("message") or "error")]
-    keep = {
-        k: v
-        for k, v in answer.headers.items()
-        if k.lower() not in ("content-length", "content-type")
-    }
-    return error_response(fmt, status, descriptions, keep)
-
-
-def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-    """A routing error under the Open311 prefix (no such path or method) in the Open311
-    shape; a 405 lists every method the path takes in ``Allow``."""
-    headers = dict(exc.headers or {})
-    if exc.status_code == 405:
-        path = request.url.path.removeprefix(PREFIX)
-        methods: set[str] = set()
-        for route in router.routes:
-            if isinstance(route, APIRoute) and route.path_regex.match(path):
-                methods |= route.methods or set()
-        if methods:
-            headers["Allow"] = ", ".join(sorted(methods))
-    return error_response(format_of(request.url.path), exc.status_code, [str(exc.detail)], headers)
 
 
 class Open311Route(APIRoute):
@@ -189,7 +110,7 @@ class Open311Route(APIRoute):
             try:
                 return await handler(request)
             except Exception as exc:  # every error of these paths gets the Open311 shape
-                return await open311_exception(request, exc)
+                return open311_response(request, exc)
 
         return route
 
@@ -258,8 +179,9 @@ def _viewer(request: Request, service: IssueService, api_key: str | None) -> Pri
         return get_principal(request, service, f"Bearer {api_key.strip()}")
     except StarletteHTTPException as exc:
         raise Open311Error(403, f"invalid api_key: {exc.detail}") from exc
-    except ValueError as exc:  # the token names a unit the workspace no longer has
-        raise Open311Error(403, f"api_key no longer valid: {exc}") from exc
+    except ValidationError as exc:  # the token names a unit the workspace no longer has
+        reasons = "; ".join(p.message for p in exc.problems) or str(exc)
+        raise Open311Error(403, f"api_key no longer valid: {reasons}") from exc
 
 
 def _check_service(service: IssueService, code: str) -> None:
@@ -405,7 +327,7 @@ def get_requests(
             continue
         try:
             when = parse_w3(name, text)
-        except ValueError as exc:
+        except ParameterError as exc:
             problems.append(str(exc))
             continue
         if name == "start_date":
@@ -508,7 +430,11 @@ _FORM_FIELDS: dict[str, dict[str, Any]] = {
         "description": "a grid code, grid name or village name (no street geocoder)",
     },
     "address_id": {"type": "string", "pattern": r"\S", "description": "a 15-digit grid code"},
-    "description": {"type": "string", "pattern": r"\S", "maxLength": MAX_DESCRIPTION},
+    "description": {
+        "type": "string",
+        "maxLength": MAX_DESCRIPTION,
+        "description": "optional; without one the service's name is stored (module docstring)",
+    },
     "media_url": {"type": "string", "description": "an http(s) link to a photo"},
     "email": {"type": "string", "description": "not stored"},
     "device_id": {"type": "string", "description": "not stored"},
@@ -525,7 +451,7 @@ _FORM_FIELDS: dict[str, dict[str, Any]] = {
 _FORM_SCHEMA = {
     "type": "object",
     "properties": _FORM_FIELDS,
-    "required": ["service_code", "description"],
+    "required": ["service_code"],
     # a location: lat and long, or a grid code, or an address string
     "anyOf": [
         {"required": ["lat", "long"]},
@@ -624,8 +550,6 @@ def post_request(
         _check_service(service, code)
 
     description = one("description")
-    if not description:
-        problems.append("description: required")
     media_url = one("media_url")
     if media_url and (
         not re.fullmatch(r"https?://\S+", media_url) or len(media_url) > MAX_MEDIA_URL
@@ -652,6 +576,8 @@ def post_request(
         problems.append(f"description: {len(description)} characters; at most {MAX_DESCRIPTION}")
     if problems or lon_lat is None:
         raise Open311Error(400, *(dict.fromkeys(problems) or ["a location is required"]))
+    if not description:  # optional in the spec; the issue service needs words to act on
+        description = title or service.settings.issue_categories[code]
 
     if idempotency_key is not None:
         prefix = (
@@ -662,7 +588,7 @@ def post_request(
         key: str | None = f"{prefix}:{idempotency_key}"
     else:
         key = None
-    tracking = _tracking_token(service.store.secret(), key)
+    tracking = tracking_token(service.store.secret(), key)
     data = NewIssue(
         category=code,
         description=description,
@@ -782,8 +708,8 @@ def _location(
     if address_string:
         try:
             return places.resolve(address_string)
-        except ValueError as exc:
-            problems.append(str(exc))
+        except LocationError as exc:
+            problems.extend(f"{p.field}: {p.message}" for p in exc.problems)
             return None
     problems.append(
         "location: required: lat and long, address_id (a grid code) or an address_string "

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, ServiceDep
+from api.params import choice
 from api.views import deputy_ref
 from gridgov._errors import NotFoundError
 from gridgov.issues.access import sees_phone
@@ -50,7 +51,7 @@ def list_stations(
     if township_code is not None:
         st = st[st["township_code"].astype(str) == township_code]
     if tier is not None:
-        st = st[st["tier"].astype(str) == StationTier.parse(tier).value]
+        st = st[st["tier"].astype(str) == choice(StationTier, tier, "tier").value]
     return [_station(service, r) for r in st.itertuples(index=False)]
 
 

@@ -7,37 +7,24 @@ cheap phones both open them. Nothing personal is ever shown here.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import html
 import json
-import secrets
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import ServiceDep
+from api.params import choice
 from api.schemas import IssuePublicOut, PublicIssueCreate, RateIn
 from api.views import issue_public
-from gridgov._errors import NotFoundError
-from gridgov.issues.access import Principal, hash_token
+from gridgov._errors import NotFoundError, ParameterError
+from gridgov.issues.access import Principal, hash_token, tracking_token
 from gridgov.issues.lifecycle import Rate
-from gridgov.issues.service import NewIssue
+from gridgov.issues.service import MAX_DESCRIPTION, NewIssue
 from gridgov.model import Rating
 
 router = APIRouter()
-
-
-def _tracking_token(secret: str, idempotency_key: str | None) -> str:
-    # With an idempotency key the token is an HMAC of it under the store's secret, so a
-    # client that lost the first answer gets the same token on its retry, and nobody
-    # who merely knows the key can compute it; without a key it is random.
-    if idempotency_key:
-        return hmac.new(
-            secret.encode(), f"track:{idempotency_key}".encode(), hashlib.sha256
-        ).hexdigest()[:32]
-    return secrets.token_urlsafe(24)
 
 
 def _page(title: str, body: str) -> HTMLResponse:
@@ -64,7 +51,7 @@ def _form(service: ServiceDep, station_id: str) -> str:
     return f"""
 <h2>码上提建议</h2>
 <form id="raise"><label>类别<select name="category">{options}</select></label>
-<label>问题描述<textarea name="description" rows="4" maxlength="2000" required></textarea></label>
+<label>问题描述<textarea name="description" rows="4" maxlength="{MAX_DESCRIPTION}" required></textarea></label>
 <label>姓名（可不填）<input name="reporter_name" maxlength="50"></label>
 <label>电话（可不填，仅工作人员可见）<input name="reporter_phone" maxlength="32"></label>
 <label><input type="checkbox" name="anonymous" style="width:auto"> 匿名</label>
@@ -158,12 +145,16 @@ def raise_at_station(
     if rows.empty:
         raise NotFoundError(f"no station {station_id!r}")
     if (body.lon is None) != (body.lat is None):
-        raise ValueError("give both lon and lat, or neither (the station's place is used)")
+        missing = "lat" if body.lat is None else "lon"
+        raise ParameterError(
+            f"{missing}: give both lon and lat, or neither (the station's place is used)",
+            parameter=missing,
+        )
     point = rows.geometry.iloc[0]
     lon = body.lon if body.lon is not None else float(point.x)
     lat = body.lat if body.lat is not None else float(point.y)
     key = None if idempotency_key is None else f"public:{station_id}:{idempotency_key}"
-    token = _tracking_token(service.store.secret(), key)
+    token = tracking_token(service.store.secret(), key)
     data = NewIssue(
         category=body.category,
         description=body.description,
@@ -212,6 +203,6 @@ def track(
 def rate(issue_id: str, body: RateIn, service: ServiceDep) -> IssuePublicOut:
     """The resident rates the result (满意 / 基本满意 / 不满意; 不满意 reopens it)."""
     _tracked(service, issue_id, body.tracking_token)
-    rating = Rating.parse(body.rating)
+    rating = choice(Rating, body.rating, "rating")
     issue = service.act(issue_id, Rate(rating, body.note), Principal.public().actor)
     return issue_public(service, issue)

@@ -158,13 +158,13 @@ def cmd_qr(args: argparse.Namespace) -> int:
 def cmd_escalation(args: argparse.Namespace) -> int:
     """Build, check and export the escalation graph."""
     from gridgov.io import read_workspace
-    from gridgov.issues.escalation import check_escalation, escalation_graph, write_escalation
+    from gridgov.issues.escalation import escalation_graph, validate_escalation, write_escalation
     from gridgov.routing.graph import workspace_road_graph
 
     settings = settings_of(args)
     ws = read_workspace(args.workspace)
     g = escalation_graph(ws, settings=settings, graph=workspace_road_graph(ws))
-    check_escalation(g, settings)
+    validate_escalation(g, settings)
     written = [str(write_escalation(g, p)) for p in (args.out or [])]
     levels: dict[str, int] = {}
     for _, d in g.nodes(data=True):

@@ -6,16 +6,15 @@ curve) into files; encodings and atomic writes are :mod:`gridgov.io`'s.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
 from gridgov import io
+from gridgov._json import strict_json
 from gridgov.coverage.plan import ConsolidationPlan
 from gridgov.coverage.report import DEPUTY_COLUMNS_ZH, chinese_table
 
@@ -287,9 +286,8 @@ def write_consolidation(
         "before_after": plan.before_after.drop(columns="label_zh").to_dict(orient="records"),
     }
     path = out / "consolidation.json"
-    path.write_text(
-        json.dumps(payload, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
-    )
+    # Strict JSON: NaN and infinities (no station within reach, no bound yet) are null.
+    path.write_text(strict_json(payload, indent=2), encoding="utf-8")
     files["json"] = path
     if curve is not None and len(curve):
         files["curve_csv"] = io.write_table(sheets["站点数权衡"], out / "consolidation-curve.csv")
@@ -300,13 +298,3 @@ def write_consolidation(
     if workspace is not None:
         files["workspace"] = io.write_result_layers(workspace, consolidation_layers(plan))
     return files
-
-
-def _json_default(value: object) -> Any:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return str(value)

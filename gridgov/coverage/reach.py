@@ -15,12 +15,11 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from gridgov.coverage.grouping import GROUPING_COLUMNS, group_deputies
+from gridgov.coverage._workspace import demand_points, empty_grouping, group_on_roads
 from gridgov.coverage.result import CoverageResult
 from gridgov.coverage.standard import ReachStandard, parse_standard
 from gridgov.crs import CGCS2000, workspace_crs
@@ -57,48 +56,6 @@ def weighted_percentile(
     return float(v[order][np.searchsorted(cum, q / 100.0 * cum[-1])])
 
 
-_projected = workspace_crs
-
-
-def _demand(ws: Workspace, crs: pyproj.CRS) -> gpd.GeoDataFrame:
-    """Settlements with population, plus centroids of villages that have none."""
-    villages = ws.villages.to_crs(crs)
-    frames = []
-    have: set[str] = set()
-    if ws.settlements is not None and len(ws.settlements):
-        s = ws.settlements.to_crs(crs)
-        s = s[s["population"].fillna(0) > 0]
-        have = set(s["village_code"])
-        frames.append(
-            gpd.GeoDataFrame(
-                {
-                    "demand_id": s["settlement_id"].astype(str).to_numpy(),
-                    "village_code": s["village_code"].to_numpy(),
-                    "population": s["population"].to_numpy(dtype=float),
-                    "source": "settlement",
-                },
-                geometry=s.geometry.to_numpy(),
-                crs=crs,
-            )
-        )
-    rest = villages[~villages["code"].isin(have)]
-    if len(rest):
-        frames.append(
-            gpd.GeoDataFrame(
-                {
-                    "demand_id": rest["code"].to_numpy(),
-                    "village_code": rest["code"].to_numpy(),
-                    "population": rest["population"].fillna(0).to_numpy(dtype=float),
-                    "source": "village_centroid",
-                },
-                geometry=rest.geometry.representative_point().to_numpy(),
-                crs=crs,
-            )
-        )
-    demand = pd.concat(frames, ignore_index=True) if frames else gpd.GeoDataFrame()
-    return gpd.GeoDataFrame(demand, geometry="geometry", crs=crs)
-
-
 def analyse(
     ws: Workspace,
     *,
@@ -130,8 +87,8 @@ def analyse(
     """
     settings = settings or Settings()
     std = parse_standard(standard or settings.reach_standard)
-    crs = _projected(ws)
-    demand = _demand(ws, crs)
+    crs = workspace_crs(ws)
+    demand = demand_points(ws, crs)
     stations = ws.stations.to_crs(crs).reset_index(drop=True)
     sx, sy = stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy()
     dx, dy = demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()
@@ -173,7 +130,9 @@ def analyse(
 
     villages_out = _villages(ws, demand, stations, std)
     deputies = (
-        _group(ws, stations, graph if network else None, std, settings) if group else _no_groups()
+        group_on_roads(ws, stations, graph if network else None, std, settings)
+        if group
+        else empty_grouping()
     )
     stations_out = _stations(ws, stations, demand, villages_out, deputies)
     gaps = _gaps(villages_out, demand, graph if network else None, std, settings, method, gap_sites)
@@ -351,7 +310,9 @@ def _summary(
             "code": worst["code"],
             "name": worst["name"],
             "travel_s": None if pd.isna(worst["travel_s"]) else float(worst["travel_s"]),
-            "nearest_station_id": worst["nearest_station_id"],
+            "nearest_station_id": None
+            if pd.isna(worst["nearest_station_id"])
+            else worst["nearest_station_id"],
         },
         "n_stations": len(stations),
         "n_gaps": int((~villages["covered"]).sum()),
@@ -544,60 +505,3 @@ def _reach_polygon(
         pts = shapely.points(graph.node_x[reached[big]], graph.node_y[reached[big]])
         pieces.append(shapely.union_all(shapely.buffer(pts, radius[big], quad_segs=8)))
     return shapely.simplify(shapely.union_all(pieces), 10.0)
-
-
-def _no_groups() -> pd.DataFrame:
-    return pd.DataFrame(columns=list(GROUPING_COLUMNS))
-
-
-def _group(
-    ws: Workspace,
-    stations: gpd.GeoDataFrame,
-    graph: RoadGraph | None,
-    std: ReachStandard,
-    settings: Settings,
-) -> pd.DataFrame:
-    """就近编组进站: deputies to stations by travel from home (see coverage.grouping)."""
-    if ws.deputies is None or len(ws.deputies) == 0:
-        return _no_groups()
-    deps = ws.deputies.to_crs(stations.crs).reset_index(drop=True)
-    hx, hy = deps.geometry.x.to_numpy(), deps.geometry.y.to_numpy()
-    sx, sy = stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy()
-    # Deputies travel to their station's reception day by e-bike or car; search far enough
-    # that every deputy sees a few stations (county scale: the whole county).
-    cutoff = max(3 * 3600.0, 4 * std.limit if std.is_time else 0.0)
-    if graph is not None:
-        costs = cost_table(
-            graph,
-            snap_to_graph(graph, hx, hy),
-            snap_to_graph(graph, sx, sy),
-            origin_ids=deps["deputy_id"].to_numpy(),
-            destination_ids=stations["station_id"].to_numpy(),
-            weight="time",
-            mode=std.travel_mode,
-            settings=settings,
-            cutoff=cutoff,
-        )
-    else:
-        speed = settings.speeds_kmh[std.travel_mode]["village"] / 3.6
-        d = (
-            np.hypot(hx[:, None] - sx[None, :], hy[:, None] - sy[None, :])
-            * settings.detour_factor
-            / speed
-        )
-        oi, di = np.nonzero(d <= cutoff)
-        costs = pd.DataFrame(
-            {
-                "origin_id": deps["deputy_id"].to_numpy()[oi],
-                "destination_id": stations["station_id"].to_numpy()[di],
-                "cost": d[oi, di],
-            }
-        )
-    table = group_deputies(
-        pd.DataFrame(deps.drop(columns="geometry")),
-        pd.DataFrame(stations.drop(columns="geometry")),
-        costs,
-        min_per_station=settings.min_deputies_per_station,
-        max_per_station=settings.max_deputies_per_station,
-    )
-    return table

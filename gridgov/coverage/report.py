@@ -6,7 +6,6 @@ with :mod:`gridgov.io` so encodings (UTF-8 with BOM for Excel) are handled in on
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from gridgov import io
+from gridgov._json import strict_json
 from gridgov.coverage.result import CoverageResult
 from gridgov.model import DeputyLevel, StationKind, StationTier, VillageKind
 
@@ -201,9 +201,8 @@ def write_coverage(
     for key, sheet in (("villages", "村（社区）"), ("stations", "站点"), ("gaps", "缺口")):
         files[f"{key}_csv"] = io.write_table(sheets[sheet], out / f"coverage-{key}.csv")
     summary = out / "coverage-summary.json"
-    summary.write_text(
-        json.dumps(result.summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-    )
+    # Strict JSON: a figure that is not a number (a village no station reaches) is null.
+    summary.write_text(strict_json(result.summary, indent=2), encoding="utf-8")
     files["summary_json"] = summary
     if workspace is not None:
         files["workspace"] = io.write_result_layers(workspace, coverage_layers(result))

@@ -29,6 +29,7 @@ role may not take on an issue it can see.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -50,6 +51,7 @@ __all__ = [
     "scope_query",
     "sees_phone",
     "sees_reporter",
+    "tracking_token",
 ]
 
 ROLES: tuple[str, ...] = (
@@ -103,6 +105,20 @@ class Principal:
 def hash_token(token: str) -> str:
     """SHA-256 of a token: only this is stored, never the token itself."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def tracking_token(secret: str, idempotency_key: str | None = None) -> str:
+    """A new tracking token: what a resident follows and rates an issue with.
+
+    With an idempotency key the token is an HMAC of it under the store's ``secret``, so a
+    client that lost the first answer gets the same token on its retry, and nobody who
+    merely knows the key can compute it; without a key it is random. Store only its
+    :func:`hash_token`.
+    """
+    if idempotency_key:
+        mac = hmac.new(secret.encode(), f"track:{idempotency_key}".encode(), hashlib.sha256)
+        return mac.hexdigest()[:32]
+    return secrets.token_urlsafe(24)
 
 
 def _scope(

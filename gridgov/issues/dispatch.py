@@ -31,9 +31,8 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from gridgov._errors import NotFoundError, Problem, ValidationError
-from gridgov.crs import CGCS2000
-from gridgov.issues.escalation import _projected
+from gridgov._errors import CRSError, NotFoundError, ParameterError, Problem, ValidationError
+from gridgov.crs import CGCS2000, workspace_crs
 from gridgov.model import StationKind, Workspace
 from gridgov.routing.graph import RoadGraph, build_road_graph
 from gridgov.settings import Settings
@@ -240,8 +239,8 @@ class Dispatcher:
                 context="dispatch",
             )
         if graph is None and ws.roads is not None and len(ws.roads):
-            graph = build_road_graph(ws.roads, crs=_projected(ws))
-        crs = graph.crs if graph is not None else _projected(ws)
+            graph = build_road_graph(ws.roads, crs=workspace_crs(ws))
+        crs = graph.crs if graph is not None else workspace_crs(ws)
         return cls.from_layers(
             ws.stations,
             ws.deputies,
@@ -283,22 +282,26 @@ class Dispatcher:
 
         Raises
         ------
-        ValueError
-            If ``settings.dispatch_mode`` is not a travel mode, or no projected CRS is given.
+        ParameterError
+            If ``settings.dispatch_mode`` is not a travel mode.
+        CRSError
+            If no CRS is given, or it is not projected.
         """
         settings = settings or Settings()
         speeds = settings.speeds_kmh.get(settings.dispatch_mode)
         if not speeds:
-            raise ValueError(
+            raise ParameterError(
                 f"settings.dispatch_mode={settings.dispatch_mode!r} is not one of "
-                f"{', '.join(settings.speeds_kmh)}"
+                f"{', '.join(settings.speeds_kmh)}",
+                parameter="dispatch_mode",
+                value=settings.dispatch_mode,
             )
         target = graph.crs if graph is not None else crs
         if target is None:
-            raise ValueError("crs: give a projected CRS (or a graph) to measure distances in")
+            raise CRSError("crs: give a projected CRS (or a graph) to measure distances in")
         target = pyproj.CRS.from_user_input(target)
         if not target.is_projected:
-            raise ValueError(f"crs={target.to_string()!r} is not projected; distances need metres")
+            raise CRSError(f"crs={target.to_string()!r} is not projected; distances need metres")
 
         station_id = _text_array(stations["station_id"])
         station_index = {sid: i for i, sid in enumerate(station_id)}
@@ -436,7 +439,7 @@ class Dispatcher:
         ------
         NotFoundError
             If ``station_id`` is not a station of the workspace.
-        ValueError
+        ParameterError
             If ``k`` is not positive, the point is not finite, or ``category`` is unknown.
         """
         t0 = time.perf_counter()
@@ -446,15 +449,21 @@ class Dispatcher:
         settings = self.settings
         k = settings.dispatch_k if k is None else int(k)
         if k < 1:
-            raise ValueError(f"k must be at least 1, got {k!r}")
+            raise ParameterError(f"k must be at least 1, got {k!r}", parameter="k", value=k)
         if not (np.isfinite(lon) and np.isfinite(lat)):
-            raise ValueError(f"lon, lat must be finite numbers, got ({lon!r}, {lat!r})")
+            raise ParameterError(
+                f"lon, lat must be finite numbers, got ({lon!r}, {lat!r})",
+                parameter="lon/lat",
+                value=f"{lon}, {lat}",
+            )
         preferred: frozenset[str] = frozenset()
         if category is not None:
             if category not in settings.issue_categories:
-                raise ValueError(
+                raise ParameterError(
                     f"category={category!r} is not an issue category; expected one of "
-                    f"{', '.join(settings.issue_categories)}"
+                    f"{', '.join(settings.issue_categories)}",
+                    parameter="category",
+                    value=category,
                 )
             preferred = frozenset(settings.category_specialties.get(category, ()))
         x, y = self.to_graph.transform(lon, lat)

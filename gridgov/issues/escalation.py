@@ -5,7 +5,7 @@ township congress (乡镇人大主席团 / 街道人大工委), then to the coun
 deputy affairs committee (县人大常委会代表工委), and finally, where the county uses one, to an
 outside platform such as the 12345 hotline ("归口办理、限时办结"). :func:`escalation_graph`
 builds that ladder from a workspace as a :class:`networkx.DiGraph` whose every node has
-exactly one successor up to the top; :func:`validate_escalation` collects every way it
+exactly one successor up to the top; :func:`escalation_problems` collects every way it
 can be broken (cycles, units that do not reach the county, levels nobody handles);
 :func:`chain`, :func:`next_unit` and :func:`unit_for_grid` walk it; :func:`escalation_edges`
 and :func:`write_escalation` export it for maps and spreadsheets.
@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
-from gridgov._errors import NotFoundError, Problem, ValidationError
+from gridgov._errors import NotFoundError, ParameterError, Problem, ValidationError
 from gridgov._validate import split_codes
 from gridgov.crs import CGCS2000, workspace_crs
 from gridgov.io import write_table
@@ -46,9 +46,9 @@ __all__ = [
     "LEVELS",
     "LEVELS_ZH",
     "chain",
-    "check_escalation",
     "escalation_edges",
     "escalation_graph",
+    "escalation_problems",
     "next_unit",
     "unit_for_grid",
     "validate_escalation",
@@ -94,9 +94,6 @@ _PLATFORM_NAMES = {"12345": "12345政务服务便民热线"}
 
 def _node(level: str, unit_id: object) -> str:
     return f"{level}:{unit_id}"
-
-
-_projected = workspace_crs
 
 
 def _township_body(name: str) -> str:
@@ -145,10 +142,10 @@ def escalation_graph(
         upwards and carry ``how`` (see :data:`HOW_ZH`) and, for grids, ``travel_s`` and
         ``travel_m`` (by road) or ``distance_m`` (straight line). ``G.graph["county_code"]``
         is the county's code. The graph is not checked here: call
-        :func:`check_escalation`.
+        :func:`validate_escalation`.
     """
     settings = settings or Settings()
-    crs = graph.crs if graph is not None else _projected(ws)
+    crs = graph.crs if graph is not None else workspace_crs(ws)
     handlers = settings.handlers
     g = nx.DiGraph()
 
@@ -331,7 +328,7 @@ def _problem(
     return Problem("escalation", None if node is None else str(node), field, value, message)
 
 
-def validate_escalation(g: nx.DiGraph, settings: Settings | None = None) -> list[Problem]:
+def escalation_problems(g: nx.DiGraph, settings: Settings | None = None) -> list[Problem]:
     """Every problem with an escalation graph, none raised.
 
     Checks that no cycle exists; that every level present has a handler in
@@ -456,15 +453,15 @@ def _last_before_break(g: nx.DiGraph, node: Hashable) -> str:
         seen.add(node)
 
 
-def check_escalation(g: nx.DiGraph, settings: Settings | None = None) -> None:
-    """Raise if the escalation graph has any problem (see :func:`validate_escalation`).
+def validate_escalation(g: nx.DiGraph, settings: Settings | None = None) -> None:
+    """Raise if the escalation graph has any problem (see :func:`escalation_problems`).
 
     Raises
     ------
     ValidationError
         Carrying every problem found.
     """
-    problems = validate_escalation(g, settings)
+    problems = escalation_problems(g, settings)
     if any(p.severity == "error" for p in problems):
         raise ValidationError(problems, context="escalation graph")
 
@@ -609,14 +606,16 @@ def write_escalation(g: nx.DiGraph, path: str | Path) -> Path:
 
     Raises
     ------
-    ValueError
+    ParameterError
         If the suffix is none of those.
     """
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in {".graphml", ".geojson", ".gpkg", ".csv"}:
-        raise ValueError(
-            f"path={str(path)!r}: write_escalation writes .graphml, .geojson, .gpkg or .csv"
+        raise ParameterError(
+            f"path={str(path)!r}: write_escalation writes .graphml, .geojson, .gpkg or .csv",
+            parameter="path",
+            value=str(path),
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".graphml":

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from gridgov._errors import TransitionError
+from gridgov._errors import ParameterError, TransitionError
 from gridgov.model import IssueStatus, Rating
 from gridgov.settings import Settings
 
@@ -435,7 +435,11 @@ def action_name(action: Action) -> str:
 
 def _aware(now: datetime) -> None:
     if now.tzinfo is None:
-        raise ValueError(f"the clock must be timezone-aware, got naive {now.isoformat()}")
+        raise ParameterError(
+            f"the clock must be timezone-aware, got naive {now.isoformat()}",
+            parameter="now",
+            value=now.isoformat(),
+        )
 
 
 def _event(
@@ -518,8 +522,9 @@ def apply(
     ------
     TransitionError
         If the issue's status does not allow the action.
-    ValueError
-        For a naive clock or an empty required note.
+    ParameterError
+        For a naive clock, an empty required note, an unknown rating or a merge of an
+        issue into itself.
     """
     _aware(now)
     settings = settings or Settings()
@@ -586,7 +591,7 @@ def apply(
             )
             out.append((new, "resolved", {"result": action.result}))
         case Rate():
-            rating = Rating.parse(action.rating)
+            rating = _rating(action.rating)
             rated = replace(issue, status=S.RATED, rating=rating.value, rating_note=action.note)
             out.append((rated, "rated", {"rating": rating.value, "note": action.note}))
             if rating is Rating.UNSATISFIED:
@@ -641,7 +646,11 @@ def apply(
             out.append((issue, "duplicates_suggested", data))
         case Merge():
             if action.into == issue.issue_id:
-                raise ValueError(f"issue {issue.issue_id} cannot be merged into itself")
+                raise ParameterError(
+                    f"issue {issue.issue_id} cannot be merged into itself",
+                    parameter="into",
+                    value=action.into,
+                )
             new = replace(
                 issue, status=S.CLOSED, merged_into=action.into, closed_at=now,
                 acknowledge_due=None, resolve_due=None,
@@ -659,9 +668,16 @@ def apply(
     return final, tuple(events)
 
 
+def _rating(value: str) -> Rating:
+    try:
+        return Rating.parse(value)
+    except ParameterError as exc:  # the enum's refusal names the ratings, not the argument
+        raise ParameterError(str(exc), parameter="rating", value=value) from exc
+
+
 def _required(text: str, name: str) -> None:
     if not text or not text.strip():
-        raise ValueError(f"{name} must not be empty")
+        raise ParameterError(f"{name} must not be empty", parameter=name, value=text)
 
 
 def due_action(issue: Issue, now: datetime, settings: Settings | None = None) -> str | None:

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 
 import segno
 
-from gridgov._errors import NotFoundError
+from gridgov._errors import NotFoundError, ParameterError
 from gridgov.model import DeputyLevel, StationKind, StationTier, Workspace
 
 __all__ = [
@@ -42,19 +42,32 @@ _WHICH = {"stations": "站点", "deputies": "代表"}
 def _base(base_url: str) -> str:
     parts = urlsplit(str(base_url))
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
+        raise ParameterError(
             f"base_url={base_url!r}: expected an http(s) address with a host, "
-            "e.g. https://rd.example.gov.cn"
+            "e.g. https://rd.example.gov.cn",
+            parameter="base_url",
+            value=base_url,
         )
     if parts.query or parts.fragment:
-        raise ValueError(f"base_url={base_url!r}: must not carry a query or fragment")
+        raise ParameterError(
+            f"base_url={base_url!r}: must not carry a query or fragment",
+            parameter="base_url",
+            value=base_url,
+        )
     return str(base_url).rstrip("/")
+
+
+def _kind(kind: str) -> None:
+    if kind not in _KINDS:
+        raise ParameterError(
+            f"kind={kind!r}: expected one of {', '.join(_KINDS)}", parameter="kind", value=kind
+        )
 
 
 def _id(value: str, name: str) -> str:
     text = str(value)
     if not text.strip():
-        raise ValueError(f"{name}={value!r}: must not be empty")
+        raise ParameterError(f"{name}={value!r}: must not be empty", parameter=name, value=value)
     return quote(text, safe="")
 
 
@@ -65,7 +78,7 @@ def station_url(base_url: str, station_id: str) -> str:
 
     Raises
     ------
-    ValueError
+    ParameterError
         If ``base_url`` is not http(s) with a host, or ``station_id`` is empty.
     """
     return f"{_base(base_url)}/public/stations/{_id(station_id, 'station_id')}"
@@ -76,7 +89,7 @@ def deputy_url(base_url: str, deputy_id: str) -> str:
 
     Raises
     ------
-    ValueError
+    ParameterError
         If ``base_url`` is not http(s) with a host, or ``deputy_id`` is empty.
     """
     return f"{_base(base_url)}/public/deputies/{_id(deputy_id, 'deputy_id')}"
@@ -104,17 +117,18 @@ def qr_code(url: str, *, kind: str = "png", scale: int = 6, border: int = 4) -> 
 
     Raises
     ------
-    ValueError
+    ParameterError
         For an unknown ``kind``, ``scale`` below 1, a negative ``border`` or an empty ``url``.
     """
-    if kind not in _KINDS:
-        raise ValueError(f"kind={kind!r}: expected one of {', '.join(_KINDS)}")
+    _kind(kind)
     if int(scale) < 1:
-        raise ValueError(f"scale={scale!r}: must be at least 1")
+        raise ParameterError(f"scale={scale!r}: must be at least 1", parameter="scale", value=scale)
     if int(border) < 0:
-        raise ValueError(f"border={border!r}: must not be negative")
+        raise ParameterError(
+            f"border={border!r}: must not be negative", parameter="border", value=border
+        )
     if not url:
-        raise ValueError("url must not be empty")
+        raise ParameterError("url must not be empty", parameter="url", value=url)
     buf = io.BytesIO()
     qr_symbol(url).save(buf, kind=kind, scale=int(scale), border=int(border))
     return buf.getvalue()
@@ -128,7 +142,7 @@ def _label(enum: type[StationTier] | type[StationKind] | type[DeputyLevel], valu
     text = _text(value)
     try:
         return enum.parse(text).label_zh if text else ""
-    except ValueError:  # a free-text value the schema let through: show it as is
+    except ParameterError:  # a free-text value the schema let through: show it as is
         return text
 
 
@@ -265,15 +279,18 @@ def write_qr_codes(
 
     Raises
     ------
-    ValueError
+    ParameterError
         For a bad ``base_url``, ``kind``, ``scale`` or an unknown entry of ``which``.
     """
     _base(base_url)
-    if kind not in _KINDS:
-        raise ValueError(f"kind={kind!r}: expected one of {', '.join(_KINDS)}")
+    _kind(kind)
     unknown = [w for w in which if w not in _WHICH]
     if isinstance(which, str) or unknown:
-        raise ValueError(f"which={which!r}: expected a sequence of {', '.join(_WHICH)}")
+        raise ParameterError(
+            f"which={which!r}: expected a sequence of {', '.join(_WHICH)}",
+            parameter="which",
+            value=which,
+        )
     out = Path(out_dir)
     jobs: list[tuple[str, str, str, str]] = []
     if "stations" in which:

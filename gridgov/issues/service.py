@@ -1,8 +1,9 @@
 """The whistle-to-closure loop: raise, locate, assign, dispatch, act, escalate, close.
 
 :class:`IssueService` ties the pure pieces together for one county: the lifecycle
-(:mod:`gridgov.issues.lifecycle`), the escalation graph (:mod:`gridgov.issues.escalation`),
-the dispatcher (:mod:`gridgov.issues.dispatch`) and a :class:`~gridgov.store.base.Store`.
+(:mod:`gridgov.issues.lifecycle`), the grid lookup (:mod:`gridgov.issues.places`), the
+escalation graph (:mod:`gridgov.issues.escalation`), the dispatcher
+(:mod:`gridgov.issues.dispatch`) and a :class:`~gridgov.store.base.Store`.
 The API, ``gridgov tick`` and the demo's simulated week all go through it, so the rules
 are the same everywhere. It checks input (collecting every problem), never permissions:
 the caller (the API) decides who may do what with :mod:`gridgov.issues.access`.
@@ -27,10 +28,22 @@ import numpy as np
 import pyproj
 import shapely
 
-from gridgov._errors import LocationError, NotFoundError, Problem, ValidationError
+from gridgov._errors import (
+    ForbiddenError,
+    LocationError,
+    NotFoundError,
+    ParameterError,
+    Problem,
+    ValidationError,
+)
 from gridgov.crs import CGCS2000, looks_swapped, workspace_crs
 from gridgov.issues.dispatch import Dispatch, Dispatcher
-from gridgov.issues.escalation import check_escalation, escalation_graph, next_unit, unit_for_grid
+from gridgov.issues.escalation import (
+    escalation_graph,
+    next_unit,
+    unit_for_grid,
+    validate_escalation,
+)
 from gridgov.issues.lifecycle import (
     Action,
     Actor,
@@ -50,17 +63,32 @@ from gridgov.issues.lifecycle import (
     new_issue_id,
     utcnow,
 )
+from gridgov.issues.places import GridIndex
 from gridgov.model import Workspace
 from gridgov.routing.graph import RoadGraph, workspace_road_graph
 from gridgov.settings import Settings
 from gridgov.store.base import ConflictError, IssueQuery, Store
 
-__all__ = ["IssueService", "LocationError", "NewIssue", "RaiseResult", "TickReport"]
+__all__ = [
+    "MAX_ADDRESS",
+    "MAX_DESCRIPTION",
+    "MAX_MEDIA_URL",
+    "MAX_TITLE",
+    "IssueService",
+    "LocationError",
+    "NewIssue",
+    "RaiseResult",
+    "TickReport",
+    "issues_layer",
+    "point_problems",
+]
 
 log = logging.getLogger(__name__)
 
-#: Longest description accepted (characters); a grid worker's note, not a document.
-MAX_DESCRIPTION = 2000
+#: Longest description accepted (characters): Open311 GeoReport v2's limit, so that any
+#: client of the spec is taken at its word; every entry point (JSON, QR form, Open311)
+#: shares it.
+MAX_DESCRIPTION = 4000
 MAX_TITLE = 100
 MAX_ADDRESS = 300
 MAX_MEDIA_URL = 500
@@ -133,48 +161,6 @@ class TickReport:
     closed: tuple[str, ...]
 
 
-class _Grids:
-    """Point-in-grid lookup with a snap to the nearest grid within a tolerance."""
-
-    def __init__(self, ws: Workspace, crs: pyproj.CRS) -> None:
-        if ws.grids is None or ws.grids.empty:
-            raise ValidationError(
-                [Problem("grids", None, None, None, "the workspace has no grids layer")],
-                context="issue service",
-            )
-        grids = ws.grids.to_crs(crs).reset_index(drop=True)
-        self.codes = grids["code"].astype(str).to_numpy()
-        self.village = grids["village_code"].astype(str).to_numpy()
-        vil = ws.villages.set_index(ws.villages["code"].astype(str))["township_code"].astype(str)
-        self.township = vil.reindex(self.village).fillna("").to_numpy()
-        self.names = grids["name"].astype(str).to_numpy()
-        self.geoms = grids.geometry.to_numpy()
-        self.tree = shapely.STRtree(self.geoms)
-        self.county_geom = ws.county.to_crs(crs).geometry.union_all()
-        self.to_xy = pyproj.Transformer.from_crs(CGCS2000, crs, always_xy=True)
-
-    def locate(self, lon: float, lat: float, tolerance_m: float) -> tuple[int, float]:
-        """Index of the grid containing the point (or nearest within tolerance), snap metres."""
-        x, y = self.to_xy.transform(lon, lat)
-        pt = shapely.Point(x, y)
-        hits = self.tree.query(pt, predicate="intersects")
-        if len(hits):
-            return int(min(hits)), 0.0
-        idx = self.tree.nearest(pt)
-        dist = float(shapely.distance(self.geoms[idx], pt))
-        if dist <= tolerance_m:
-            return int(idx), dist
-        inside = bool(shapely.contains_xy(self.county_geom, x, y))
-        where = "inside the county but" if inside else "outside the county and"
-        message = (
-            f"the point ({lon:.6f}, {lat:.6f}) is {where} {dist:,.0f} m from the nearest grid "
-            f"{self.codes[idx]} ({self.names[idx]}), more than the {tolerance_m:,.0f} m tolerance"
-        )
-        raise LocationError(
-            [Problem("issue", None, "lon/lat", f"{lon}, {lat}", message)], context="location"
-        )
-
-
 class IssueService:
     """The issue loop of one county workspace over a store.
 
@@ -206,9 +192,9 @@ class IssueService:
         graph = graph if graph is not None else workspace_road_graph(ws)
         self.graph = graph
         self.escalation: nx.DiGraph = escalation_graph(ws, settings=self.settings, graph=graph)
-        check_escalation(self.escalation, self.settings)
+        validate_escalation(self.escalation, self.settings)
         self.dispatcher = Dispatcher.build(ws, settings=self.settings, graph=graph)
-        self._grids = _Grids(ws, crs)
+        self._grids = GridIndex(ws, crs)
         self._to_xy = pyproj.Transformer.from_crs(CGCS2000, crs, always_xy=True)
         self.deputies = _deputy_lookup(ws)
         self.grid_station: dict[str, str] = {}
@@ -239,7 +225,7 @@ class IssueService:
 
         Raises
         ------
-        ValueError
+        ParameterError
             If ``workspace`` is a Workspace object and no ``store`` is given.
         """
         from gridgov.io import read_workspace
@@ -247,7 +233,9 @@ class IssueService:
 
         if isinstance(workspace, Workspace):
             if store is None:
-                raise ValueError("store: give the issue store when workspace is a Workspace")
+                raise ParameterError(
+                    "store: give the issue store when workspace is a Workspace", parameter="store"
+                )
             ws = workspace
         elif str(workspace).startswith(("postgresql://", "postgres://")):
             from gridgov.store.pg_workspace import read_workspace_pg
@@ -350,12 +338,12 @@ class IssueService:
             A retry with the same key returns the stored issue (``created=False``).
         now : datetime, optional
         may_raise : callable, optional
-            ``(grid_code, township_code) -> bool``; False raises PermissionError (the
+            ``(grid_code, township_code) -> bool``; False raises ForbiddenError (the
             caller's scope check, done after locating).
 
         Raises
         ------
-        ValidationError, LocationError, PermissionError, IdempotencyError
+        ValidationError, LocationError, ForbiddenError, IdempotencyError
         """
         now = self._now(now)
         self.validate(data)
@@ -363,7 +351,7 @@ class IssueService:
         grid = str(self._grids.codes[gi])
         township = str(self._grids.township[gi])
         if may_raise is not None and not may_raise(grid, township):
-            raise PermissionError(f"you may not raise issues in grid {grid}")
+            raise ForbiddenError(f"you may not raise issues in grid {grid}")
         issue, events = new_issue(
             issue_id=new_issue_id(now),
             category=data.category,
@@ -462,7 +450,7 @@ class IssueService:
 
         Raises
         ------
-        NotFoundError, TransitionError, ConflictError, ValueError
+        NotFoundError, TransitionError, ConflictError, ParameterError
         """
         now = self._now(now)
         for _ in range(_CONFLICT_RETRIES):

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import shapely
 
+from gridgov._errors import ParameterError
 from gridgov.issues.lifecycle import (
     Acknowledge,
     Actor,
@@ -82,14 +83,24 @@ def simulate(
     """Run ``days`` of issues through ``service`` from ``start`` (timezone-aware).
 
     The service's clock is ignored: every call passes the simulated time.
+
+    Raises
+    ------
+    ParameterError
+        If ``start`` is timezone-naive.
     """
     if start.tzinfo is None:
-        raise ValueError("start must be timezone-aware")
+        raise ParameterError(
+            f"start must be timezone-aware, got naive {start.isoformat()}",
+            parameter="start",
+            value=start.isoformat(),
+        )
     rng = np.random.default_rng(seed)
     ws = service.ws
     grids = ws.grids
     if grids is None or grids.empty:
-        raise ValueError("the workspace has no grids to raise issues in")
+        # an invariant, not a user's error: IssueService refuses a workspace without grids
+        raise RuntimeError("the workspace has no grids to raise issues in")
     pop = grids["population"].fillna(0).to_numpy(float) if "population" in grids else None
     weights = pop if pop is not None and pop.sum() > 0 else np.ones(len(grids))
     weights = weights / weights.sum()

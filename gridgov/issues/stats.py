@@ -45,6 +45,7 @@ from typing import Any
 
 import pandas as pd
 
+from gridgov._errors import ParameterError
 from gridgov.coverage.report import chinese_table
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.model import Rating, Workspace
@@ -135,9 +136,17 @@ _HANDOVER = frozenset({"assigned", "transferred", "returned", "escalated"})
 def _check_period(start: datetime | None, end: datetime | None) -> None:
     for name, value in (("start", start), ("end", end)):
         if value is not None and value.tzinfo is None:
-            raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+            raise ParameterError(
+                f"{name} must be timezone-aware, got naive {value.isoformat()}",
+                parameter=name,
+                value=value.isoformat(),
+            )
     if start is not None and end is not None and start > end:
-        raise ValueError(f"start {start.isoformat()} is after end {end.isoformat()}")
+        raise ParameterError(
+            f"start {start.isoformat()} is after end {end.isoformat()}",
+            parameter="end",
+            value=end.isoformat(),
+        )
 
 
 def _in(t: datetime, start: datetime | None, end: datetime | None) -> bool:
@@ -358,12 +367,14 @@ def issue_statistics(
 
     Raises
     ------
-    ValueError
+    ParameterError
         For an unknown ``by``, a timezone-naive ``start`` or ``end``, or ``start`` after
         ``end``.
     """
     if by not in BY:
-        raise ValueError(f"by={by!r}: expected one of {', '.join(BY)}")
+        raise ParameterError(
+            f"by={by!r}: expected one of {', '.join(BY)}", parameter="by", value=by
+        )
     _check_period(start, end)
     settings = settings or Settings()
     logs: dict[str, list[Event]] = {}

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from gridgov._errors import Problem, ValidationError
+from gridgov._errors import ParameterError, Problem, ValidationError
 from gridgov.crs import projected_crs_for, require_crs, workspace_crs
 from gridgov.model import RoadClass
 from gridgov.settings import Settings
@@ -91,8 +91,8 @@ class RoadGraph:
 
         Raises
         ------
-        ValueError
-            If ``mode`` is not a known travel mode.
+        ParameterError
+            If ``mode`` is not a known travel mode, or the settings lack a road class.
         """
         speeds = _mode_speeds(mode, settings or Settings())
         speed = speeds[self.edge_class]
@@ -104,12 +104,20 @@ class RoadGraph:
     def edge_weights(
         self, weight: Literal["time", "distance"], mode: str, settings: Settings | None = None
     ) -> NDArray[np.float64]:
-        """Edge costs: seconds by ``mode`` for ``"time"``, metres for ``"distance"``."""
+        """Edge costs: seconds by ``mode`` for ``"time"``, metres for ``"distance"``.
+
+        Raises
+        ------
+        ParameterError
+            If ``weight`` is neither, or ``mode`` is not a known travel mode.
+        """
         if weight == "distance":
             return self.edge_length_m
         if weight == "time":
             return self.edge_seconds(mode, settings)
-        raise ValueError(f"weight must be 'time' or 'distance', got {weight!r}")
+        raise ParameterError(
+            f"weight must be 'time' or 'distance', got {weight!r}", parameter="weight", value=weight
+        )
 
     def matrix(
         self,
@@ -181,12 +189,18 @@ class RoadGraph:
 def _mode_speeds(mode: str, settings: Settings) -> NDArray[np.float64]:
     table = settings.speeds_kmh.get(mode)
     if table is None:
-        raise ValueError(
-            f"unknown travel mode {mode!r}; expected one of {', '.join(settings.speeds_kmh)}"
+        raise ParameterError(
+            f"unknown travel mode {mode!r}; expected one of {', '.join(settings.speeds_kmh)}",
+            parameter="mode",
+            value=mode,
         )
     missing = [c.value for c in _CLASSES if c.value not in table]
     if missing:
-        raise ValueError(f"settings.speeds_kmh[{mode!r}] lacks road classes {missing}")
+        raise ParameterError(
+            f"settings.speeds_kmh[{mode!r}] lacks road classes {', '.join(missing)}",
+            parameter="speeds_kmh",
+            value=dict(table),
+        )
     return np.array([float(table[c.value]) for c in _CLASSES])
 
 
@@ -304,7 +318,7 @@ def _class_codes(roads: gpd.GeoDataFrame) -> tuple[NDArray[np.int8], list[Proble
         if code is None:
             try:
                 code = _CLASSES.index(RoadClass.parse(value))
-            except ValueError as exc:
+            except ParameterError as exc:
                 problems.append(Problem("roads", roads.index[pos], "road_class", value, str(exc)))
                 code = -1
             lookup[value] = code

@@ -1,4 +1,4 @@
-"""The ``Store`` protocol every issue store satisfies (SQLite now, PostGIS next).
+"""The ``Store`` protocol every issue store satisfies: SQLite (embedded) and PostGIS (shared).
 
 A store keeps issues (snapshots, see :mod:`gridgov.issues.lifecycle`), their append-only event
 logs, idempotency keys and API tokens. Its promises, which the shared test suite checks

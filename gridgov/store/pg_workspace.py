@@ -24,12 +24,11 @@ distance; where two grids are equally right, a point on their shared edge, eithe
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -38,7 +37,17 @@ import pandas as pd
 import pyproj
 import shapely
 
-from gridgov._errors import DatabaseError, LocationError, NotFoundError, Problem, ValidationError
+from gridgov._errors import (
+    DatabaseError,
+    ExtraMissingError,
+    LocationError,
+    NotFoundError,
+    ParameterError,
+    Problem,
+    ValidationError,
+)
+from gridgov._json import strict_json
+from gridgov._validate import validate_workspace
 from gridgov.crs import CGCS2000, workspace_crs
 from gridgov.model import LAYERS, REQUIRED_LAYERS, Workspace
 from gridgov.settings import Settings
@@ -80,9 +89,7 @@ def _psycopg() -> Any:
     try:
         import psycopg
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise ImportError(
-            f"PostgreSQL needs psycopg: pip install 'gridgov[postgis]' ({exc})"
-        ) from exc
+        raise ExtraMissingError("postgis", "a PostgreSQL workspace (psycopg 3)") from exc
     return psycopg
 
 
@@ -199,10 +206,7 @@ def _layer_rows(
     if extra:
         values = [_values(gdf[c]) for c in extra]
         cols.append(
-            [
-                json.dumps(dict(zip(extra, row, strict=True)), ensure_ascii=False, default=str)
-                for row in zip(*values, strict=True)
-            ]
+            [strict_json(dict(zip(extra, row, strict=True))) for row in zip(*values, strict=True)]
         )
     else:
         cols.append([None] * len(gdf))
@@ -224,10 +228,6 @@ def _layer_rows(
 
 
 def _validated(ws: Workspace, settings: Settings | None) -> Workspace:
-    from dataclasses import replace
-
-    from gridgov.io import validate_workspace
-
     target = pyproj.CRS(CGCS2000)
     changed = {
         name: gdf.to_crs(target)
@@ -235,8 +235,6 @@ def _validated(ws: Workspace, settings: Settings | None) -> Workspace:
         if gdf.crs is not None and not pyproj.CRS(gdf.crs).equals(target)
     }
     fixed, problems = validate_workspace(replace(ws, **changed), settings=settings)
-    if any(p.severity == "error" for p in problems):
-        raise ValidationError(problems, context="workspace")
     for problem in problems:
         log.warning("%s", problem)
     return fixed
@@ -302,7 +300,7 @@ def import_workspace(
                         " VALUES (%s, %s::jsonb, %s, %s)",
                         (
                             record["layer"],
-                            json.dumps(record["columns"], ensure_ascii=False),
+                            strict_json(record["columns"]),
                             record["geometry_column"],
                             record["projected_srid"],
                         ),
@@ -477,7 +475,7 @@ def locate_sql(
 
     Raises
     ------
-    ValueError
+    ParameterError
         If the coordinates are not finite or ``tolerance_m`` is negative.
     gridgov.LocationError
         If no grid is within ``tolerance_m``; the message names the nearest grid and its
@@ -485,18 +483,21 @@ def locate_sql(
     DatabaseError
         If the grids were imported without a projected CRS.
     """
-    problems = []
+    bad: list[tuple[str, Any, str]] = []
     for field, value in (("lon", lon), ("lat", lat), ("tolerance_m", tolerance_m)):
         if (
             not isinstance(value, int | float)
             or isinstance(value, bool)
             or not math.isfinite(value)
         ):
-            problems.append(f"{field}={value!r} must be a finite number")
-    if not problems and tolerance_m < 0:
-        problems.append(f"tolerance_m={tolerance_m!r} must not be negative")
-    if problems:
-        raise ValueError("; ".join(problems))
+            bad.append((field, value, f"{field}={value!r} must be a finite number"))
+    if not bad and tolerance_m < 0:
+        bad.append(
+            ("tolerance_m", tolerance_m, f"tolerance_m={tolerance_m!r} must not be negative")
+        )
+    if bad:
+        # one error naming the first bad argument; the message lists every one
+        raise ParameterError("; ".join(m for _, _, m in bad), parameter=bad[0][0], value=bad[0][1])
     params = {"lon": float(lon), "lat": float(lat)}
     row = conn.execute(_LOCATE, params).fetchone()
     if row is None:

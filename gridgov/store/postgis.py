@@ -14,7 +14,6 @@ apply each file once).
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import secrets
@@ -27,17 +26,23 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
+from gridgov._errors import (
+    DatabaseError,
+    ExtraMissingError,
+    GridgovError,
+    NotFoundError,
+    ParameterError,
+)
+from gridgov._json import strict_json
+
 try:
     import psycopg
     from psycopg import errors as pg_errors
     from psycopg.conninfo import conninfo_to_dict
     from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 except ImportError as exc:  # pragma: no cover - exercised without the extra installed
-    raise ImportError(
-        "the PostGIS issue store needs psycopg 3 and psycopg_pool: pip install 'gridgov[postgis]'"
-    ) from exc
+    raise ExtraMissingError("postgis", "the PostGIS issue store (psycopg 3, psycopg_pool)") from exc
 
-from gridgov._errors import GridgovError, NotFoundError
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.model import IssueStatus
 from gridgov.store.base import (
@@ -168,22 +173,31 @@ def migrate(
 
     Raises
     ------
-    ValueError
+    ParameterError
         If ``target`` is not a shipped version, or the connection is inside a transaction.
+    DatabaseError
+        If a migration fails (it is rolled back; the ones before it stay applied).
     StoreUnavailableError
         If the database cannot be reached.
     """
     steps = available_migrations()
     if target is not None and target not in {m.version for m in steps}:
         known = ", ".join(str(m.version) for m in steps)
-        raise ValueError(f"target: no migration version {target!r} (shipped: {known})")
+        raise ParameterError(
+            f"target: no migration version {target!r} (shipped: {known})",
+            parameter="target",
+            value=target,
+        )
     wanted = [m for m in steps if target is None or m.version <= target]
     if isinstance(dsn_or_conn, str):
         with _connect(dsn_or_conn) as conn:
             return _migrate(conn, wanted, _where_is(dsn_or_conn))
     conn = dsn_or_conn
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-        raise ValueError("dsn_or_conn: commit or roll back the open transaction before migrating")
+        raise ParameterError(
+            "dsn_or_conn: commit or roll back the open transaction before migrating",
+            parameter="dsn_or_conn",
+        )
     return _migrate(conn, wanted, _where_is(conn.info.dsn))
 
 
@@ -209,7 +223,7 @@ def _migrate(conn: psycopg.Connection[Any], wanted: list[Migration], where: str)
                 except psycopg.OperationalError:
                     raise
                 except psycopg.Error as exc:
-                    raise GridgovError(
+                    raise DatabaseError(
                         f"migration {step.filename} failed on {where}: {_reason(exc)}"
                     ) from exc
                 conn.execute(
@@ -246,7 +260,11 @@ def _connect(dsn: str, *, connect_timeout_s: float = 10.0) -> psycopg.Connection
     try:
         return psycopg.connect(dsn, autocommit=True, connect_timeout=max(1, int(connect_timeout_s)))
     except psycopg.ProgrammingError as exc:
-        raise ValueError(f"dsn: not a PostgreSQL connection string ({_reason(exc)})") from exc
+        raise ParameterError(
+            f"dsn: not a PostgreSQL connection string ({_reason(exc)})",
+            parameter="dsn",
+            value=_where_is(dsn),
+        ) from exc
     except psycopg.OperationalError as exc:
         raise StoreUnavailableError(f"cannot connect to {_where_is(dsn)}: {_reason(exc)}") from exc
 
@@ -276,7 +294,7 @@ class PostGISStore:
     ------
     StoreUnavailableError
         If the database cannot be reached, or its schema is behind and ``migrate=False``.
-    ValueError
+    ParameterError
         If ``dsn`` cannot be parsed or the pool sizes make no sense.
     """
 
@@ -291,11 +309,19 @@ class PostGISStore:
         migrate: bool = True,
     ) -> None:
         if min_size < 0:
-            raise ValueError(f"min_size: must be >= 0, got {min_size!r}")
+            raise ParameterError(
+                f"min_size: must be >= 0, got {min_size!r}", parameter="min_size", value=min_size
+            )
         if max_size < max(1, min_size):
-            raise ValueError(f"max_size: must be >= max(1, min_size={min_size}), got {max_size!r}")
+            raise ParameterError(
+                f"max_size: must be >= max(1, min_size={min_size}), got {max_size!r}",
+                parameter="max_size",
+                value=max_size,
+            )
         if timeout_s <= 0:
-            raise ValueError(f"timeout_s: must be > 0, got {timeout_s!r}")
+            raise ParameterError(
+                f"timeout_s: must be > 0, got {timeout_s!r}", parameter="timeout_s", value=timeout_s
+            )
         self.dsn = dsn
         self.where = _where_is(dsn)
         self._secret: str | None = None
@@ -483,7 +509,7 @@ class PostGISStore:
                     e.status_from,
                     e.status_to,
                     e.unit,
-                    json.dumps(dict(e.data), ensure_ascii=False),
+                    strict_json(dict(e.data)),
                 )
                 for e in events
             ],

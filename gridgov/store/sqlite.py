@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gridgov._errors import NotFoundError
+from gridgov._errors import DatabaseError, NotFoundError, ParameterError
+from gridgov._json import strict_json
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.model import IssueStatus
 from gridgov.store.base import ConflictError, IdempotencyError, IssueQuery, TokenRecord
@@ -121,12 +122,23 @@ class SQLiteStore:
         supported because every thread opens its own connection.
     timeout_s : float
         How long a writer waits for the lock before giving up.
+
+    Raises
+    ------
+    ParameterError
+        If ``path`` is ``":memory:"``.
+    DatabaseError
+        If the file holds an issue store of a newer gridgov.
     """
 
     def __init__(self, path: str | Path, *, timeout_s: float = 30.0) -> None:
         self.path = Path(path)
         if str(path) == ":memory:":
-            raise ValueError("SQLiteStore needs a file path; ':memory:' is per-connection")
+            raise ParameterError(
+                "SQLiteStore needs a file path; ':memory:' is per-connection",
+                parameter="path",
+                value=str(path),
+            )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.timeout_s = timeout_s
         self._local = threading.local()
@@ -137,7 +149,7 @@ class SQLiteStore:
         with self._write() as con:
             row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is not None and int(row[0]) > SCHEMA_VERSION:
-                raise ValueError(
+                raise DatabaseError(
                     f"{self.path}: issue store schema version {row[0]} is newer than this "
                     f"gridgov ({SCHEMA_VERSION}); upgrade gridgov"
                 )
@@ -228,7 +240,7 @@ class SQLiteStore:
                     e.status_from,
                     e.status_to,
                     e.unit,
-                    json.dumps(dict(e.data), ensure_ascii=False),
+                    strict_json(dict(e.data)),
                 )
                 for e in events
             ],
@@ -354,7 +366,7 @@ class SQLiteStore:
         rows = self._con().execute(
             "SELECT * FROM events WHERE issue_id IN (SELECT value FROM json_each(?))"
             " ORDER BY issue_id, seq",
-            (json.dumps(list(out), ensure_ascii=False),),
+            (strict_json(list(out)),),
         )
         for row in rows:
             out[row[0]].append(_event(row))
@@ -400,7 +412,7 @@ class SQLiteStore:
             # a county pool can exceed SQLite's bound-parameter limit: JSON array instead
             rows = self._con().execute(
                 sql + " AND deputy_id IN (SELECT value FROM json_each(?))",
-                (json.dumps(ids, ensure_ascii=False),),
+                (strict_json(ids),),
             )
         return {str(d): int(n) for d, n in rows}
 

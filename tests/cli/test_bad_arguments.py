@@ -132,3 +132,14 @@ def test_a_closed_pipe_is_not_a_traceback(
         monkeypatch.undo()
     assert code == 141
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_model_choices_are_the_models_consolidate_knows() -> None:
+    import argparse
+
+    from gridgov.cli import build_parser
+    from gridgov.coverage.consolidate import MODELS
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    model = next(a for a in sub.choices["consolidate"]._actions if a.dest == "model")
+    assert set(model.choices or ()) == set(MODELS)

@@ -9,8 +9,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridgov._errors import InfeasibleError
-from gridgov.coverage.location import Instance, solve
+from gridgov._errors import InfeasibleError, ParameterError, ValidationError
+from gridgov.coverage.location import (
+    Instance,
+    LSCPRules,
+    MCLPRules,
+    PCenterRules,
+    PMedianRules,
+    lscp,
+    mclp,
+    p_center,
+    p_median,
+)
 
 
 def _travel(c: np.ndarray, w: np.ndarray, cols: tuple[int, ...]) -> float:
@@ -57,9 +67,9 @@ def test_p_median_equals_brute_force_and_keeps_every_rule(case) -> None:
                   group_min=lo, group_max=hi)  # fmt: skip
     if not plans:
         with pytest.raises(InfeasibleError):
-            solve(inst, **kwargs)
+            p_median(inst, PMedianRules(**kwargs))
         return
-    sol = solve(inst, **kwargs)
+    sol = p_median(inst, PMedianRules(**kwargs))
     best = min(_travel(c, w, cols) for cols in plans)
     assert sol.proven and sol.status == "optimal"
     assert sol.objective == pytest.approx(best)
@@ -83,22 +93,22 @@ def test_coverage_models_equal_brute_force(case, limit) -> None:
     people = w > 0
     combos = list(itertools.combinations(range(m), p))
     covered = max(float(w[(c[:, list(s)] <= limit).any(axis=1)].sum()) for s in combos)
-    assert solve(inst, model="mclp", p=p, standard=limit).objective == pytest.approx(covered)
+    assert mclp(inst, MCLPRules(p=p, radius=limit)).objective == pytest.approx(covered)
     if people.any():
         worst = min(float(c[people][:, list(s)].min(axis=1).max()) for s in combos)
-        centre = solve(inst, model="p-center", p=p)
+        centre = p_center(inst, PCenterRules(p=p))
         assert centre.proven and centre.objective == pytest.approx(worst)
     full = [
         _travel(c, w, s) for s in combos if ((c[:, list(s)] <= limit).any(axis=1) | ~people).all()
     ]
     coverable = ((c <= limit).any(axis=1) | ~people).all()
     if full:
-        sol = solve(inst, model="p-median-full", p=p, standard=limit)
+        sol = p_median(inst, PMedianRules(p=p, radius=limit))
         assert sol.objective == pytest.approx(min(full))
         assert (sol.cost[people] <= limit).all()
     else:
         with pytest.raises(InfeasibleError):
-            solve(inst, model="p-median-full", p=p, standard=limit)
+            p_median(inst, PMedianRules(p=p, radius=limit))
     if coverable:
         fewest = next(
             q
@@ -108,47 +118,72 @@ def test_coverage_models_equal_brute_force(case, limit) -> None:
                 for s in itertools.combinations(range(m), q)
             )
         )
-        assert solve(inst, model="lscp", standard=limit).objective == fewest
+        assert lscp(inst, LSCPRules(radius=limit)).objective == fewest
 
 
 def test_uncoverable_demand_is_named() -> None:
     c = np.array([[1.0, 2.0], [50.0, 60.0], [3.0, 1.0]])
     inst = Instance.from_cost_matrix(c, [1, 5, 1], demand_ids=["甲村", "乙村", "丙村"])
     with pytest.raises(InfeasibleError, match="乙村"):
-        solve(inst, model="p-median-full", p=1, standard=10)
-    sol = solve(inst, model="p-median-full", p=1, standard=10, uncoverable="skip")
+        p_median(inst, PMedianRules(p=1, radius=10))
+    sol = p_median(inst, PMedianRules(p=1, radius=10, uncoverable="skip"))
     assert sol.p == 1
 
 
 def test_too_few_sites_for_full_coverage_says_how_many() -> None:
     c = np.array([[1.0, 9, 9], [9, 1.0, 9], [9, 9, 1.0]])
     with pytest.raises(InfeasibleError, match="at least 3"):
-        solve(Instance.from_cost_matrix(c), model="p-median-full", p=2, standard=2)
+        p_median(Instance.from_cost_matrix(c), PMedianRules(p=2, radius=2))
 
 
 def test_bad_input_names_the_parameter() -> None:
-    with pytest.raises(ValueError, match="cost must be non-negative"):
+    with pytest.raises(ValidationError, match="cost must be non-negative") as bad_cost:
         Instance.from_cost_matrix([[1.0, -2.0]])
-    with pytest.raises(ValueError, match="weight"):
+    assert [(e.row, e.value) for e in bad_cost.value.errors] == [(0, -2.0)]
+    with pytest.raises(ParameterError, match="weight") as bad_weight:
         Instance.from_cost_matrix([[1.0, 2.0]], [1, 2])
+    assert bad_weight.value.parameter == "weight"
+    with pytest.raises(ParameterError, match="p must be") as bad_p:
+        PMedianRules(p=0)
+    assert (bad_p.value.parameter, bad_p.value.value) == ("p", 0)
+    with pytest.raises(ParameterError, match="radius") as bad_radius:
+        LSCPRules(radius=-1.0)
+    assert bad_radius.value.value == -1.0
+    with pytest.raises(ParameterError, match="mip_gap"):
+        PMedianRules(p=1, mip_gap=float("nan"))
+    with pytest.raises(ParameterError, match="uncoverable"):
+        PMedianRules(p=1, uncoverable="drop")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="group_min"):
+        PMedianRules(p=1, groups=["A"], group_min={"A": -1})
     inst = Instance.from_cost_matrix([[1.0, 2.0]])
-    with pytest.raises(ValueError, match="needs p"):
-        solve(inst, model="p-median")
-    with pytest.raises(ValueError, match="model must be one of"):
-        solve(inst, model="median", p=1)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="keep mask has 3 entries"):
+        p_median(inst, PMedianRules(p=1, keep=[True, False, False]))
+    with pytest.raises(ParameterError, match="group_max names group 'C'"):
+        p_median(inst, PMedianRules(p=1, groups=["A", "B"], group_max={"C": 1}))
     with pytest.raises(InfeasibleError, match="more than p"):
-        solve(inst, p=1, keep=[0, 1])
+        p_median(inst, PMedianRules(p=1, keep=[0, 1]))
+
+
+def test_rules_are_frozen_copies() -> None:
+    keep = np.array([True, False])
+    bounds = {"A": 1}
+    rules = PMedianRules(p=1, keep=keep, groups=["A", "B"], group_min=bounds)
+    keep[1], bounds["A"] = True, 2  # changing the inputs afterwards changes nothing
+    assert rules.keep == (True, False) and rules.group_min == {"A": 1}
+    assert rules == PMedianRules(p=1, keep=[True, False], groups=("A", "B"), group_min={"A": 1})
+    sol = p_median(Instance.from_cost_matrix([[1.0, 2.0], [3.0, 1.0]]), rules)
+    assert sol.open_ids == [0]
 
 
 def test_time_limit_still_states_a_gap() -> None:
     rng = np.random.default_rng(5)
     xy = rng.uniform(0, 1000, size=(300, 2))
     c = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
-    sol = solve(Instance.from_cost_matrix(c), p=15, time_limit_s=0.5, seed=1)
+    sol = p_median(Instance.from_cost_matrix(c), PMedianRules(p=15, time_limit_s=0.5, seed=1))
     assert sol.p == 15
     assert np.isfinite(sol.bound) and sol.bound <= sol.objective + 1e-6
     assert sol.gap >= 0
-    again = solve(Instance.from_cost_matrix(c), p=15, time_limit_s=60, seed=1)
+    again = p_median(Instance.from_cost_matrix(c), PMedianRules(p=15, time_limit_s=60, seed=1))
     assert again.proven and again.objective <= sol.objective + 1e-6
 
 
@@ -161,7 +196,7 @@ def test_integer_costs_prove_the_optimum_with_a_whole_bound(seed) -> None:
     c = np.rint(np.hypot(*(pts[:, None, :] - pts[None, :24, :]).transpose(2, 0, 1)))
     w = rng.integers(1, 5, size=40).astype(float)
     best = min(_travel(c, w, cols) for cols in itertools.combinations(range(24), 3))
-    sol = solve(Instance.from_cost_matrix(c, w), model="p-median", p=3)
+    sol = p_median(Instance.from_cost_matrix(c, w), PMedianRules(p=3))
     assert sol.proven and sol.objective == best
     assert sol.bound == best
 
@@ -190,10 +225,11 @@ def test_lagrangian_tree_search_equals_brute_force() -> None:
         w = rng.integers(1, 9, n).astype(float) if seed % 3 else rng.random(n) * 5
         keep = {0} if seed % 4 == 1 else set()
         close = {1, 2} if seed % 4 == 2 else set()
-        sol = solve(
-            Instance.from_cost_matrix(c, w), model="p-median", p=p, mip_gap=0.0,
-            keep=[j in keep for j in range(m)], close=[j in close for j in range(m)],
+        rules = PMedianRules(
+            p=p, mip_gap=0.0, keep=[j in keep for j in range(m)],
+            close=[j in close for j in range(m)],
         )  # fmt: skip
+        sol = p_median(Instance.from_cost_matrix(c, w), rules)
         best = _brute_median(c, w, p, keep, close)
         assert sol.objective == pytest.approx(best, rel=1e-9), seed
         assert sol.proven and sol.bound <= best * (1 + 1e-9), seed
@@ -205,14 +241,12 @@ def test_lagrangian_tree_search_equals_brute_force() -> None:
 def test_tree_search_hands_over_to_the_mip_at_its_node_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from gridgov.coverage import location
-
-    monkeypatch.setattr(location, "TREE_NODES", 2)
+    monkeypatch.setattr("gridgov.coverage.location._lagrange.TREE_NODES", 2)
     for seed in (3, 7, 23):  # instances whose tree search takes dozens of nodes
         rng = np.random.default_rng(seed)
         p = 4 + seed % 3
         c = np.round(rng.random((40, 20)) * 100)
         w = rng.integers(1, 9, 40).astype(float)
-        sol = solve(Instance.from_cost_matrix(c, w), model="p-median", p=p, mip_gap=0.0)
+        sol = p_median(Instance.from_cost_matrix(c, w), PMedianRules(p=p, mip_gap=0.0))
         assert "branch-and-bound stopped at 2 nodes" in sol.method and "radius MIP" in sol.method
         assert sol.proven and sol.objective == pytest.approx(_brute_median(c, w, p, set(), set()))

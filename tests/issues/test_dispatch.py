@@ -14,7 +14,7 @@ import pytest
 from scipy.sparse import csgraph
 from shapely.geometry import LineString, Point, box
 
-from gridgov._errors import NotFoundError
+from gridgov._errors import NotFoundError, ParameterError
 from gridgov.crs import CGCS2000
 from gridgov.issues.dispatch import Dispatcher
 from gridgov.model import Workspace
@@ -253,11 +253,11 @@ def test_unknown_station_and_bad_arguments(dispatcher: Dispatcher) -> None:
     here = _lonlat(2200, 2200)
     with pytest.raises(NotFoundError, match="S9"):
         dispatcher.dispatch(*here, station_id="S9")
-    with pytest.raises(ValueError, match="k must be"):
+    with pytest.raises(ParameterError, match="k must be"):
         dispatcher.dispatch(*here, station_id="S1", k=0)
-    with pytest.raises(ValueError, match="nope"):
+    with pytest.raises(ParameterError, match="nope"):
         dispatcher.dispatch(*here, station_id="S1", category="nope")
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ParameterError, match="finite"):
         dispatcher.dispatch(float("nan"), 29.5, station_id="S1")
 
 

@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from gridgov._errors import NotFoundError, ValidationError
+from gridgov._errors import NotFoundError, ParameterError, ValidationError
 from gridgov.crs import CGCS2000
 from gridgov.issues.escalation import (
     LEVELS,
     chain,
-    check_escalation,
     escalation_edges,
     escalation_graph,
+    escalation_problems,
     next_unit,
     unit_for_grid,
     validate_escalation,
@@ -151,8 +151,8 @@ def small() -> nx.DiGraph:
 def test_demo_county_ladder_is_valid_and_every_grid_reaches_the_county() -> None:
     ws = demo_county(seed=2024)
     g = escalation_graph(ws)
-    assert validate_escalation(g, Settings()) == []
-    check_escalation(g, Settings())
+    assert escalation_problems(g, Settings()) == []
+    validate_escalation(g, Settings())
     county = f"county:{ws.meta['county_code']}"
     assert g.graph["county_code"] == ws.meta["county_code"]
     grids = [n for n, lv in g.nodes(data="level") if lv == "grid"]
@@ -213,7 +213,7 @@ def test_without_roads_unassigned_grids_go_by_straight_line() -> None:
     g = escalation_graph(_workspace(with_roads=False))
     assert unit_for_grid(g, "G1") == "station:SA"  # the crow's choice, now that there are no roads
     assert g.edges["grid:G1", "station:SA"]["how"] == "straight_line"
-    assert validate_escalation(g) == []
+    assert escalation_problems(g) == []
 
 
 def test_nodes_carry_chinese_names_handlers_and_coordinates(small: nx.DiGraph) -> None:
@@ -228,7 +228,7 @@ def test_nodes_carry_chinese_names_handlers_and_coordinates(small: nx.DiGraph) -
     assert next_unit(small, "station:SI") == "township:430623101"  # industry stations too
     lon, lat = nodes["grid:G1"]["x"], nodes["grid:G1"]["y"]
     assert 112 < lon < 113 and 29 < lat < 30
-    assert validate_escalation(small) == []
+    assert escalation_problems(small) == []
 
 
 def test_chain_next_unit_and_unknown_nodes(small: nx.DiGraph) -> None:
@@ -251,14 +251,14 @@ def test_no_external_platform_means_the_county_is_the_top() -> None:
     g = escalation_graph(_workspace(), settings=settings)
     assert not [n for n, lv in g.nodes(data="level") if lv == "external"]
     assert chain(g, "grid:G1")[-1] == "county:430623"
-    assert validate_escalation(g, settings) == []
+    assert escalation_problems(g, settings) == []
 
 
 def test_cycle_is_reported_naming_its_nodes(small: nx.DiGraph) -> None:
     g = small.copy()
     g.remove_edge("township:430623102", "county:430623")
     g.add_edge("township:430623102", "station:SC", how="admin")
-    problems = validate_escalation(g)
+    problems = escalation_problems(g)
     cycles = [p for p in problems if "cycle" in p.message]
     assert len(cycles) == 1
     assert cycles[0].row in {"station:SC", "township:430623102"}
@@ -267,7 +267,7 @@ def test_cycle_is_reported_naming_its_nodes(small: nx.DiGraph) -> None:
     cut = {p.row for p in problems if "does not reach the county" in p.message}
     assert cut == {"grid:G3", "grid:G4"}
     with pytest.raises(ValidationError) as err:
-        check_escalation(g)
+        validate_escalation(g)
     assert len(err.value.problems) == len(problems)
     with pytest.raises(ValidationError, match="cycle"):
         chain(g, "grid:G3")
@@ -276,7 +276,7 @@ def test_cycle_is_reported_naming_its_nodes(small: nx.DiGraph) -> None:
 def test_missing_handler_is_reported_naming_a_node_of_that_level(small: nx.DiGraph) -> None:
     handlers = {k: v for k, v in Settings().handlers.items() if k != "township"}
     settings = dataclasses.replace(Settings(), handlers=handlers)
-    problems = validate_escalation(small, settings)
+    problems = escalation_problems(small, settings)
     assert len(problems) == 1
     assert problems[0].field == "handler"
     assert str(problems[0].row).startswith("township:")
@@ -286,20 +286,20 @@ def test_missing_handler_is_reported_naming_a_node_of_that_level(small: nx.DiGra
 def test_missing_township_is_reported_naming_the_station(small: nx.DiGraph) -> None:
     g = small.copy()
     g.remove_node("township:430623102")
-    problems = validate_escalation(g)
+    problems = escalation_problems(g)
     rows = {p.row: p for p in problems}
     assert "station:SC" in rows
     assert "township:430623102" in rows["station:SC"].message
     assert rows["station:SC"].field == "township_code"
     assert {"grid:G3", "grid:G4"} <= set(rows)  # cut off above their station
     with pytest.raises(ValidationError, match="station:SC"):
-        check_escalation(g)
+        validate_escalation(g)
 
 
 def test_two_successors_are_reported(small: nx.DiGraph) -> None:
     g = small.copy()
     g.add_edge("grid:G1", "station:SA", how="road")
-    problems = validate_escalation(g)
+    problems = escalation_problems(g)
     assert [p.row for p in problems] == ["grid:G1"]
     assert "2 successors" in problems[0].message
     with pytest.raises(ValidationError):
@@ -329,7 +329,7 @@ def test_edges_export_in_every_format(small: nx.DiGraph, tmp_path) -> None:  # t
     table = pd.read_csv(csv, encoding="utf-8-sig", dtype=str)
     assert {"下级单位", "上级单位", "确定方式", "层级"} <= set(table.columns)
     assert "道路最近站点" in set(table["确定方式"])
-    with pytest.raises(ValueError, match=r"ladder\.txt"):
+    with pytest.raises(ParameterError, match=r"ladder\.txt"):
         write_escalation(small, tmp_path / "ladder.txt")
 
 

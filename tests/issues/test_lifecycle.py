@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gridgov._errors import ParameterError
 from gridgov.issues.lifecycle import (
     Acknowledge,
     Actor,
@@ -100,12 +101,16 @@ def test_refused_transitions_name_the_state() -> None:
     closed, _ = apply(issue, Close("撤回"), actor=WORKER, now=T0)
     with pytest.raises(TransitionError):
         apply(closed, Resolve("x"), actor=DEPUTY, now=T0)
-    with pytest.raises(ValueError, match="result must not be empty"):
+    with pytest.raises(ParameterError, match="result must not be empty"):
         apply(issue, Resolve("  "), actor=DEPUTY, now=T0)
-    with pytest.raises(ValueError, match="timezone-aware"):
+    with pytest.raises(ParameterError, match="timezone-aware"):
         apply(issue, Acknowledge(), actor=DEPUTY, now=datetime(2026, 11, 23))
-    with pytest.raises(ValueError, match="itself"):
+    with pytest.raises(ParameterError, match="itself"):
         apply(issue, Merge(issue.issue_id), actor=WORKER, now=T0)
+    resolved, _ = apply(issue, Resolve("已修复"), actor=DEPUTY, now=T0)
+    with pytest.raises(ParameterError, match="not a Rating") as caught:
+        apply(resolved, Rate("很好"), actor=WORKER, now=T0)  # type: ignore[arg-type]
+    assert (caught.value.parameter, caught.value.value) == ("rating", "很好")
 
 
 def test_deadlines_escalate_and_restart_at_the_new_level() -> None:
@@ -151,7 +156,7 @@ def test_transfer_return_merge_and_unrated_closing() -> None:
     back, ev = apply(moved, Return("station:S1", "station", "东山站", "属于东山", station_id="S1"),
                      actor=Actor("station_admin", "S2"), now=T0)  # fmt: skip
     assert back.unit == "station:S1" and ev[0].kind == "returned"
-    with pytest.raises(ValueError, match="reason"):
+    with pytest.raises(ParameterError, match="reason"):
         apply(issue, Transfer("station:S2", "station", "西山站", ""), actor=WORKER, now=T0)
     merged, ev = apply(issue, Merge("other", "重复"), actor=Actor("county_staff", "430623"), now=T0)
     assert merged.status is IssueStatus.CLOSED and merged.merged_into == "other"

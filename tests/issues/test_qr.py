@@ -15,7 +15,7 @@ import segno
 from PIL import Image
 
 from gridgov import synth
-from gridgov._errors import NotFoundError
+from gridgov._errors import NotFoundError, ParameterError
 from gridgov.issues.qr import (
     INDEX_COLUMNS,
     deputy_url,
@@ -58,11 +58,11 @@ def test_urls_are_encoded_and_base_checked() -> None:
         "http://10.0.0.5:8000/rd/public/stations/S%201%2F%E4%B8%9C"
     )
     for bad in ("ftp://rd.example.gov.cn", "rd.example.gov.cn", "https://", "https:///x", ""):
-        with pytest.raises(ValueError, match="base_url"):
+        with pytest.raises(ParameterError, match="base_url"):
             station_url(bad, "S1")
-    with pytest.raises(ValueError, match="base_url"):
+    with pytest.raises(ParameterError, match="base_url"):
         deputy_url("https://rd.example.gov.cn/?x=1", "D1")
-    with pytest.raises(ValueError, match="deputy_id"):
+    with pytest.raises(ParameterError, match="deputy_id"):
         deputy_url(BASE, " ")
 
 
@@ -81,9 +81,9 @@ def test_png_and_svg_hold_the_url() -> None:
     svg = qr_code(url, kind="svg")
     root = ET.fromstring(svg)
     assert root.tag.endswith("svg")
-    with pytest.raises(ValueError, match="kind='jpg'"):
+    with pytest.raises(ParameterError, match="kind='jpg'"):
         qr_code(url, kind="jpg")
-    with pytest.raises(ValueError, match="scale=0"):
+    with pytest.raises(ParameterError, match="scale=0"):
         qr_code(url, scale=0)
 
 
@@ -121,11 +121,11 @@ def test_write_some_as_svg(ws: Workspace, tmp_path: Path) -> None:
     assert not (tmp_path / "deputies").exists()
     sid = str(ws.stations["station_id"].iloc[0])
     ET.parse(tmp_path / "stations" / f"{sid}.svg")
-    with pytest.raises(ValueError, match="which="):
+    with pytest.raises(ParameterError, match="which="):
         write_qr_codes(ws, tmp_path, base_url=BASE, which=("villages",))
-    with pytest.raises(ValueError, match="which="):
+    with pytest.raises(ParameterError, match="which="):
         write_qr_codes(ws, tmp_path, base_url=BASE, which="stations")
-    with pytest.raises(ValueError, match="base_url"):
+    with pytest.raises(ParameterError, match="base_url"):
         write_qr_codes(ws, tmp_path / "x", base_url="rd.example.gov.cn")
     assert not (tmp_path / "x").exists()
 

@@ -29,6 +29,7 @@ import pandas as pd
 import pytest
 
 from gridgov import io, synth
+from gridgov._errors import ParameterError
 from gridgov.issues.lifecycle import (
     Acknowledge,
     Action,
@@ -237,13 +238,13 @@ def test_empty_period_and_bad_input() -> None:
     assert statistics_summary([], [])["received"] == 0
     table = issue_statistics([], [], by="station")
     assert table.empty and list(table.columns) == list(COLUMNS)
-    with pytest.raises(ValueError, match="start must be timezone-aware"):
+    with pytest.raises(ParameterError, match="start must be timezone-aware"):
         statistics_summary(issues, events, start=datetime(2026, 11, 16))
-    with pytest.raises(ValueError, match="end must be timezone-aware"):
+    with pytest.raises(ParameterError, match="end must be timezone-aware"):
         issue_statistics(issues, events, end=datetime(2026, 11, 16))
-    with pytest.raises(ValueError, match="after end"):
+    with pytest.raises(ParameterError, match="after end"):
         issue_statistics(issues, events, start=WEEK[1], end=WEEK[0])
-    with pytest.raises(ValueError, match="by='village'"):
+    with pytest.raises(ParameterError, match="by='village'"):
         issue_statistics(issues, events, by="village")
 
 

@@ -19,9 +19,9 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from gridgov import io, synth
-from gridgov._errors import ValidationError
+from gridgov._errors import LocationError, ValidationError
 from gridgov.crs import workspace_crs
-from gridgov.issues.service import LocationError, _Grids
+from gridgov.issues.places import GridIndex
 from gridgov.model import LAYERS, Workspace
 
 psycopg = pytest.importorskip("psycopg")
@@ -219,7 +219,7 @@ def test_locate_sql_agrees_with_the_in_process_lookup(
     dsn = pg_schema()
     import_workspace(io.read_workspace(demo_gpkg), dsn)
     ws = read_workspace_pg(dsn)
-    grids = _Grids(ws, workspace_crs(ws))
+    grids = GridIndex(ws, workspace_crs(ws))
     tolerance_m = 300.0
     points = _sample_points(ws, 2000, seed=7)
     kinds = {"inside": 0, "snapped": 0, "refused": 0}

@@ -19,7 +19,7 @@ pytest.importorskip("psycopg")
 
 import psycopg
 
-from gridgov._errors import GridgovError
+from gridgov._errors import DatabaseError, GridgovError, ParameterError
 from gridgov.store import (
     open_store,
     postgis,
@@ -184,11 +184,12 @@ def test_migrate_to_1_then_to_head_keeps_the_data(
 
 
 def test_migrate_refuses_an_unknown_target_and_an_open_transaction(fresh_dsn: str) -> None:
-    with pytest.raises(ValueError, match="target: no migration version 999"):
+    with pytest.raises(ParameterError, match="target: no migration version 999") as caught:
         migrate(fresh_dsn, target=999)
+    assert caught.value.parameter == "target" and caught.value.value == 999
     with psycopg.connect(fresh_dsn) as conn:
         conn.execute("SELECT 1")  # not autocommit: a transaction is now open
-        with pytest.raises(ValueError, match="commit or roll back"):
+        with pytest.raises(ParameterError, match="commit or roll back"):
             migrate(conn)
         conn.rollback()
         assert [m.version for m in migrate(conn, target=1)] == [1]
@@ -203,7 +204,7 @@ def test_a_failing_migration_rolls_back_and_names_its_file(
         len(shipped) + 1, "broken", "CREATE TABLE half_done (id int); SELECT no_such_column;"
     )
     monkeypatch.setattr(postgis, "available_migrations", lambda: [*shipped, broken])
-    with pytest.raises(GridgovError, match=rf"{broken.filename} failed .*no_such_column"):
+    with pytest.raises(DatabaseError, match=rf"{broken.filename} failed .*no_such_column"):
         migrate(fresh_dsn)
     assert _recorded(fresh_dsn) == [(m.version, m.name) for m in shipped]  # earlier ones kept
     with psycopg.connect(fresh_dsn) as conn:
@@ -376,3 +377,19 @@ def test_restart_under_load_loses_nothing_and_the_store_carries_on(
         assert store.all_events(since=T0 - timedelta(days=1))
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [
+        ({"min_size": -1}, "min_size"),
+        ({"max_size": 0}, "max_size"),
+        ({"timeout_s": 0}, "timeout_s"),
+    ],
+)
+def test_pool_settings_that_make_no_sense_are_refused_before_connecting(
+    kwargs: dict[str, float], parameter: str
+) -> None:
+    with pytest.raises(ParameterError) as caught:
+        PostGISStore("postgresql://127.0.0.1:1/nowhere", **kwargs)  # type: ignore[arg-type]
+    assert caught.value.parameter == parameter

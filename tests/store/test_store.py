@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gridgov._errors import NotFoundError
+from gridgov._errors import DatabaseError, NotFoundError, ParameterError
 from gridgov.issues.lifecycle import (
     Acknowledge,
     Actor,
@@ -345,3 +345,18 @@ def test_events_of_reads_a_page_in_one_call(store: Store) -> None:
     assert list(got) == [ids[2], ids[0], "20261123-nosuchissue"]
     assert got[ids[0]] == store.events(ids[0]) and got[ids[2]] == store.events(ids[2])
     assert got["20261123-nosuchissue"] == [] and store.events_of([]) == {}
+
+
+def test_sqlite_refuses_memory_and_a_store_of_a_newer_gridgov(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError) as caught:
+        SQLiteStore(":memory:")
+    assert caught.value.parameter == "path"
+    path = tmp_path / "issues.sqlite"
+    SQLiteStore(path).close()
+    import sqlite3
+
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(DatabaseError, match=r"issues\.sqlite.*newer"):
+        SQLiteStore(path)

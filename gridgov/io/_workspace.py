@@ -1,0 +1,594 @@
+"""Workspace GeoPackages: read, validate and write them whole, atomically.
+
+A *workspace* is one GeoPackage with a layer per :data:`gridgov.model.LAYERS` entry and a
+``gridgov_meta`` key/value table. :func:`write_workspace` validates the whole workspace and
+writes it atomically (a temporary file in the same folder, then :func:`os.replace`), so a
+failed write never damages the file a planner has open in QGIS. :func:`load_into_workspace`
+reads files into layers of a workspace, all or nothing; :func:`preview_workspace` does the
+same without writing; :func:`workspace_info` summarises one.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pyogrio.errors
+import pyproj
+
+from gridgov import crs as _crs
+from gridgov._errors import NotFoundError, ParameterError, Problem, ValidationError
+from gridgov._json import strict
+from gridgov._validate import clean_layer, coerce_values, relation_problems, validate_workspace
+from gridgov.io._layer import log_warnings, read_source
+from gridgov.model import (
+    LAYERS,
+    REQUIRED_LAYERS,
+    DeputyLevel,
+    RoadClass,
+    StationKind,
+    StationTier,
+    VillageKind,
+    Workspace,
+)
+from gridgov.settings import Settings
+
+__all__ = [
+    "META_LAYER",
+    "SCHEMA_VERSION",
+    "load_into_workspace",
+    "preview_workspace",
+    "read_workspace",
+    "workspace_info",
+    "write_result_layers",
+    "write_workspace",
+]
+
+log = logging.getLogger(__name__)
+
+
+#: Name of the non-spatial key/value table inside a workspace GeoPackage.
+META_LAYER = "gridgov_meta"
+#: Version of the workspace layout, stored in ``gridgov_meta``.
+SCHEMA_VERSION = "1"
+_HAS_ARROW = importlib.util.find_spec("pyarrow") is not None
+
+
+def read_workspace(path: str | Path) -> Workspace:
+    """Open a workspace GeoPackage.
+
+    Parameters
+    ----------
+    path : str or Path
+        A GeoPackage written by :func:`write_workspace` (or by hand, with layers named as
+        in :data:`gridgov.model.LAYERS`, in EPSG:4490).
+
+    Returns
+    -------
+    Workspace
+        Layers with schema kinds restored (codes as strings, integer columns as integers,
+        nullable where values are missing), and ``meta`` from the ``gridgov_meta`` table.
+
+    Raises
+    ------
+    NotFoundError
+        If the file does not exist.
+    ValidationError
+        If it is not a GeoPackage or lacks a required layer.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise NotFoundError(f"workspace {path} does not exist")
+    try:
+        names = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+    except (pyogrio.errors.DataSourceError, OSError) as exc:
+        raise ValidationError(
+            [Problem(path.name, None, None, None, f"not a readable GeoPackage: {exc}")],
+            context=str(path),
+        ) from exc
+    missing = [name for name in REQUIRED_LAYERS if name not in names]
+    if missing:
+        raise ValidationError(
+            [
+                Problem(name, None, None, None, f"the workspace has no {name} layer")
+                for name in missing
+            ],
+            context=str(path),
+        )
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for name in LAYERS:
+        if name not in names:
+            continue
+        gdf = pyogrio.read_dataframe(path, layer=name, use_arrow=_HAS_ARROW)
+        gdf, problems = coerce_values(gdf, name)
+        if problems:
+            log.warning("%s: %d value problem(s) in layer %s", path.name, len(problems), name)
+        layers[name] = gdf
+    meta: dict[str, str] = {}
+    if META_LAYER in names:
+        table = pyogrio.read_dataframe(path, layer=META_LAYER, read_geometry=False)
+        meta = {str(k): str(v) for k, v in zip(table["key"], table["value"], strict=True)}
+    return Workspace(**layers, meta=meta)
+
+
+def _reproject(ws: Workspace) -> Workspace:
+    """Layers with a CRS other than EPSG:4490 converted to it (missing CRS left to validation)."""
+    changed: dict[str, gpd.GeoDataFrame] = {}
+    target = pyproj.CRS(_crs.CGCS2000)
+    for name, gdf in ws.layers().items():
+        if gdf.crs is not None and not pyproj.CRS(gdf.crs).equals(target):
+            log.info("%s: reprojecting from %s to EPSG:4490", name, gdf.crs.to_string())
+            changed[name] = gdf.to_crs(target)
+    return replace(ws, **changed) if changed else ws
+
+
+def _meta(ws: Workspace, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    from gridgov import __version__
+
+    meta = dict(ws.meta)
+    county = ws.county
+    if len(county):
+        if "code" in county.columns and pd.notna(county["code"].iloc[0]):
+            meta["county_code"] = str(county["code"].iloc[0])
+        if "name" in county.columns and pd.notna(county["name"].iloc[0]):
+            meta["county_name"] = str(county["name"].iloc[0])
+        meta["projected_crs"] = _crs.projected_crs_for(county).to_string()
+    meta["crs"] = _crs.CGCS2000
+    meta["schema_version"] = SCHEMA_VERSION
+    meta["gridgov_version"] = __version__
+    meta["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    if extra:
+        meta.update({str(k): str(v) for k, v in extra.items()})
+    return meta
+
+
+_GPKG_GEOMETRY = {
+    ("Polygon", "MultiPolygon"): "MultiPolygon",
+    ("Point",): "Point",
+    ("LineString", "MultiLineString"): "MultiLineString",
+}
+
+
+def _for_gpkg(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy GDAL writes without surprises: plain index, unique column names, text extras."""
+    out = gdf.reset_index(drop=True)
+    if out.geometry.name != "geometry":
+        out = out.rename_geometry("geometry")
+    seen: set[str] = set()
+    renames: dict[Any, str] = {}
+    for column in out.columns:
+        name = str(column)
+        if name.lower() == "fid":
+            name = f"{name}_source"
+        base, k = name, 2
+        while name.lower() in seen:
+            name, k = f"{base}_{k}", k + 1
+        seen.add(name.lower())
+        if name != column:
+            renames[column] = name
+    out = out.rename(columns=renames)
+    for column in out.columns:
+        if column != "geometry" and pd.api.types.is_object_dtype(out[column].dtype):
+            kinds = {type(v) for v in out[column].dropna()}
+            if len(kinds) > 1:
+                out[column] = out[column].map(lambda v: None if pd.isna(v) else str(v))
+    return out
+
+
+def _write_gpkg(ws: Workspace, path: Path) -> None:
+    """Write every layer and the meta table to a temporary file, then replace ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    tmp = workdir / (path.name if path.suffix.lower() == ".gpkg" else f"{path.name}.gpkg")
+    try:
+        for name, gdf in ws.layers().items():
+            geometry_type = _GPKG_GEOMETRY[LAYERS[name].geometry]
+            pyogrio.write_dataframe(
+                _for_gpkg(gdf),
+                tmp,
+                layer=name,
+                driver="GPKG",
+                geometry_type=geometry_type,
+                promote_to_multi=geometry_type.startswith("Multi"),
+            )
+        meta = pd.DataFrame(
+            {"key": list(ws.meta), "value": [str(v) for v in ws.meta.values()]}, dtype=str
+        )
+        pyogrio.write_dataframe(meta, tmp, layer=META_LAYER, driver="GPKG")
+        tmp.replace(path)  # atomic on POSIX and Windows (os.replace)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    log.info("wrote workspace %s (%s)", path, ", ".join(f"{k} {v}" for k, v in ws.counts().items()))
+
+
+def _write_validated(
+    ws: Workspace,
+    path: str | Path,
+    *,
+    fix: bool,
+    settings: Settings | None,
+    meta: Mapping[str, str] | None = None,
+) -> tuple[Workspace, list[Problem]]:
+    path = Path(path)
+    fixed, problems = validate_workspace(
+        _reproject(ws), settings=settings, fix=fix, context=path.name
+    )
+    fixed = replace(fixed, meta=_meta(fixed, meta))
+    _write_gpkg(fixed, path)
+    return fixed, problems
+
+
+def write_workspace(
+    ws: Workspace, path: str | Path, *, fix: bool = False, settings: Settings | None = None
+) -> list[Problem]:
+    """Validate ``ws`` and write it as a workspace GeoPackage, atomically.
+
+    Every layer is written in EPSG:4490 (layers in another CRS are reprojected first),
+    polygons as MultiPolygon and lines as MultiLineString, with the ``gridgov_meta`` table
+    (county code and name, CRS, projected CRS, versions, time). The file is first written
+    next to ``path`` and then moved over it with :func:`os.replace`, so on any failure the
+    old file is left untouched.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The workspace; not modified.
+    path : str or Path
+        Target ``.gpkg``; its folder is created if needed.
+    fix : bool, default False
+        Repair invalid geometries (reported as warnings) instead of refusing them.
+    settings : Settings, optional
+        Tolerances used by validation.
+
+    Returns
+    -------
+    list of Problem
+        The warnings (nothing is written when there is an error).
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem, when any is an error; nothing is written.
+    """
+    _, problems = _write_validated(ws, path, fix=fix, settings=settings)
+    return problems
+
+
+def _assemble(
+    workspace: str | Path | None,
+    sources: Mapping[str, str | Path],
+    *,
+    encoding: str | None,
+    source_crs: str | None,
+    lon_col: str | None,
+    lat_col: str | None,
+    fix: bool,
+    settings: Settings | None,
+) -> tuple[Workspace | None, list[Problem]]:
+    """Read every source, merge with the existing workspace, check everything once."""
+    problems: list[Problem] = []
+    unknown = [name for name in sources if name not in LAYERS]
+    if unknown:
+        raise ValidationError(
+            [
+                Problem(
+                    "sources",
+                    None,
+                    "layer",
+                    name,
+                    f"not a workspace layer; expected one of {', '.join(LAYERS)}",
+                )
+                for name in unknown
+            ],
+            context="sources",
+        )
+    absent = [Path(p) for p in sources.values() if not Path(p).exists()]
+    if absent:
+        raise NotFoundError("no such file: " + ", ".join(str(p) for p in absent))
+    new: dict[str, gpd.GeoDataFrame] = {}
+    failed: set[str] = set()
+    labels: dict[str, str] = {}
+    for name, source in sources.items():
+        gdf, found = read_source(
+            source,
+            name,
+            encoding=encoding,
+            source_crs=source_crs,
+            lon_col=lon_col,
+            lat_col=lat_col,
+            fix=fix,
+        )
+        problems.extend(found)
+        labels[name] = Path(source).name
+        if gdf is None or gdf.crs is None:
+            failed.add(name)
+        else:
+            new[name] = gdf
+
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    meta: dict[str, str] = {}
+    if workspace is not None and Path(workspace).exists():
+        existing = read_workspace(workspace)
+        meta = dict(existing.meta)
+        for name, gdf in existing.layers().items():
+            if name in sources:
+                continue
+            cleaned, found = clean_layer(gdf, name, fix=fix)
+            problems.extend(found)
+            layers[name] = cleaned
+    layers.update(new)
+    for name in REQUIRED_LAYERS:
+        if name not in layers and name not in failed:
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    f"the workspace has no {name} layer; give a {name} file too "
+                    "(the workspace does not exist yet)"
+                    if workspace is None or not Path(workspace).exists()
+                    else f"the workspace has no {name} layer",
+                )
+            )
+    problems.extend(relation_problems(layers, settings=settings, labels=labels))
+    if any(name not in layers for name in REQUIRED_LAYERS):
+        return None, problems
+    meta.update({f"source_{name}": Path(p).name for name, p in sources.items()})
+    return Workspace(**layers, meta=meta), problems
+
+
+def preview_workspace(
+    workspace: str | Path | None,
+    sources: Mapping[str, str | Path],
+    *,
+    encoding: str | None = None,
+    source_crs: str | None = None,
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    fix: bool = False,
+    settings: Settings | None = None,
+) -> tuple[Workspace, list[Problem]]:
+    """The workspace that :func:`load_into_workspace` would write, and its warnings; writes nothing.
+
+    Parameters
+    ----------
+    workspace : str or Path or None
+        Existing workspace to merge into (None or a missing file: start empty).
+    sources : mapping of str to path
+        Layer name -> file, as for :func:`load_into_workspace`.
+    encoding, source_crs, lon_col, lat_col
+        As for :func:`read_layer`; applied to every source.
+    fix : bool, default False
+        Repair invalid geometries instead of refusing them.
+    settings : Settings, optional
+        Tolerances used by validation.
+
+    Returns
+    -------
+    Workspace
+        Merged, cleaned and checked; warnings are logged.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem of every file and of the merged workspace, if any is an error.
+    NotFoundError
+        If a source file does not exist.
+    """
+    ws, problems = _assemble(
+        workspace,
+        sources,
+        encoding=encoding,
+        source_crs=source_crs,
+        lon_col=lon_col,
+        lat_col=lat_col,
+        fix=fix,
+        settings=settings,
+    )
+    if ws is None or any(p.severity == "error" for p in problems):
+        raise ValidationError(problems, context=str(workspace or "input"))
+    log_warnings(problems)
+    return ws, problems
+
+
+def load_into_workspace(
+    workspace: str | Path,
+    sources: Mapping[str, str | Path],
+    *,
+    encoding: str | None = None,
+    source_crs: str | None = None,
+    lon_col: str | None = None,
+    lat_col: str | None = None,
+    fix: bool = False,
+    settings: Settings | None = None,
+    meta: Mapping[str, str] | None = None,
+) -> tuple[Workspace, list[Problem]]:
+    """Read files into layers of a workspace GeoPackage, all or nothing.
+
+    Every source is read (:func:`read_layer`), the result is merged with the existing
+    workspace (the named layers are replaced), the whole is validated, and only then is it
+    written, atomically. Problems of all files and of the merged workspace are reported
+    together in one :class:`~gridgov._errors.ValidationError`; on any error the existing
+    file is not touched.
+
+    Parameters
+    ----------
+    workspace : str or Path
+        Workspace GeoPackage; created if missing (then the required layers county,
+        townships, villages and stations must all be among ``sources``).
+    sources : mapping of str to path
+        Layer name (:data:`gridgov.model.LAYERS` key) -> file to read into it.
+    encoding, source_crs, lon_col, lat_col
+        As for :func:`read_layer`; applied to every source.
+    fix : bool, default False
+        Repair invalid geometries (reported as warnings) instead of refusing them.
+    settings : Settings, optional
+        Tolerances used by validation.
+    meta : mapping of str to str, optional
+        Extra ``gridgov_meta`` entries (provenance, notes).
+
+    Returns
+    -------
+    (Workspace, list of Problem)
+        The workspace as written, and the warnings.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem, if any is an error; nothing is written.
+    NotFoundError
+        If a source file does not exist.
+    """
+    ws, problems = preview_workspace(
+        workspace,
+        sources,
+        encoding=encoding,
+        source_crs=source_crs,
+        lon_col=lon_col,
+        lat_col=lat_col,
+        fix=fix,
+        settings=settings,
+    )
+    written = replace(ws, meta=_meta(ws, meta))
+    _write_gpkg(written, Path(workspace))
+    return written, problems
+
+
+# --- summaries ----------------------------------------------------------------------------------
+
+
+def _breakdown(series: pd.Series, members: Iterable[str]) -> dict[str, int]:
+    counts = series.value_counts()
+    out = {m: int(counts.get(m, 0)) for m in members}
+    for value, count in counts.items():
+        if str(value) not in out:
+            out[str(value)] = int(count)
+    return out
+
+
+def workspace_info(path: str | Path) -> dict[str, Any]:
+    """Summarise a workspace for people and scripts (JSON-serialisable).
+
+    Parameters
+    ----------
+    path : str or Path
+        A workspace GeoPackage.
+
+    Returns
+    -------
+    dict
+        ``path``, ``file_size_bytes``, ``county_code``, ``county_name``, ``crs``,
+        ``projected_crs``, ``county_area_km2``, ``bounds`` (lon/lat), ``counts`` per layer,
+        ``villages_by_kind``, ``population_total``, ``households_total``,
+        ``stations_by_tier``, ``stations_by_kind``, ``deputies_by_level``,
+        ``deputies_without_station``, ``grids``, ``road_km_by_class``, ``road_km_total``
+        (lengths measured in the projected CRS), and ``meta``.
+
+    Raises
+    ------
+    NotFoundError
+        If the file does not exist.
+    ValidationError
+        If it is not a workspace.
+    """
+    path = Path(path)
+    ws = read_workspace(path)
+    county = ws.county
+    projected = (
+        pyproj.CRS(ws.meta["projected_crs"])
+        if "projected_crs" in ws.meta
+        else _crs.projected_crs_for(county)
+    )
+    info: dict[str, Any] = {
+        "path": str(path),
+        "file_size_bytes": int(path.stat().st_size),
+        "county_code": str(county["code"].iloc[0]) if len(county) else "",
+        "county_name": str(county["name"].iloc[0]) if len(county) else "",
+        "crs": _crs.CGCS2000,
+        "projected_crs": projected.to_string(),
+        "county_area_km2": round(float(county.to_crs(projected).area.sum()) / 1e6, 3),
+        "bounds": [round(float(v), 6) for v in county.total_bounds],
+        "counts": {name: int(n) for name, n in ws.counts().items()},
+    }
+    villages = ws.villages
+    info["villages_by_kind"] = _breakdown(villages["kind"], (m.value for m in VillageKind))
+    info["population_total"] = int(pd.to_numeric(villages["population"]).sum())
+    info["households_total"] = int(pd.to_numeric(villages["households"]).sum())
+    stations = ws.stations
+    info["stations_by_tier"] = _breakdown(stations["tier"], (m.value for m in StationTier))
+    info["stations_by_kind"] = _breakdown(stations["kind"], (m.value for m in StationKind))
+    # Every key is present even when its layer is not, so scripts need no special cases.
+    deputies = ws.deputies
+    levels = deputies["level"] if deputies is not None else pd.Series([], dtype=str)
+    info["deputies_by_level"] = _breakdown(levels, (m.value for m in DeputyLevel))
+    if deputies is None:
+        info["deputies_without_station"] = 0
+    elif "station_id" in deputies.columns:
+        info["deputies_without_station"] = int(deputies["station_id"].isna().sum())
+    else:
+        info["deputies_without_station"] = len(deputies)
+    info["grids"] = len(ws.grids) if ws.grids is not None else 0
+    roads = ws.roads
+    by_class = pd.Series(dtype="float64")
+    if roads is not None and len(roads):
+        km = roads.to_crs(projected).length / 1000.0
+        by_class = km.groupby(roads["road_class"].astype(str).to_numpy()).sum()
+    info["road_km_by_class"] = {
+        **{m.value: round(float(by_class.get(m.value, 0.0)), 3) for m in RoadClass},
+        **{str(k): round(float(v), 3) for k, v in by_class.items()},
+    }
+    info["road_km_total"] = round(float(by_class.sum()), 3)
+    info["meta"] = dict(ws.meta)
+    # NaN (the bounds of an empty county) would make the summary invalid JSON
+    result: dict[str, Any] = strict(info)
+    return result
+
+
+def write_result_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]) -> Path:
+    """Add or replace analysis layers (coverage, plans) in an existing workspace, atomically.
+
+    The workspace's own layers are untouched; a copy gets the new layers and replaces the
+    file only when every layer is written. Names must not clash with workspace layers.
+    Analysis layers are derived data: rewriting the workspace (``gridgov load``) drops them,
+    and rerunning the analysis writes them again.
+
+    Raises
+    ------
+    NotFoundError
+        If ``path`` does not exist.
+    ParameterError
+        If a name is one of the workspace layers.
+    """
+    target = Path(path)
+    if not target.exists():
+        raise NotFoundError(f"workspace {str(target)!r} does not exist")
+    clash = sorted(set(layers) & (set(LAYERS) | {META_LAYER}))
+    if clash:
+        raise ParameterError(
+            f"layer names {', '.join(clash)} belong to the workspace itself; "
+            "name analysis layers differently",
+            parameter="layers",
+            value=clash,
+        )
+    workdir = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    tmp = workdir / target.name
+    try:
+        shutil.copy2(target, tmp)
+        for name, gdf in layers.items():
+            out = gdf.to_crs(_crs.CGCS2000) if gdf.crs is not None else gdf
+            pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG", promote_to_multi=True)
+        tmp.replace(target)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return target
