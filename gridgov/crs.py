@@ -20,6 +20,7 @@ import numpy as np
 import pyproj
 from numpy.typing import ArrayLike, NDArray
 
+from gridgov._arrays import Floats
 from gridgov._errors import CRSError, ParameterError
 
 CGCS2000: Final = "EPSG:4490"
@@ -33,8 +34,6 @@ _GCJ_EE = 0.00669342162296594323
 _GCJ_BOX = (72.004, 0.8293, 137.8347, 55.8271)
 # A generous box around China's land and sea territory, for plausibility checks.
 CHINA_BOX: Final = (73.0, 3.0, 136.0, 54.0)
-
-Floats = NDArray[np.float64]
 
 
 def _arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[Floats, Floats]:

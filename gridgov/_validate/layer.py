@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-from numpy.typing import NDArray
 
 from gridgov import crs as _crs
+from gridgov._arrays import Bools, Objects
 from gridgov._errors import Problem
 from gridgov._validate.values import RowLabels, as_text, coerce_values, point_text
 from gridgov.model import LAYERS, LayerSchema
@@ -34,8 +34,6 @@ _TYPE_NAMES = {
     6: "MultiPolygon",
     7: "GeometryCollection",
 }
-Objects = NDArray[np.object_]
-Bools = NDArray[np.bool_]
 
 
 def clean_layer(

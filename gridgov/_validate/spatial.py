@@ -14,17 +14,15 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-from numpy.typing import NDArray
 
 from gridgov import crs as _crs
+from gridgov._arrays import Bools
 from gridgov._errors import Problem
 from gridgov._validate.values import RowLabels, point_text
 from gridgov.model import LAYERS
 from gridgov.settings import Settings
 
 __all__ = ["is_cgcs2000", "spatial_problems"]
-
-Bools = NDArray[np.bool_]
 
 
 # Densify the buffered county before taking it back to degrees, so that straight edges in

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
+from gridgov._arrays import Objects
 from gridgov._errors import ParameterError, Problem
 from gridgov.model import LAYERS, Column, LayerSchema
 
@@ -37,7 +37,6 @@ _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 _TRUE = {"true", "t", "yes", "y", "1", "是", "在岗", "√", "✓", "有"}
 _FALSE = {"false", "f", "no", "n", "0", "否", "不在岗", "离岗", "×", "✗", "无"}
 _Frame = TypeVar("_Frame", bound=pd.DataFrame)
-Objects = NDArray[np.object_]
 
 
 # --- small helpers ---------------------------------------------------------------------------

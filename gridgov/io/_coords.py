@@ -19,6 +19,7 @@ import shapely
 from numpy.typing import NDArray
 
 from gridgov import crs as _crs
+from gridgov._arrays import Floats
 from gridgov._errors import Problem
 
 __all__ = [
@@ -30,8 +31,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-Floats = NDArray[np.float64]
 
 
 def source_key(source_crs: str | None) -> str | None:

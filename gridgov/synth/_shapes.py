@@ -16,6 +16,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
+from gridgov._arrays import Floats, Ints, Objects
+
 __all__ = [
     "Floats",
     "Geoms",
@@ -32,9 +34,7 @@ __all__ = [
     "voronoi_cells",
 ]
 
-Floats = NDArray[np.float64]
-Ints = NDArray[np.int64]
-Geoms = NDArray[np.object_]
+Geoms = Objects
 
 
 # Offsets keep nearest-neighbour searches inside one parent zone (see relax).

@@ -46,13 +46,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+
+from gridgov._arrays import Bools, Floats, Ints
 
 __all__ = ["Flow", "Network", "solve_flow", "stage_network"]
 
-Ints = NDArray[np.int64]
-Floats = NDArray[np.float64]
-Bools = NDArray[np.bool_]
 
 # Nearest stations each deputy starts with in the column generation; more are priced in.
 _START_ARCS = 2

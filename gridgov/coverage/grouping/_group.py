@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from gridgov._arrays import Bools, Floats, Ints, Objects
 from gridgov._errors import InfeasibleError, ValidationError
 from gridgov.coverage.grouping._checks import problems as input_problems
 from gridgov.coverage.grouping._checks import text
@@ -41,10 +42,6 @@ GROUPING_COLUMNS: tuple[str, ...] = (
     "reason",
 )
 
-Ints = NDArray[np.int64]
-Floats = NDArray[np.float64]
-Bools = NDArray[np.bool_]
-Objects = NDArray[np.object_]
 
 # Equal travel within this many seconds counts as a tie in the reasons.
 _TIE_S = 0.05

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from gridgov._arrays import Bools, Floats, Ints
 from gridgov._errors import InfeasibleError, ParameterError
 
 __all__ = [
@@ -36,9 +37,6 @@ __all__ = [
     "whole_all",
 ]
 
-Ints = NDArray[np.int64]
-Floats = NDArray[np.float64]
-Bools = NDArray[np.bool_]
 
 #: Relative gap below which a MIP counts as proven optimal by default.
 DEFAULT_MIP_GAP = 1e-7
