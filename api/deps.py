@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gridgov._errors import ForbiddenError
-from gridgov.issues.access import Principal, hash_token, principal_for
+from gridgov.issues.access import Principal, hash_token, principal_for, server_secret
 from gridgov.issues.service import IssueService
 
 
@@ -23,15 +24,30 @@ def get_service(request: Request) -> IssueService:
 ServiceDep = Annotated[IssueService, Depends(get_service)]
 
 
+#: Declares the bearer token in the OpenAPI (``securitySchemes``: /docs gets its
+#: Authorize button); the header itself is read by :func:`principal_from`, which also
+#: refuses a scheme other than Bearer instead of taking the caller for the public.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="a token from `gridgov token create`; without one you are the public",
+)
+
+
 def get_principal(
     request: Request,
     service: ServiceDep,
-    authorization: Annotated[str | None, Header(description="Bearer <token>")] = None,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
 ) -> Principal:
     """The caller: the holder of a bearer token, or the public without one.
 
     Raises 401 for a malformed, unknown or revoked token (never silently public).
     """
+    return principal_from(request, service, request.headers.get("authorization"))
+
+
+def principal_from(request: Request, service: IssueService, authorization: str | None) -> Principal:
+    """The caller an ``Authorization`` header value names (see :func:`get_principal`)."""
     if authorization is None or not authorization.strip():
         return Principal.public()
     scheme, _, token = authorization.strip().partition(" ")
@@ -54,6 +70,19 @@ def get_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_secret(request: Request, service: ServiceDep) -> str:
+    """The secret keying tracking tokens (:func:`~gridgov.issues.access.server_secret`):
+    read on first need, then kept on the app; never from the issue store."""
+    secret: str | None = getattr(request.app.state, "secret", None)
+    if secret is None:
+        secret = server_secret(service.settings.secret_file)
+        request.app.state.secret = secret
+    return secret
+
+
+SecretDep = Annotated[str, Depends(get_secret)]
 
 
 def require(principal: Principal, *roles: str) -> None:

@@ -54,8 +54,10 @@ from typing import Any, Literal
 from fastapi import Response
 from pydantic import BaseModel
 
+from api.params import instant
 from gridgov._errors import LocationError, ParameterError, Problem
 from gridgov.issues.access import Principal, can_see, sees_phone, sees_reporter
+from gridgov.issues.disclosure import mask_personal, public_point, shows_exact
 from gridgov.issues.escalation import LEVELS_ZH
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.issues.service import MAX_TITLE
@@ -303,15 +305,18 @@ def parse_w3(name: str, text: str) -> datetime:
 
     if _DATE_ONLY.match(fixed):
         try:
-            return datetime.fromisoformat(fixed).replace(tzinfo=_CHINA)
+            day = datetime.fromisoformat(fixed).replace(tzinfo=_CHINA)
         except ValueError as exc:  # datetime's own parse error (a day that does not exist)
             raise bad("is not a date") from exc
+        instant(name, day)
+        return day
     try:
         value = datetime.fromisoformat(fixed)
     except ValueError as exc:
         raise bad("is not a datetime") from exc
     if "T" not in fixed.upper() or value.tzinfo is None:
         raise bad("has no timezone")
+    instant(name, value)
     return value
 
 
@@ -668,16 +673,22 @@ def request_doc(
 ) -> dict[str, Any]:
     """One issue as an Open311 service request, as ``viewer`` may see it."""
     scoped = can_see(viewer, issue)
+    # the public reads personal numbers masked and a point ~100 m off (disclosure)
+    exact = shows_exact(viewer, issue)
+    text = (lambda t: t) if exact else mask_personal
+    lon, lat = issue.lon, issue.lat
+    if not exact:
+        lon, lat = public_point(lon, lat, step_deg=settings.public_point_step_deg)
     address = places.address(issue)
     if issue.address:
-        address = f"{issue.address}，{address}"
+        address = f"{text(issue.address)}，{address}"
     out = RequestOut(
         service_request_id=issue.issue_id,
         status=status_of(issue),
-        status_notes=status_notes(issue, events, scoped=scoped),
+        status_notes=text(status_notes(issue, events, scoped=scoped)),
         service_name=settings.issue_categories.get(issue.category, issue.category),
         service_code=issue.category,
-        description=issue.description or None,
+        description=text(issue.description) or None,
         agency_responsible=issue.unit_name or None,
         service_notice=service_notice(issue),
         requested_datetime=w3(issue.created_at) or "",
@@ -686,8 +697,8 @@ def request_doc(
         address=address,
         address_id=issue.grid_code or None,
         zipcode=None,
-        lat=_finite(issue.lat),
-        long=_finite(issue.lon),
+        lat=_finite(lat),
+        long=_finite(lon),
         media_url=issue.media_url or None,
     )
     if scoped:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from gridgov.issues.service import MAX_ADDRESS, MAX_DESCRIPTION, MAX_MEDIA_URL, MAX_TITLE
 
@@ -34,7 +34,7 @@ class IssueCreate(BaseModel):
     )
     reporter_name: str = Field(default="", max_length=50)
     reporter_phone: str = Field(default="", max_length=32)
-    anonymous: bool = False
+    anonymous: StrictBool = False  # "yes" or 1 is not a choice to stay anonymous
 
 
 class PublicIssueCreate(BaseModel):
@@ -48,22 +48,32 @@ class PublicIssueCreate(BaseModel):
     lat: float | None = None
     reporter_name: str = Field(default="", max_length=50)
     reporter_phone: str = Field(default="", max_length=32)
-    anonymous: bool = False
+    anonymous: StrictBool = False  # "yes" or 1 is not a choice to stay anonymous
+
+
+def _version_field() -> Any:
+    """``version`` of an action body: the issue version the client read (as If-Match)."""
+    return Field(
+        default=None, ge=1, description="the version you read: 409 if the issue moved since"
+    )
 
 
 class AcknowledgeIn(BaseModel):
     model_config = _IN
     name: str = Field(default="", max_length=50)
+    version: int | None = _version_field()
 
 
 class StartIn(BaseModel):
     model_config = _IN
     note: str = Field(default="", max_length=2000)
+    version: int | None = _version_field()
 
 
 class ResolveIn(BaseModel):
     model_config = _IN
     result: str = Field(min_length=1, max_length=2000, description="what was done (办理结果)")
+    version: int | None = _version_field()
 
 
 class RateIn(BaseModel):
@@ -73,6 +83,7 @@ class RateIn(BaseModel):
     )
     note: str = Field(default="", max_length=500)
     tracking_token: str = Field(default="", max_length=100)
+    version: int | None = _version_field()
 
 
 class HandOverIn(BaseModel):
@@ -86,17 +97,20 @@ class HandOverIn(BaseModel):
         "for a return, empty means the unit it came from",
     )
     reason: str = Field(min_length=1, max_length=500)
+    version: int | None = _version_field()
 
 
 class MergeIn(BaseModel):
     model_config = _IN
     into: str = Field(min_length=1, max_length=40)
     reason: str = Field(default="", max_length=500)
+    version: int | None = _version_field()
 
 
 class CloseIn(BaseModel):
     model_config = _IN
     reason: str = Field(min_length=1, max_length=500)
+    version: int | None = _version_field()
 
 
 class DeputyRef(BaseModel):

@@ -15,6 +15,7 @@ from api.schemas import (
 )
 from gridgov._errors import ParameterError
 from gridgov.issues.access import Principal, sees_phone, sees_reporter
+from gridgov.issues.disclosure import mask_personal
 from gridgov.issues.dispatch import Dispatch
 from gridgov.issues.lifecycle import Event, Issue, three_knows
 from gridgov.issues.service import IssueService
@@ -92,14 +93,17 @@ def issue_out(
 
 
 def issue_public(service: IssueService, issue: Issue) -> IssuePublicOut:
+    """What a tracking token shows: status and 三知, free text masked
+    (:func:`~gridgov.issues.disclosure.mask_personal`), nothing personal."""
+    knows = {key: mask_personal(value) for key, value in three_knows(issue).items()}
     return IssuePublicOut(
         issue_id=issue.issue_id,
         category_zh=service.settings.issue_categories.get(issue.category, issue.category),
         status=issue.status.value,
         status_zh=issue.status.label_zh,
         unit_name=issue.unit_name,
-        three_knows=three_knows(issue),
-        result=issue.result,
+        three_knows=knows,
+        result=mask_personal(issue.result),
         rating=issue.rating,
         created_at=issue.created_at,
         updated_at=issue.updated_at,

@@ -2,16 +2,22 @@
 
 Settings are a frozen dataclass: build a new one with :func:`dataclasses.replace`
 instead of mutating a global. :func:`load_settings` reads overrides from a TOML file.
+Every value is checked when the settings are built (in code or from a file), so a bad
+speed or deadline is refused up front instead of failing deep inside a search.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from gridgov._errors import NotFoundError, Problem, ValidationError
+from gridgov.model import RoadClass
 
 
 def _speeds() -> dict[str, dict[str, float]]:
@@ -138,6 +144,20 @@ class Settings:
         A point outside every grid snaps to the nearest grid within this distance.
     rating_window_h : float
         A resolved issue the resident has not rated closes by itself after this long.
+    public_point_step_deg : float
+        The public (Open311 without a token, the QR pages) sees an issue's point snapped to
+        the centre of a cell this many degrees wide: 0.001° is about 110 m north-south
+        and 100 m east-west in Hunan, so a report never points at one house.
+    secret_file : str
+        File holding the secret that keys residents' tracking tokens, when the
+        ``GRIDGOV_SECRET`` environment variable is not set; empty means
+        ``~/.config/gridgov/secret``, made (mode 0600) on first use. Never beside the
+        workspace or in the issue store: whoever reads the store must not be able to
+        compute a tracking token.
+    trusted_proxies : list of str
+        Addresses or networks (``10.0.0.0/8``) of reverse proxies whose
+        ``X-Forwarded-For`` names the client (for the per-client rate limit); from
+        anyone else the header is ignored.
     """
 
     speeds_kmh: dict[str, dict[str, float]] = field(default_factory=_speeds)
@@ -165,6 +185,9 @@ class Settings:
     duplicate_radius_m: float = 250.0
     locate_tolerance_m: float = 300.0
     rating_window_h: float = 168.0
+    public_point_step_deg: float = 0.001
+    secret_file: str = ""
+    trusted_proxies: list[str] = field(default_factory=list)
 
     def deadline_h(self, level: str, category: str, phase: str) -> float | None:
         """Hours allowed for ``phase`` (acknowledge / resolve) at ``level`` for ``category``.
@@ -178,6 +201,13 @@ class Settings:
         value = self.deadlines_h.get(level, {}).get(phase)
         return None if value is None else float(value)
 
+    def __post_init__(self) -> None:
+        # Settings built in code are held to the same bounds as a settings file: a speed of
+        # zero or less made the reach search allocate until the process died.
+        problems = settings_problems(self, source="settings")
+        if problems:
+            raise ValidationError(problems, context="settings")
+
 
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     """Build settings from defaults, an optional TOML file, then keyword overrides.
@@ -185,7 +215,8 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     Parameters
     ----------
     path : str or Path, optional
-        TOML file whose top-level keys are :class:`Settings` field names.
+        TOML file whose top-level keys are :class:`Settings` field names; a table names
+        only what it changes, the rest keeps its default.
     **overrides
         Field values that win over the file.
 
@@ -198,7 +229,9 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     NotFoundError
         If ``path`` does not exist.
     ValidationError
-        If the file is not TOML, or names a field that does not exist.
+        If the file is not TOML, names a field that does not exist, or holds values gridgov
+        cannot use (a speed of zero or less, a deadline that is not positive...): every
+        problem at once, each named by its dotted key (``speeds_kmh.ebike.village``).
     """
     values: dict[str, Any] = {}
     if path is not None:
@@ -224,4 +257,201 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
             ],
             context="settings",
         )
-    return replace(Settings(), **values)
+    defaults = Settings()
+    # A table names only what it changes: `[speeds_kmh.ebike] village = 12` keeps walk,
+    # car and the other e-bike road classes.
+    values = {k: _merged(getattr(defaults, k), v) for k, v in values.items()}
+    named = "settings" if path is None else Path(path).name
+    problems = settings_problems(SimpleNamespace(**{**vars(defaults), **values}), source=named)
+    if problems:
+        where = "settings" if path is None else f"settings file {str(path)!r}"
+        raise ValidationError(problems, context=where)
+    return replace(defaults, **values)
+
+
+def _merged(default: Any, value: Any) -> Any:
+    if not (isinstance(default, dict) and isinstance(value, dict)):
+        return value
+    merged = dict(default)
+    for key, item in value.items():
+        merged[key] = _merged(default.get(key), item)
+    return merged
+
+
+#: Faster than anything on a county road: a typo (or m/s for km/h), not a speed.
+MAX_SPEED_KMH = 300.0
+_MAX_HOURS = 24.0 * 366
+_MAX_M = 100_000.0
+_MAX_S = 24.0 * 3600
+_PHASES = ("acknowledge", "resolve")
+_LEVELS = ("grid", "station", "township", "county")
+_HANDLER_LEVELS = (*_LEVELS, "external")
+
+# field -> (whole number?, lowest, highest, lowest allowed itself?)
+_BOUNDS: dict[str, tuple[bool, float, float, bool]] = {
+    "snap_warn_m": (False, 0.0, _MAX_M, False),
+    "detour_factor": (False, 1.0, 10.0, True),
+    "outside_tolerance_m": (False, 0.0, _MAX_M, True),
+    "station_annual_cost_yuan": (False, 0.0, 1e9, True),
+    "min_deputies_per_station": (True, 1, 10_000, True),
+    "max_deputies_per_station": (True, 1, 10_000, True),
+    "dispatch_k": (True, 1, 1_000, True),
+    "dispatch_cutoff_s": (False, 0.0, _MAX_S, False),
+    "specialty_bonus_s": (False, 0.0, _MAX_S, True),
+    "max_open_per_deputy": (True, 1, 100_000, True),
+    "duplicate_radius_m": (False, 0.0, _MAX_M, False),
+    "locate_tolerance_m": (False, 0.0, _MAX_M, True),
+    "rating_window_h": (False, 0.0, _MAX_HOURS, False),
+    "public_point_step_deg": (False, 0.0, 1.0, False),
+}
+
+
+def settings_problems(settings: Any, *, source: str = "settings") -> list[Problem]:
+    """Every value of ``settings`` gridgov cannot use, each named by its dotted key.
+
+    Parameters
+    ----------
+    settings : Settings or any object with the same attributes
+        The values to check.
+    source : str
+        The file (or ``"settings"``) the values came from, the problems' ``layer``.
+
+    Returns
+    -------
+    list of Problem
+        Empty when every value is usable.
+    """
+    problems: list[Problem] = []
+
+    def bad(key: str, value: Any, message: str) -> None:
+        problems.append(Problem(source, None, key, value, message))
+
+    def number(key: str, value: Any, low: float, high: float, closed: bool, whole: bool) -> None:
+        kind = int if whole else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kind):
+            bad(key, value, "must be a whole number" if whole else "must be a number")
+        elif not math.isfinite(value) or value < low or (value == low and not closed):
+            more = "at least" if closed else "more than"
+            bad(key, value, f"must be {more} {low:g} and at most {high:g}")
+        elif value > high:
+            bad(key, value, f"must be at most {high:g}")
+
+    def table(key: str, value: Any) -> bool:
+        if isinstance(value, dict):
+            return True
+        bad(key, value, "must be a table")
+        return False
+
+    for name, (whole, low, high, closed) in _BOUNDS.items():
+        number(name, getattr(settings, name), low, high, closed, whole)
+    low_n, high_n = settings.min_deputies_per_station, settings.max_deputies_per_station
+    if isinstance(low_n, int) and isinstance(high_n, int) and high_n < low_n:
+        bad(
+            "max_deputies_per_station",
+            high_n,
+            f"must be at least min_deputies_per_station ({low_n})",
+        )
+
+    speeds = settings.speeds_kmh
+    if table("speeds_kmh", speeds):
+        classes = [c.value for c in RoadClass]
+        for mode in sorted(set(_speeds()) - set(speeds)):
+            bad(f"speeds_kmh.{mode}", None, "missing: every travel mode needs its speeds")
+        for mode, by_class in speeds.items():
+            if not table(f"speeds_kmh.{mode}", by_class):
+                continue
+            missing = [c for c in classes if c not in by_class]
+            if missing:
+                bad(f"speeds_kmh.{mode}", by_class, f"lacks road classes {', '.join(missing)}")
+            for road, speed in by_class.items():
+                if road not in classes:
+                    bad(
+                        f"speeds_kmh.{mode}.{road}",
+                        speed,
+                        f"unknown road class; expected one of {', '.join(classes)}",
+                    )
+                else:
+                    number(f"speeds_kmh.{mode}.{road}", speed, 0.0, MAX_SPEED_KMH, False, False)
+
+    def hours(key: str, levels: Any) -> None:
+        if not table(key, levels):
+            return
+        for level, phases in levels.items():
+            where = f"{key}.{level}"
+            if level not in _LEVELS:
+                bad(where, phases, f"unknown level; expected one of {', '.join(_LEVELS)}")
+            elif table(where, phases):
+                for phase, value in phases.items():
+                    if phase not in _PHASES:
+                        bad(
+                            f"{where}.{phase}",
+                            value,
+                            "unknown phase; expected acknowledge or resolve",
+                        )
+                    else:
+                        number(f"{where}.{phase}", value, 0.0, _MAX_HOURS, False, False)
+
+    hours("deadlines_h", settings.deadlines_h)
+    categories = settings.issue_categories
+    if table("issue_categories", categories):
+        for code, label in categories.items():
+            if not isinstance(label, str) or not label.strip():
+                bad(f"issue_categories.{code}", label, "must be a label (text)")
+    by_category = settings.category_deadlines_h
+    if table("category_deadlines_h", by_category):
+        for category, levels in by_category.items():
+            if isinstance(categories, dict) and category not in categories:
+                bad(
+                    f"category_deadlines_h.{category}", levels, "not a category of issue_categories"
+                )
+            hours(f"category_deadlines_h.{category}", levels)
+    specialties = settings.category_specialties
+    if table("category_specialties", specialties):
+        for category, names in specialties.items():
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                bad(
+                    f"category_specialties.{category}",
+                    names,
+                    "must be a list of specialties (text)",
+                )
+    handlers = settings.handlers
+    if table("handlers", handlers):
+        for level in _HANDLER_LEVELS:
+            if level not in handlers:
+                bad(f"handlers.{level}", None, "missing: every level needs a handler role")
+        for level, role in handlers.items():
+            if level not in _HANDLER_LEVELS:
+                bad(
+                    f"handlers.{level}",
+                    role,
+                    f"unknown level; expected one of {', '.join(_HANDLER_LEVELS)}",
+                )
+            elif not isinstance(role, str) or not role.strip():
+                bad(f"handlers.{level}", role, "must be a role name (text)")
+    proxies = settings.trusted_proxies
+    if not isinstance(proxies, list | tuple):
+        bad("trusted_proxies", proxies, "must be a list of addresses or networks")
+    else:
+        for n, entry in enumerate(proxies):
+            try:
+                ipaddress.ip_network(str(entry), strict=False)
+            except ValueError:
+                bad(f"trusted_proxies.{n}", entry, "is not an IP address or network")
+    for name in ("tianditu_key", "external_platform", "secret_file"):
+        if not isinstance(getattr(settings, name), str):
+            bad(name, getattr(settings, name), "must be text")
+    mode = settings.dispatch_mode
+    if not isinstance(mode, str) or (isinstance(speeds, dict) and mode not in speeds):
+        modes = ", ".join(speeds) if isinstance(speeds, dict) else "walk, ebike, car"
+        bad("dispatch_mode", mode, f"unknown travel mode; expected one of {modes}")
+    standard = settings.reach_standard
+    if not isinstance(standard, str):
+        bad("reach_standard", standard, "must be text such as 15min:ebike")
+    else:
+        from gridgov.coverage.standard import parse_standard
+
+        try:
+            parse_standard(standard)
+        except ValidationError as exc:
+            bad("reach_standard", standard, exc.problems[0].message)
+    return problems

@@ -28,6 +28,19 @@ PG_REQUIRE_ENV = "GRIDGOV_REQUIRE_PG"
 PG_DIR_ENV = "GRIDGOV_PG_DIR"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _server_secret() -> Iterator[None]:
+    """Every test, and every server a test starts, keys tracking tokens and idempotency
+    records with this secret instead of creating the tester's ~/.config/gridgov/secret."""
+    before = os.environ.get("GRIDGOV_SECRET")
+    os.environ["GRIDGOV_SECRET"] = "gridgov-test-secret-" + "0123456789abcdef" * 2
+    yield
+    if before is None:
+        os.environ.pop("GRIDGOV_SECRET", None)
+    else:
+        os.environ["GRIDGOV_SECRET"] = before
+
+
 def pg_unavailable(reason: str) -> NoReturn:
     """Skip the test, or fail it when ``GRIDGOV_REQUIRE_PG=1``."""
     if os.environ.get(PG_REQUIRE_ENV) == "1":

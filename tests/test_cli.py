@@ -276,3 +276,54 @@ def test_demo_writes_coverage(demo_dir: Path) -> None:
     book = pd.read_excel(demo_dir / "coverage" / "coverage.xlsx", sheet_name=None)
     assert set(book) == {"概况", "村（社区）", "站点", "缺口", "代表编组"}
     assert len(book["代表编组"]) > 500
+
+
+def test_load_keeps_every_layer_it_does_not_replace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a successful load used to rewrite the file with the workspace layers only: results,
+    # the issues layer, the planner's own layers and QGIS styles were gone, exit 0
+    import sqlite3
+
+    import pyogrio
+
+    from gridgov import io
+    from gridgov.testing import tiny_workspace
+
+    workspace = tmp_path / "county.gpkg"
+    io.write_workspace(tiny_workspace(), workspace)
+    villages = gpd.read_file(workspace, layer="villages")
+    result = villages[["code", "geometry"]].assign(covered=True)
+    io.write_result_layers(workspace, {"coverage_villages": result})
+    notes = gpd.GeoDataFrame(
+        {"note": ["桥坏了", "=1+1"]},
+        geometry=villages.geometry.representative_point()[:2],
+        crs=villages.crs,
+    )
+    pyogrio.write_dataframe(notes, workspace, layer="my_notes", driver="GPKG")
+    styles = pd.DataFrame({"f_table_name": ["my_notes"], "styleQML": ["<qgis/>"]})
+    pyogrio.write_dataframe(styles, workspace, layer="layer_styles", driver="GPKG")
+    with sqlite3.connect(workspace) as db:  # a table GDAL does not list as a layer
+        db.execute("CREATE TABLE plain_notes (x TEXT)")
+        db.execute("INSERT INTO plain_notes VALUES ('kept')")
+    db.close()
+    others = ["coverage_villages", "my_notes", "layer_styles"]
+    before = {name: gpd.read_file(workspace, layer=name) for name in others}
+
+    stations = gpd.read_file(workspace, layer="stations")
+    stations.loc[0, "name"] = "新站名"
+    new = tmp_path / "new.geojson"
+    stations.to_file(new, driver="GeoJSON")
+    code, _, err = run(capsys, "load", str(workspace), "--stations", str(new))
+    assert code == 0, err
+
+    assert "新站名" in set(gpd.read_file(workspace, layer="stations")["name"])
+    layers = {name for name, _ in pyogrio.list_layers(workspace)}
+    assert set(others) <= layers
+    for name in others:
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(gpd.read_file(workspace, layer=name)), pd.DataFrame(before[name])
+        )
+    with sqlite3.connect(workspace) as db:
+        assert db.execute("SELECT x FROM plain_notes").fetchall() == [("kept",)]
+    db.close()

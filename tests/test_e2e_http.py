@@ -79,6 +79,9 @@ def test_whistle_to_closure_over_http(served: dict[str, Any]) -> None:
         assert body["issue"]["station_id"] == station
         assert body["dispatched"], "no deputy dispatched"
         deputy_id = body["dispatched"][0]["deputy_id"]
+        # a retry with the same idempotency key is the same issue, not a second one
+        r = http.post("/issues", json=whistle, headers={**worker, "Idempotency-Key": "e2e-1"})
+        assert r.status_code == 200 and r.json()["issue"]["issue_id"] == issue_id
         # 2. one dispatched deputy reports for duty (报到)
         deputy = _token(served, "deputy", deputy_id)
         r = http.post(f"/issues/{issue_id}/acknowledge", headers=deputy)
@@ -125,10 +128,7 @@ def test_whistle_to_closure_over_http(served: dict[str, Any]) -> None:
         assert final["three_knows"]["result"] == "重新铺设路面"
         assert "人大" in final["three_knows"]["handling_unit"]
         assert [e["seq"] for e in final["events"]] == list(range(1, 13))
-        # the retry with the same idempotency key is the same issue, not a second one
-        r = http.post(
-            "/issues",
-            json=whistle,
-            headers={**worker, "Idempotency-Key": "e2e-1"},
-        )
-        assert r.status_code == 200 and r.json()["issue"]["issue_id"] == issue_id
+        # three days on, the idempotency record has expired (48 h): nothing kept to link
+        # the key to its request, so the same key files a new issue
+        r = http.post("/issues", json=whistle, headers={**worker, "Idempotency-Key": "e2e-1"})
+        assert r.status_code == 201 and r.json()["issue"]["issue_id"] != issue_id

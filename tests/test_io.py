@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import warnings
@@ -644,3 +645,30 @@ def test_workspace_info_is_strict_json(tmp_path: Path, ws: Workspace) -> None:
     info = io.workspace_info(path)
     text = json.dumps(info, allow_nan=False)  # raises on NaN or a NumPy number
     assert json.loads(text) == info
+
+
+_FORMULAS = ['=HYPERLINK("http://x","y")', "=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def test_xlsx_writes_text_that_looks_like_a_formula_as_text(tmp_path: Path) -> None:
+    # a station named "=1+1" was stored as a formula: Excel ran it (formula injection)
+    table = pd.DataFrame({"name": _FORMULAS, "n": range(len(_FORMULAS))})
+    path = io.write_xlsx({"stations": table}, tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(path)["stations"]
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [c.data_type for c in cells] == ["s"] * len(_FORMULAS)
+    # (an XML reader turns the carriage return into a line feed: openpyxl's, not ours)
+    assert [c.value for c in cells] == [f.replace("\r", "\n") for f in _FORMULAS]
+    assert [row[1].value for row in sheet.iter_rows(min_row=2)] == list(range(len(_FORMULAS)))
+    same = openpyxl.load_workbook(io.write_table(table, tmp_path / "t.xlsx"))["Sheet1"]
+    assert [row[0].data_type for row in same.iter_rows(min_row=2)] == ["s"] * len(_FORMULAS)
+
+
+def test_csv_quotes_text_that_looks_like_a_formula(tmp_path: Path) -> None:
+    # OWASP: a leading ' keeps Excel from reading the field as a formula
+    table = pd.DataFrame({"name": [*_FORMULAS, "华容站"], "n": [*range(len(_FORMULAS)), -3]})
+    path = io.write_table(table, tmp_path / "out.csv")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    assert [r[0] for r in rows] == [*("'" + f for f in _FORMULAS), "华容站"]
+    assert [r[1] for r in rows] == [*map(str, range(len(_FORMULAS))), "-3"]  # numbers stay

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import PrincipalDep, ServiceDep, require
-from api.params import aware
+from api.params import instant
 from api.schemas import DispatchOut
 from api.views import dispatch_out
 from gridgov._errors import NotFoundError, ParameterError
@@ -88,8 +88,8 @@ def dispatch_preview(
 
 
 def _period(start: datetime | None, end: datetime | None) -> None:
-    aware("from", start)
-    aware("to", end)
+    instant("from", start)
+    instant("to", end)
     if start is not None and end is not None and end <= start:
         raise ParameterError(
             f"to ({end.isoformat()}) must be after from ({start.isoformat()})",
@@ -176,7 +176,7 @@ def layer(name: str, service: ServiceDep, p: PrincipalDep) -> Response:
         require(p, "grid_worker", "deputy", *_STAFF)
         query = scope_query(p, IssueQuery(limit=100_000))
         items = [] if query is None else service.store.list_issues(query)[0]
-        from gridgov.issues.service import issues_layer
+        from gridgov.issues.layers import issues_layer
 
         gdf = issues_layer([i for i in items if can_see(p, i)])
     else:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import PrincipalDep, ServiceDep, require
-from api.params import aware, choice
+from api.params import choice, instant
 from api.schemas import (
     AcknowledgeIn,
     CloseIn,
@@ -27,14 +27,20 @@ from api.schemas import (
 )
 from api.views import candidates, event_out, issue_out
 from gridgov._errors import ForbiddenError, NotFoundError, ParameterError, Problem, ValidationError
-from gridgov.issues.access import Principal, can, can_see, hash_token, may_raise_at, scope_query
+from gridgov.issues.access import (
+    Principal,
+    can,
+    can_see,
+    may_raise_at,
+    scope_query,
+    tracks,
+)
 from gridgov.issues.lifecycle import (
     Acknowledge,
     Action,
     Close,
     Event,
     Issue,
-    Merge,
     Rate,
     Resolve,
     Return,
@@ -51,6 +57,15 @@ router = APIRouter()
 _RAISERS = ("grid_worker", "deputy", "station_admin", "township_staff", "county_staff")
 _READERS = ("grid_worker", "deputy", "station_admin", "township_staff", "county_staff")
 
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=40,
+        description='the issue version you read, as its ETag ("3"): 409 if it moved since',
+    ),
+]
+
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -59,6 +74,27 @@ IdempotencyKey = Annotated[
         description="a client-chosen key: a retry with the same key never creates a second issue",
     ),
 ]
+
+
+def _expected(if_match: str | None, body_version: int | None) -> int | None:
+    """The version the client read: the If-Match header and/or the body's ``version``."""
+    header: int | None = None
+    if if_match is not None and if_match.strip() != "*":
+        text = if_match.strip().removeprefix("W/").strip('"')
+        if not text.isdigit():
+            raise ParameterError(
+                f'If-Match: expected the issue version as an ETag such as "3", got {if_match!r}',
+                parameter="If-Match",
+                value=if_match,
+            )
+        header = int(text)
+    if header is not None and body_version is not None and header != body_version:
+        raise ParameterError(
+            f"version: the body says {body_version} and If-Match says {header}",
+            parameter="version",
+            value=body_version,
+        )
+    return header if header is not None else body_version
 
 
 def _visible(service: IssueService, p: Principal, issue_id: str) -> Issue:
@@ -143,8 +179,8 @@ def list_issues(
     statuses = None
     if status:
         statuses = tuple(choice(IssueStatus, s, "status").value for s in status)
-    aware("created_from", created_from)
-    aware("created_to", created_to)
+    instant("created_from", created_from)
+    instant("created_to", created_to)
     base = IssueQuery(
         status=statuses,
         category=category,
@@ -202,9 +238,11 @@ def _events(service: IssueService, p: Principal, issue_id: str) -> list[Event]:
 
 
 @router.get("/{issue_id}", response_model=IssueOut)
-def get_issue(issue_id: str, service: ServiceDep, p: PrincipalDep) -> IssueOut:
-    """One issue with its events (三知: handling unit, responsible person, result)."""
+def get_issue(issue_id: str, service: ServiceDep, p: PrincipalDep, response: Response) -> IssueOut:
+    """One issue with its events (三知: handling unit, responsible person, result); its
+    ``ETag`` is the version, for an action's ``If-Match``."""
     issue = _visible(service, p, issue_id)
+    response.headers["ETag"] = f'"{issue.version}"'
     return issue_out(service, p, issue, _events(service, p, issue_id))
 
 
@@ -242,7 +280,14 @@ def _target(service: IssueService, unit: str) -> dict[str, str]:
         ) from exc
 
 
-def _act(service: IssueService, p: Principal, issue_id: str, verb: str, action: Action) -> IssueOut:
+def _act(
+    service: IssueService,
+    p: Principal,
+    issue_id: str,
+    verb: str,
+    action: Action,
+    expected: int | None = None,
+) -> IssueOut:
     _visible(service, p, issue_id)
 
     def check(issue: Issue) -> None:
@@ -252,49 +297,66 @@ def _act(service: IssueService, p: Principal, issue_id: str, verb: str, action: 
                 f"{issue.unit_name or issue.unit} ({issue.level})"
             )
 
-    issue = service.act(issue_id, action, p.actor, check=check)
+    issue = service.act(issue_id, action, p.actor, check=check, expected_version=expected)
     return issue_out(service, p, issue)
 
 
 @router.post("/{issue_id}/acknowledge", response_model=IssueOut)
 def acknowledge(
-    issue_id: str, service: ServiceDep, p: PrincipalDep, body: AcknowledgeIn | None = None
+    issue_id: str,
+    service: ServiceDep,
+    p: PrincipalDep,
+    body: AcknowledgeIn | None = None,
+    if_match: IfMatch = None,
 ) -> IssueOut:
     """报到/签收: the caller takes the issue and becomes its responsible person."""
-    return _act(
-        service, p, issue_id, "acknowledge", Acknowledge((body.name if body else "") or p.name)
-    )
+    expected = _expected(if_match, body.version if body else None)
+    action = Acknowledge((body.name if body else "") or p.name)
+    return _act(service, p, issue_id, "acknowledge", action, expected)
 
 
 @router.post("/{issue_id}/start", response_model=IssueOut)
 def start(
-    issue_id: str, service: ServiceDep, p: PrincipalDep, body: StartIn | None = None
+    issue_id: str,
+    service: ServiceDep,
+    p: PrincipalDep,
+    body: StartIn | None = None,
+    if_match: IfMatch = None,
 ) -> IssueOut:
     """Work has started (办理中)."""
-    return _act(service, p, issue_id, "start", Start(body.note if body else ""))
+    expected = _expected(if_match, body.version if body else None)
+    return _act(service, p, issue_id, "start", Start(body.note if body else ""), expected)
 
 
 @router.post("/{issue_id}/resolve", response_model=IssueOut)
-def resolve(issue_id: str, body: ResolveIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
+def resolve(
+    issue_id: str, body: ResolveIn, service: ServiceDep, p: PrincipalDep, if_match: IfMatch = None
+) -> IssueOut:
     """办结, with the result."""
-    return _act(service, p, issue_id, "resolve", Resolve(body.result))
+    expected = _expected(if_match, body.version)
+    return _act(service, p, issue_id, "resolve", Resolve(body.result), expected)
 
 
 @router.post("/{issue_id}/rate", response_model=IssueOut)
-def rate(issue_id: str, body: RateIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
+def rate(
+    issue_id: str, body: RateIn, service: ServiceDep, p: PrincipalDep, if_match: IfMatch = None
+) -> IssueOut:
     """The resident's rating (满意 / 基本满意 / 不满意; 不满意 reopens). Grid workers rate on
     a resident's behalf; residents use /public/issues/{id}/rate with their tracking token."""
     rating = choice(Rating, body.rating, "rating")
     issue = _visible(service, p, issue_id)
-    ok = bool(body.tracking_token) and hash_token(body.tracking_token) == issue.tracking_hash
+    ok = tracks(body.tracking_token or "", issue.tracking_hash)
     if not can(p, "rate", issue, tracking_ok=ok):
         raise ForbiddenError(f"role {p.role} may not rate issue {issue_id}")
-    issue = service.act(issue_id, Rate(rating, body.note), p.actor)
+    expected = _expected(if_match, body.version)
+    issue = service.act(issue_id, Rate(rating, body.note), p.actor, expected_version=expected)
     return issue_out(service, p, issue)
 
 
 @router.post("/{issue_id}/transfer", response_model=IssueOut)
-def transfer(issue_id: str, body: HandOverIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
+def transfer(
+    issue_id: str, body: HandOverIn, service: ServiceDep, p: PrincipalDep, if_match: IfMatch = None
+) -> IssueOut:
     """转办: hand the issue to another unit of the escalation graph, with a reason."""
     _authorised(service, p, issue_id, "transfer")
     if not body.to:
@@ -303,12 +365,15 @@ def transfer(issue_id: str, body: HandOverIn, service: ServiceDep, p: PrincipalD
             parameter="to",
             value=body.to,
         )
+    expected = _expected(if_match, body.version)
     target = _target(service, body.to)
-    return _act(service, p, issue_id, "transfer", Transfer(reason=body.reason, **target))
+    return _act(service, p, issue_id, "transfer", Transfer(reason=body.reason, **target), expected)
 
 
 @router.post("/{issue_id}/return", response_model=IssueOut)
-def return_issue(issue_id: str, body: HandOverIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
+def return_issue(
+    issue_id: str, body: HandOverIn, service: ServiceDep, p: PrincipalDep, if_match: IfMatch = None
+) -> IssueOut:
     """退回: send the issue back to the unit it came from (or ``to``), with a reason."""
     _authorised(service, p, issue_id, "return")
     unit = body.to or service.previous_unit(issue_id)
@@ -318,27 +383,43 @@ def return_issue(issue_id: str, body: HandOverIn, service: ServiceDep, p: Princi
             parameter="to",
             value=body.to,
         )
+    expected = _expected(if_match, body.version)
     target = _target(service, unit)
-    return _act(service, p, issue_id, "return", Return(reason=body.reason, **target))
+    return _act(service, p, issue_id, "return", Return(reason=body.reason, **target), expected)
 
 
 @router.post("/{issue_id}/merge", response_model=IssueOut)
-def merge(issue_id: str, body: MergeIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
-    """Close this issue as a duplicate of ``into`` (which must be visible and open)."""
-    into = _visible(service, p, body.into)
-    if not into.is_open:
-        raise ParameterError(
-            f"into: issue {body.into} is {into.status.value}, not open",
-            parameter="into",
-            value=body.into,
-        )
-    return _act(service, p, issue_id, "merge", Merge(body.into, body.reason))
+def merge(
+    issue_id: str, body: MergeIn, service: ServiceDep, p: PrincipalDep, if_match: IfMatch = None
+) -> IssueOut:
+    """Close this issue as a duplicate of ``into`` (visible, open, same category, within
+    the duplicate radius); both are checked and written in one transaction."""
+    expected = _expected(if_match, body.version)
+    _visible(service, p, issue_id)
+    _visible(service, p, body.into)
+
+    def check(issue: Issue, into: Issue) -> None:
+        if not can(p, "merge", issue):
+            raise ForbiddenError(
+                f"role {p.role} may not merge issue {issue_id} while it is at "
+                f"{issue.unit_name or issue.unit} ({issue.level})"
+            )
+        if not can_see(p, into):
+            raise NotFoundError(f"no issue {body.into!r}")
+
+    issue = service.merge(
+        issue_id, body.into, p.actor, reason=body.reason, check=check, expected_version=expected
+    )
+    return issue_out(service, p, issue)
 
 
 @router.post("/{issue_id}/close", response_model=IssueOut)
-def close(issue_id: str, body: CloseIn, service: ServiceDep, p: PrincipalDep) -> IssueOut:
+def close(
+    issue_id: str, body: CloseIn, service: ServiceDep, p: PrincipalDep, if_match: IfMatch = None
+) -> IssueOut:
     """Close without a rating (withdrawn, or settled elsewhere), with a reason."""
-    return _act(service, p, issue_id, "close", Close(body.reason))
+    expected = _expected(if_match, body.version)
+    return _act(service, p, issue_id, "close", Close(body.reason), expected)
 
 
 __all__ = ["action_name", "router"]

@@ -42,20 +42,20 @@ Decisions the spec leaves to a server:
 
 from __future__ import annotations
 
-import hmac
 import math
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.routing import APIRoute
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import ServiceDep, get_principal
+from api.deps import ServiceDep, get_secret, principal_from
 from api.errors import open311_response
 from api.open311 import (
     ANONYMOUS_VALUES,
@@ -77,7 +77,13 @@ from api.open311 import (
     services,
 )
 from gridgov._errors import LocationError, NotFoundError, ParameterError, ValidationError
-from gridgov.issues.access import Principal, hash_token, may_raise_at, tracking_token
+from gridgov.issues.access import (
+    Principal,
+    hash_token,
+    may_raise_at,
+    tracking_token,
+    tracks,
+)
 from gridgov.issues.lifecycle import Issue
 from gridgov.issues.service import (
     MAX_ADDRESS,
@@ -176,12 +182,28 @@ def _viewer(request: Request, service: IssueService, api_key: str | None) -> Pri
     if api_key is None or not api_key.strip():
         return Principal.public()
     try:
-        return get_principal(request, service, f"Bearer {api_key.strip()}")
+        return principal_from(request, service, f"Bearer {api_key.strip()}")
     except StarletteHTTPException as exc:
         raise Open311Error(403, f"invalid api_key: {exc.detail}") from exc
     except ValidationError as exc:  # the token names a unit the workspace no longer has
         reasons = "; ".join(p.message for p in exc.problems) or str(exc)
         raise Open311Error(403, f"api_key no longer valid: {reasons}") from exc
+
+
+def _same_site(request: Request) -> None:
+    """403 for a form another site's page posts in a visitor's browser (no token: a
+    browser sends such a form without asking), told by its ``Origin`` or ``Referer``.
+    Clients that are not browsers send neither and pass."""
+    host = request.headers.get("host", "").lower()
+    for header in ("origin", "referer"):
+        value = request.headers.get(header)
+        if value is None:
+            continue
+        if value.strip().lower() == "null" or urlsplit(value.strip()).netloc.lower() != host:
+            raise Open311Error(
+                403, f"{header.title()}: {value[:80]!r} is another site; post from this service"
+            )
+        return  # Origin, when present, decides
 
 
 def _check_service(service: IssueService, code: str) -> None:
@@ -407,11 +429,7 @@ def get_token(
             issue = service.store.get_issue(issue_id)
         except NotFoundError:
             issue = None
-    if (
-        issue is None
-        or not issue.tracking_hash
-        or not hmac.compare_digest(hash_token(tracking), issue.tracking_hash)
-    ):
+    if issue is None or not tracks(tracking, issue.tracking_hash):
         raise Open311Error(404, "token not found")
     doc = TokenOut(service_request_id=issue.issue_id, token=token).model_dump()
     return render(fmt, "service_requests", [doc])
@@ -543,6 +561,8 @@ def post_request(
     viewer = _viewer(request, service, one("api_key", query=True))
     if viewer.role != "public" and viewer.role not in _RAISERS:
         raise Open311Error(403, f"role {viewer.role} may not raise issues")
+    if viewer.role == "public":
+        _same_site(request)
     code = one("service_code")
     if not code:
         problems.append("service_code: required (GET services.xml lists them)")
@@ -588,7 +608,7 @@ def post_request(
         key: str | None = f"{prefix}:{idempotency_key}"
     else:
         key = None
-    tracking = tracking_token(service.store.secret(), key)
+    tracking = tracking_token(get_secret(request, service) if key else "", key)
     data = NewIssue(
         category=code,
         description=description,

@@ -11,15 +11,15 @@ import html
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.deps import ServiceDep
+from api.deps import ServiceDep, get_secret
 from api.params import choice
 from api.schemas import IssuePublicOut, PublicIssueCreate, RateIn
 from api.views import issue_public
 from gridgov._errors import NotFoundError, ParameterError
-from gridgov.issues.access import Principal, hash_token, tracking_token
+from gridgov.issues.access import Principal, hash_token, tracking_token, tracks
 from gridgov.issues.lifecycle import Rate
 from gridgov.issues.service import MAX_DESCRIPTION, NewIssue
 from gridgov.model import Rating
@@ -135,6 +135,7 @@ def raise_at_station(
     station_id: str,
     body: PublicIssueCreate,
     service: ServiceDep,
+    request: Request,
     response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> dict[str, Any]:
@@ -154,7 +155,8 @@ def raise_at_station(
     lon = body.lon if body.lon is not None else float(point.x)
     lat = body.lat if body.lat is not None else float(point.y)
     key = None if idempotency_key is None else f"public:{station_id}:{idempotency_key}"
-    token = tracking_token(service.store.secret(), key)
+    # keyed by a secret outside the store, only needed (and made) for a retry-safe token
+    token = tracking_token(get_secret(request, service) if key else "", key)
     data = NewIssue(
         category=body.category,
         description=body.description,
@@ -181,12 +183,7 @@ def _tracked(service: ServiceDep, issue_id: str, token: str) -> Any:
         issue = service.store.get_issue(issue_id)
     except NotFoundError:
         issue = None
-    if (
-        issue is None
-        or not token
-        or not issue.tracking_hash
-        or hash_token(token) != issue.tracking_hash
-    ):
+    if issue is None or not tracks(token, issue.tracking_hash):
         raise NotFoundError(f"no issue {issue_id!r} for this tracking token")
     return issue
 

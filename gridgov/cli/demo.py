@@ -106,7 +106,8 @@ def _run_issue_week(
 
     from gridgov import io
     from gridgov.issues.escalation import write_escalation
-    from gridgov.issues.service import IssueService, issues_layer
+    from gridgov.issues.layers import issues_layer
+    from gridgov.issues.service import IssueService
     from gridgov.issues.simulate import simulate
     from gridgov.issues.stats import statistics_sheets, statistics_summary
     from gridgov.store.base import IssueQuery

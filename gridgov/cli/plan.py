@@ -131,7 +131,7 @@ def run_consolidation(
     ``progress(done, total)`` follows the trade-off curve, the slow part.
     """
     from gridgov import io
-    from gridgov.coverage.consolidate import consolidate, tradeoff_curve
+    from gridgov.coverage.consolidate import consolidate, consolidate_with_curve
     from gridgov.coverage.plan_report import write_consolidation
 
     maps = optional_maps("consolidation") if write_map else None
@@ -139,14 +139,17 @@ def run_consolidation(
     _check_basemap(maps, basemap, settings)
     p_values = None if curve is None else _p_values(curve)
     ws = io.read_workspace(workspace)
-    plan = consolidate(ws, settings=settings, **options)
     table = None
-    if curve is not None:
-        keys = ("standard", "keep", "keep_tiers", "close", "new_sites")
-        table = tradeoff_curve(
-            ws, p_values=p_values, settings=settings, progress=progress,
-            **{k: v for k, v in options.items() if k in keys},
-        )  # fmt: skip
+    try:
+        if curve is None:
+            plan = consolidate(ws, settings=settings, **options)
+        else:
+            plan, table = consolidate_with_curve(
+                ws, p_values=p_values, progress=progress, settings=settings, **options
+            )
+    except ParameterError as exc:
+        shown = {"target": f"--target {options.get('target')}", "p_values": f"--curve {curve}"}
+        raise _as_option(exc, shown) from exc
     files = write_consolidation(plan, out, curve=table, workspace=workspace)
     if maps is not None:
         fmap = maps.consolidation_map(
@@ -154,6 +157,15 @@ def run_consolidation(
         )
         files["map"] = maps.save_html(fmap, out / "consolidation-map.html")
     return files, plan.summary
+
+
+def _as_option(exc: ParameterError, options: dict[str, str]) -> ParameterError:
+    """The core's error on a parameter, named by the command-line option that set it."""
+    if exc.parameter not in options:
+        return exc
+    shown = options[exc.parameter]
+    _, _, why = str(exc).partition(": ")
+    return ParameterError(f"{shown}: {why}", parameter=shown.split()[0], value=exc.value)
 
 
 def _check_output_folder(out: Path) -> None:

@@ -251,9 +251,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     worker.
     """
     try:
-        import uvicorn
-
         from api import create_app
+        from api.serve import run_one, run_workers
     except ImportError as exc:
         raise ExtraMissingError("api", "gridgov serve") from exc
 
@@ -273,13 +272,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers == 1:
         app = create_app(service, tick_interval_s=args.tick, rate_per_s=args.rate)
         print(where + ")", flush=True)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", workers=1)
+        run_one(app, host=args.host, port=args.port)
         return 0
     service.store.close()
     os.environ[_SERVE_ENV] = json.dumps(_serve_options(args))
     print(where + f", {args.workers} workers)", flush=True)
-    from api.serve import run_workers
-
     run_workers(
         "gridgov.cli.service:serve_app", host=args.host, port=args.port, workers=args.workers
     )

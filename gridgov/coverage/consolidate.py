@@ -14,6 +14,7 @@ disagree.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
@@ -43,7 +44,13 @@ from gridgov.model import Workspace
 from gridgov.routing.graph import RoadGraph
 from gridgov.settings import Settings
 
-__all__ = ["DEFAULT_KEEP_TIERS", "MODELS", "consolidate", "tradeoff_curve"]
+__all__ = [
+    "DEFAULT_KEEP_TIERS",
+    "MODELS",
+    "consolidate",
+    "consolidate_with_curve",
+    "tradeoff_curve",
+]
 
 log = logging.getLogger(__name__)
 
@@ -199,28 +206,57 @@ def consolidate(
     ------
     ParameterError
         Unknown station ids, a station both kept and closed, an unknown model, a model
-        without its ``target``, or a township bound naming a township with no station.
+        without its ``target``, a ``target`` below the stations that must stay or above the
+        candidate sites (checked before anything is solved), or a township bound naming a
+        township with no station.
     ValidationError
         A reach standard that cannot be read, or new sites without ids or names.
     InfeasibleError
         No plan meets the rules: the message says which rule (and, for full coverage, how
         many stations covering everyone needs).
     """
-    settings = settings or Settings()
-    if deputy_min is not None or deputy_max is not None:
-        settings = dataclasses.replace(
-            settings,
-            min_deputies_per_station=(
-                settings.min_deputies_per_station if deputy_min is None else int(deputy_min)
-            ),
-            max_deputies_per_station=(
-                settings.max_deputies_per_station if deputy_max is None else int(deputy_max)
-            ),
-        )
+    settings = _deputy_settings(settings or Settings(), deputy_min, deputy_max)
     setup = build_setup(
         ws, standard=standard, keep=keep, keep_tiers=keep_tiers, close=close,
         new_sites=new_sites, settings=settings, graph=graph,
     )  # fmt: skip
+    if model != "lscp" and target is not None:
+        _check_counts(setup, "target", [target])
+    return _plan(
+        ws, setup, target=target, model=model, township_min=township_min,
+        township_max=township_max, annual_cost_yuan=annual_cost_yuan,
+        time_limit_s=time_limit_s, seed=seed,
+    )  # fmt: skip
+
+
+def _deputy_settings(
+    settings: Settings, deputy_min: int | None, deputy_max: int | None
+) -> Settings:
+    if deputy_min is None and deputy_max is None:
+        return settings
+    return dataclasses.replace(
+        settings,
+        min_deputies_per_station=(
+            settings.min_deputies_per_station if deputy_min is None else int(deputy_min)
+        ),
+        max_deputies_per_station=(
+            settings.max_deputies_per_station if deputy_max is None else int(deputy_max)
+        ),
+    )
+
+
+def _plan(
+    ws: Workspace,
+    setup: Setup,
+    *,
+    target: int | None,
+    model: str,
+    township_min: int | Mapping[str, int] | None,
+    township_max: int | Mapping[str, int] | None,
+    annual_cost_yuan: float | None,
+    time_limit_s: float | None,
+    seed: int,
+) -> ConsolidationPlan:
     _check_deputies(ws, setup, target, model)
     sol = _solve(
         setup, model, target if model != "lscp" else None, township_min=township_min,
@@ -228,6 +264,30 @@ def consolidate(
     )  # fmt: skip
     return build_plan(
         ws, setup, sol, model=model, model_zh=_MODEL_ZH[model], annual_cost_yuan=annual_cost_yuan
+    )
+
+
+def _station_range(setup: Setup) -> tuple[int, int]:
+    """Fewest and most stations a plan can keep: those that must stay (at least one), and
+    every candidate site not forced to close."""
+    return max(int(setup.keep.sum()), 1), int((~setup.close).sum())
+
+
+def _check_counts(setup: Setup, name: str, counts: Sequence[int]) -> None:
+    """Station counts outside what the sites allow are the caller's, named before solving
+    (a solver, or the deputies' rota, would otherwise blame something else)."""
+    lo, hi = _station_range(setup)
+    bad = [int(p) for p in counts if not lo <= int(p) <= hi]
+    if not bad:
+        return
+    shown = ", ".join(map(str, bad[:5])) + (f", ... ({len(bad)} in all)" if len(bad) > 5 else "")
+    closed = int(setup.close.sum())
+    sites = f"{hi} candidate sites" + (f" once {closed} forced to close" if closed else "")
+    raise ParameterError(
+        f"{name} {shown}: a plan keeps from {lo} to {hi} stations ({int(setup.keep.sum())} "
+        f"must stay open, {sites})",
+        parameter=name,
+        value=bad[0] if name == "target" else bad,
     )
 
 
@@ -270,6 +330,12 @@ def tradeoff_curve(
     column ``min_full_coverage`` (same on every row). ``progress(done, total)`` is called
     after each ``p`` (the curve is the slow part of a plan: three solves per point).
 
+    Raises
+    ------
+    ParameterError
+        A ``p`` below the stations that must stay or above the candidate sites (named in
+        the parameter ``p_values``), before anything is solved.
+
     Returns
     -------
     DataFrame
@@ -281,6 +347,18 @@ def tradeoff_curve(
         ws, standard=standard, keep=keep, keep_tiers=keep_tiers, close=close,
         new_sites=new_sites, settings=settings, graph=graph,
     )  # fmt: skip
+    if p_values is not None:
+        _check_counts(setup, "p_values", p_values)
+    return _curve(setup, p_values, time_limit_s=time_limit_s, progress=progress)
+
+
+def _curve(
+    setup: Setup,
+    p_values: Sequence[int] | None,
+    *,
+    time_limit_s: float | None,
+    progress: Callable[[int, int], None] | None,
+) -> pd.DataFrame:
     inst = setup.instance
     w = inst.weight
     total = float(w.sum())
@@ -329,3 +407,60 @@ def tradeoff_curve(
         if progress is not None:
             progress(done, len(todo))
     return pd.DataFrame(rows)
+
+
+def consolidate_with_curve(
+    ws: Workspace,
+    *,
+    p_values: Sequence[int] | None = None,
+    curve_time_limit_s: float | None = 20.0,
+    progress: Callable[[int, int], None] | None = None,
+    **options: Any,
+) -> tuple[ConsolidationPlan, pd.DataFrame]:
+    """:func:`consolidate` and :func:`tradeoff_curve` on one set of sites and costs.
+
+    The sites and their travel costs are built once, and the plan's ``target`` and every
+    ``p`` of the curve are checked before anything is solved: a curve asking for more
+    stations than there are sites is refused before the plan's solve, not after it.
+
+    Parameters
+    ----------
+    ws : Workspace
+    p_values : sequence of int, optional
+        Station counts of the curve (default: as :func:`tradeoff_curve` chooses).
+    curve_time_limit_s : float, optional
+        Solver time limit per solve of the curve.
+    progress : callable, optional
+        ``progress(done, total)`` after each point of the curve.
+    **options
+        :func:`consolidate`'s keyword arguments.
+
+    Returns
+    -------
+    (ConsolidationPlan, DataFrame)
+
+    Raises
+    ------
+    ParameterError, ValidationError, InfeasibleError
+        As :func:`consolidate` and :func:`tradeoff_curve`.
+    """
+    # consolidate's own defaults, and a TypeError for an option it does not take
+    bound = inspect.signature(consolidate).bind(ws, **options)
+    bound.apply_defaults()
+    a = bound.arguments
+    setup = build_setup(
+        ws, standard=a["standard"], keep=a["keep"], keep_tiers=a["keep_tiers"],
+        close=a["close"], new_sites=a["new_sites"], settings=a["settings"], graph=a["graph"],
+    )  # fmt: skip
+    if a["model"] != "lscp" and a["target"] is not None:
+        _check_counts(setup, "target", [a["target"]])
+    if p_values is not None:
+        _check_counts(setup, "p_values", p_values)
+    settings = _deputy_settings(a["settings"] or Settings(), a["deputy_min"], a["deputy_max"])
+    plan = _plan(
+        ws, dataclasses.replace(setup, settings=settings), target=a["target"], model=a["model"],
+        township_min=a["township_min"], township_max=a["township_max"],
+        annual_cost_yuan=a["annual_cost_yuan"], time_limit_s=a["time_limit_s"], seed=a["seed"],
+    )  # fmt: skip
+    curve = _curve(setup, p_values, time_limit_s=curve_time_limit_s, progress=progress)
+    return plan, curve

@@ -185,12 +185,20 @@ def _for_gpkg(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def _write_gpkg(ws: Workspace, path: Path) -> None:
-    """Write every layer and the meta table to a temporary file, then replace ``path``."""
+def _write_gpkg(ws: Workspace, path: Path, *, keep_others: bool = False) -> None:
+    """Write every layer and the meta table to a temporary file, then replace ``path``.
+
+    With ``keep_others`` the temporary file starts as a copy of ``path`` (when it exists),
+    so whatever the workspace's own layers do not overwrite stays: result layers, the
+    issues layer, a planner's own layers, QGIS styles (``layer_styles``), GeoPackage
+    metadata and any other table in the file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     tmp = workdir / (path.name if path.suffix.lower() == ".gpkg" else f"{path.name}.gpkg")
     try:
+        if keep_others and path.is_file():
+            shutil.copy2(path, tmp)
         for name, gdf in ws.layers().items():
             geometry_type = _GPKG_GEOMETRY[LAYERS[name].geometry]
             pyogrio.write_dataframe(
@@ -418,7 +426,8 @@ def load_into_workspace(
 
     Every source is read (:func:`read_layer`), the result is merged with the existing
     workspace (the named layers are replaced), the whole is validated, and only then is it
-    written, atomically. Problems of all files and of the merged workspace are reported
+    written, atomically. Every other layer and table of an existing file (analysis results,
+    the issues layer, a planner's own layers, QGIS styles) is kept as it was. Problems of all files and of the merged workspace are reported
     together in one :class:`~gridgov._errors.ValidationError`; on any error the existing
     file is not touched.
 
@@ -461,7 +470,8 @@ def load_into_workspace(
         settings=settings,
     )
     written = replace(ws, meta=_meta(ws, meta))
-    _write_gpkg(written, Path(workspace))
+    # the layers it reads are replaced; every other layer and table of the file stays
+    _write_gpkg(written, Path(workspace), keep_others=True)
     return written, problems
 
 
@@ -560,8 +570,8 @@ def write_result_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]
 
     The workspace's own layers are untouched; a copy gets the new layers and replaces the
     file only when every layer is written. Names must not clash with workspace layers.
-    Analysis layers are derived data: rewriting the workspace (``gridgov load``) drops them,
-    and rerunning the analysis writes them again.
+    Loading files into the workspace (``gridgov load``) keeps them; rerunning the analysis
+    writes them again.
 
     Raises
     ------

@@ -28,14 +28,18 @@ role may not take on an issue it can see.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 
-from gridgov._errors import Problem, ValidationError
+from gridgov._errors import ParameterError, Problem, ValidationError
 from gridgov.issues.lifecycle import Actor, Issue
 from gridgov.model import Workspace
 from gridgov.store.base import IssueQuery, Store, TokenRecord
@@ -51,7 +55,9 @@ __all__ = [
     "scope_query",
     "sees_phone",
     "sees_reporter",
+    "server_secret",
     "tracking_token",
+    "tracks",
 ]
 
 ROLES: tuple[str, ...] = (
@@ -107,18 +113,80 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+#: Environment variable holding the secret that keys tracking tokens (any text, at least
+#: 32 characters); when unset, :func:`server_secret` reads or makes a file.
+SECRET_ENV = "GRIDGOV_SECRET"
+
+
+def default_secret_file() -> Path:
+    """``$XDG_CONFIG_HOME/gridgov/secret``, else ``~/.config/gridgov/secret``."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "gridgov" / "secret"
+
+
+def server_secret(secret_file: str | Path = "") -> str:
+    """The secret that keys tracking tokens, kept outside the issue store.
+
+    Whoever can read the store (a backup, a read-only database role) sees the raw
+    idempotency keys; a secret beside them would let them compute every resident's
+    tracking token. So it comes from the ``GRIDGOV_SECRET`` environment variable, else
+    from ``secret_file`` (``Settings.secret_file``; empty: :func:`default_secret_file`),
+    made with 64 random hex characters and mode 0600 on first use. Several workers
+    starting at once agree on one file: it is written aside and linked into place, which
+    only one of them can do.
+
+    Raises
+    ------
+    ParameterError
+        When ``GRIDGOV_SECRET`` is set but shorter than 32 characters, or the file is
+        empty.
+    """
+    value = os.environ.get(SECRET_ENV)
+    if value is not None:
+        if len(value.strip()) < 32:
+            raise ParameterError(
+                f"{SECRET_ENV} must be at least 32 characters (it keys tracking tokens)",
+                parameter=SECRET_ENV,
+            )
+        return value.strip()
+    path = Path(secret_file).expanduser() if secret_file else default_secret_file()
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, aside = tempfile.mkstemp(dir=path.parent, prefix=".secret-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32) + "\n")
+            with contextlib.suppress(FileExistsError):  # another worker was first
+                path.hardlink_to(aside)
+        finally:
+            Path(aside).unlink()
+    text = path.read_text(encoding="utf-8").strip()
+    if not text:
+        raise ParameterError(f"secret file {str(path)!r} is empty", parameter="secret_file")
+    return text
+
+
 def tracking_token(secret: str, idempotency_key: str | None = None) -> str:
     """A new tracking token: what a resident follows and rates an issue with.
 
-    With an idempotency key the token is an HMAC of it under the store's ``secret``, so a
-    client that lost the first answer gets the same token on its retry, and nobody who
-    merely knows the key can compute it; without a key it is random. Store only its
+    With an idempotency key the token is an HMAC of it under ``secret``
+    (:func:`server_secret`, never stored with the issues), so a client that lost the
+    first answer gets the same token on its retry, and nobody who merely knows the key,
+    or reads the whole store, can compute it; without a key it is random. Store only its
     :func:`hash_token`.
     """
     if idempotency_key:
         mac = hmac.new(secret.encode(), f"track:{idempotency_key}".encode(), hashlib.sha256)
         return mac.hexdigest()[:32]
     return secrets.token_urlsafe(24)
+
+
+def tracks(token: str, tracking_hash: str) -> bool:
+    """Whether ``token`` is the tracking token stored as ``tracking_hash`` (compared in
+    constant time; an empty token or hash never matches)."""
+    if not token or not tracking_hash:
+        return False
+    return hmac.compare_digest(hash_token(token), tracking_hash)
 
 
 def _scope(
@@ -275,9 +343,9 @@ def _handles(p: Principal, issue: Issue) -> bool:
     if p.role == "station_admin":
         return level == "station" and issue.station_id in p.stations
     if p.role == "deputy":
-        return level == "station" and (
-            p.subject in issue.deputies or issue.station_id in p.stations
-        )
+        # only the deputies dispatched to it (代表报到); the station's other deputies see
+        # the issue but do not take it over
+        return level == "station" and p.subject in issue.deputies
     return False
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "Issue",
     "Locate",
     "Merge",
+    "MergedIn",
     "Overdue",
     "Rate",
     "Resolve",
@@ -348,6 +349,7 @@ class Escalate:
     missed: str
     notified: tuple[str, ...] = ()
     township_code: str = ""
+    station_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -374,6 +376,15 @@ class Merge:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class MergedIn:
+    """The other side of a :class:`Merge`: ``issue_id`` was closed as a duplicate of this
+    issue (recorded in its log; written in the same transaction as the merge)."""
+
+    issue_id: str
+    reason: str = ""
+
+
 Action = (
     Locate
     | Assign
@@ -389,6 +400,7 @@ Action = (
     | Overdue
     | SuggestDuplicates
     | Merge
+    | MergedIn
 )
 
 _HANDLING = frozenset({S.ASSIGNED, S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS})
@@ -409,6 +421,7 @@ ALLOWED: dict[type, frozenset[IssueStatus]] = {
     Overdue: _HANDLING,
     SuggestDuplicates: frozenset(OPEN_STATUSES),
     Merge: frozenset(OPEN_STATUSES),
+    MergedIn: frozenset(OPEN_STATUSES),
 }
 
 _NAMES: dict[type, str] = {
@@ -426,6 +439,7 @@ _NAMES: dict[type, str] = {
     Overdue: "overdue",
     SuggestDuplicates: "suggest_duplicates",
     Merge: "merge",
+    MergedIn: "merged_in",
 }
 
 
@@ -474,9 +488,23 @@ def _due(
 
 
 def _at_unit(
-    issue: Issue, now: datetime, settings: Settings, unit: str, level: str, name: str, **extra: Any
+    issue: Issue,
+    now: datetime,
+    settings: Settings,
+    unit: str,
+    level: str,
+    name: str,
+    *,
+    station_id: str,
+    township_code: str,
 ) -> Issue:
-    """The issue handed to a unit: handlers and deadlines start again there."""
+    """The issue handed to a unit: handlers and deadlines start again there.
+
+    The station and township follow the unit (a grid's are those it answers to), so the
+    station now responsible sees the issue and the one it left no longer acts on it; above
+    station (or township) level there is none to follow, and the issue stays in the lists
+    of the station (township) it came up from.
+    """
     return replace(
         issue,
         status=S.ASSIGNED,
@@ -488,7 +516,8 @@ def _at_unit(
         responsible_name="",
         acknowledge_due=_due(now, settings, level, issue.category, "acknowledge"),
         resolve_due=_due(now, settings, level, issue.category, "resolve"),
-        **{k: v for k, v in extra.items() if v},
+        station_id=station_id or issue.station_id,
+        township_code=township_code or issue.township_code,
     )
 
 
@@ -614,6 +643,15 @@ def apply(
             out.append((new, "closed", {"reason": action.reason}))
         case Transfer() | Return():
             _required(action.reason, "reason")
+            if action.unit == issue.unit:
+                # a hand-over restarts the deadlines and drops the dispatched deputies:
+                # to the same unit it would only dodge the escalation that is due
+                raise ParameterError(
+                    f"to: issue {issue.issue_id} is already at {action.unit}"
+                    f" ({action.unit_name or issue.unit_name}); name another unit",
+                    parameter="to",
+                    value=action.unit,
+                )
             kind = "transferred" if isinstance(action, Transfer) else "returned"
             new = _at_unit(
                 issue, now, settings, action.unit, action.level, action.unit_name,
@@ -622,7 +660,10 @@ def apply(
             data = {"from": issue.unit, "to": action.unit, "reason": action.reason}
             out.append((new, kind, data))
         case Escalate():
-            new = _at_unit(issue, now, settings, action.unit, action.level, action.unit_name)
+            new = _at_unit(
+                issue, now, settings, action.unit, action.level, action.unit_name,
+                station_id=action.station_id, township_code=action.township_code,
+            )  # fmt: skip
             new = replace(new, escalations=issue.escalations + 1)
             data = {
                 "from": issue.unit,
@@ -656,6 +697,9 @@ def apply(
                 acknowledge_due=None, resolve_due=None,
             )  # fmt: skip
             out.append((new, "merged", {"into": action.into, "reason": action.reason}))
+        case MergedIn():
+            data = {"issue_id": action.issue_id, "reason": action.reason}
+            out.append((issue, "duplicate_merged", data))
 
     events: list[Event] = []
     state, prev = issue, before

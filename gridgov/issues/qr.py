@@ -10,16 +10,17 @@ workspace gains a column.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import pandas as pd
 import segno
 
 from gridgov._errors import NotFoundError, ParameterError
+from gridgov.io import write_table
 from gridgov.model import DeputyLevel, StationKind, StationTier, Workspace
 
 __all__ = [
@@ -312,10 +313,7 @@ def write_qr_codes(
         written.append(path)
         index.append((uid, name, _WHICH[folder], url, path.relative_to(out).as_posix()))
     out.mkdir(parents=True, exist_ok=True)
-    index_path = out / "index.csv"
-    with index_path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(INDEX_COLUMNS)
-        writer.writerows(index)
+    # through write_table: a name such as "=HYPERLINK(...)" stays text in Excel
+    index_path = write_table(pd.DataFrame(index, columns=list(INDEX_COLUMNS)), out / "index.csv")
     written.append(index_path)
     return written

@@ -12,6 +12,7 @@ the caller (the API) decides who may do what with :mod:`gridgov.issues.access`.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import math
@@ -22,13 +23,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pyproj
-import shapely
 
 from gridgov._errors import (
+    ConflictError,
     ForbiddenError,
     LocationError,
     NotFoundError,
@@ -37,6 +37,7 @@ from gridgov._errors import (
     ValidationError,
 )
 from gridgov.crs import CGCS2000, looks_swapped, workspace_crs
+from gridgov.issues.access import server_secret
 from gridgov.issues.dispatch import Dispatch, Dispatcher
 from gridgov.issues.escalation import (
     escalation_graph,
@@ -54,8 +55,12 @@ from gridgov.issues.lifecycle import (
     Event,
     Issue,
     Locate,
+    Merge,
+    MergedIn,
     Overdue,
+    Return,
     SuggestDuplicates,
+    Transfer,
     TransitionError,
     apply,
     due_action,
@@ -67,7 +72,7 @@ from gridgov.issues.places import GridIndex
 from gridgov.model import Workspace
 from gridgov.routing.graph import RoadGraph, workspace_road_graph
 from gridgov.settings import Settings
-from gridgov.store.base import ConflictError, IssueQuery, Store
+from gridgov.store.base import IssueQuery, Store
 
 __all__ = [
     "MAX_ADDRESS",
@@ -79,8 +84,8 @@ __all__ = [
     "NewIssue",
     "RaiseResult",
     "TickReport",
-    "issues_layer",
     "point_problems",
+    "request_key",
 ]
 
 log = logging.getLogger(__name__)
@@ -93,7 +98,25 @@ MAX_TITLE = 100
 MAX_ADDRESS = 300
 MAX_MEDIA_URL = 500
 _MEDIA_URL = re.compile(r"https?://[^\s<>\"]+")
-_CONFLICT_RETRIES = 8
+
+#: How long an idempotency record is kept (hours): long enough for any client's retries.
+IDEMPOTENCY_TTL_H = 48.0
+
+#: Fields of a new issue that identify a person: never part of the request fingerprint.
+_PERSONAL = frozenset({"reporter_name", "reporter_phone", "tracking_hash"})
+
+
+def request_key(secret_file: str = "") -> bytes:
+    """The key of the request fingerprints kept with idempotency records.
+
+    Secrets never live beside the data they protect, so the key is not in the store: it
+    is derived (HMAC, label ``idempotency``) from the server secret
+    (:func:`~gridgov.issues.access.server_secret`: ``GRIDGOV_SECRET``, else the secret
+    file). Every server of one store must see the same secret; a changed one only makes
+    retries of older requests count as different requests.
+    """
+    root = server_secret(secret_file).encode("utf-8")
+    return hmac.new(root, b"gridgov idempotency v1", hashlib.sha256).digest()
 
 
 def point_problems(lon: Any, lat: Any) -> list[Problem]:
@@ -132,12 +155,17 @@ class NewIssue:
     address: str = ""
     media_url: str = ""
 
-    def request_hash(self, actor: Actor) -> str:
-        """Fingerprint of the request, to tell a retry from a reused idempotency key."""
-        body = {k: v for k, v in self.__dict__.items() if k != "tracking_hash"}
+    def request_hash(self, actor: Actor, key: bytes) -> str:
+        """Fingerprint of the request, to tell a retry from a reused idempotency key.
+
+        An HMAC under ``key`` (see :func:`request_key`) of the request without the
+        reporter's name and phone: what the store keeps can neither name nor confirm who
+        filed an anonymous report.
+        """
+        body = {k: v for k, v in self.__dict__.items() if k not in _PERSONAL}
         body["actor"] = [actor.role, actor.subject]
         raw = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+        return hmac.new(key, raw.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -161,6 +189,15 @@ class TickReport:
     closed: tuple[str, ...]
 
 
+#: Characters str.strip() keeps that show nothing: zero-width space, joiners, word joiner, BOM.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def _visible(text: str) -> bool:
+    """True if ``text`` shows at least one character (not only blanks or zero-width ones)."""
+    return bool(text.translate(_INVISIBLE).strip())
+
+
 class IssueService:
     """The issue loop of one county workspace over a store.
 
@@ -173,6 +210,11 @@ class IssueService:
         The road graph (built from ``ws.roads`` when None; straight lines without roads).
     clock : callable, optional
         Returns the current time (timezone-aware); tests pass a controllable one.
+    secret : bytes, optional
+        Key of the idempotency fingerprints (default: :func:`request_key`, read when
+        first needed).
+    idempotency_ttl_h : float
+        Idempotency records older than this are deleted (on the next creation).
     """
 
     def __init__(
@@ -183,7 +225,17 @@ class IssueService:
         settings: Settings | None = None,
         graph: RoadGraph | None = None,
         clock: Callable[[], datetime] = utcnow,
+        secret: bytes | None = None,
+        idempotency_ttl_h: float = IDEMPOTENCY_TTL_H,
     ) -> None:
+        if not idempotency_ttl_h > 0:
+            raise ParameterError(
+                f"idempotency_ttl_h: must be > 0, got {idempotency_ttl_h!r}",
+                parameter="idempotency_ttl_h",
+                value=idempotency_ttl_h,
+            )
+        self._secret = secret
+        self.idempotency_ttl_h = idempotency_ttl_h
         self.ws = ws
         self.store = store
         self.settings = settings or Settings()
@@ -255,6 +307,11 @@ class IssueService:
     def _now(self, now: datetime | None) -> datetime:
         return now if now is not None else self.clock()
 
+    def _key(self) -> bytes:
+        if self._secret is None:
+            self._secret = request_key(str(getattr(self.settings, "secret_file", "") or ""))
+        return self._secret
+
     def node(self, unit: str) -> Mapping[str, Any]:
         """Attributes of an escalation-graph node (NotFoundError if unknown)."""
         if unit not in self.escalation:
@@ -285,8 +342,8 @@ class IssueService:
         if data.category not in cats:
             known = ", ".join(f"{k} ({v})" for k, v in cats.items())
             bad("category", data.category, f"unknown category; expected one of {known}")
-        if not data.description.strip():
-            bad("description", data.description, "must not be empty")
+        if not _visible(data.description):
+            bad("description", data.description, "must not be empty (or only invisible characters)")
         if len(data.description) > MAX_DESCRIPTION:
             bad(
                 "description",
@@ -410,7 +467,8 @@ class IssueService:
             issue,
             log_,
             idempotency_key=idempotency_key,
-            request_hash=data.request_hash(actor),
+            request_hash="" if idempotency_key is None else data.request_hash(actor, self._key()),
+            keys_expire_before=now - timedelta(hours=self.idempotency_ttl_h),
         )
         return RaiseResult(
             stored, created, dispatch if created else None, duplicates if created else ()
@@ -442,38 +500,166 @@ class IssueService:
         *,
         now: datetime | None = None,
         check: Callable[[Issue], None] | None = None,
+        expected_version: int | None = None,
     ) -> Issue:
-        """Apply ``action`` and store it; on a concurrent change re-read and re-apply.
+        """Apply ``action`` and store it, deciding on the state inside the write.
 
-        ``check(issue)`` runs on every (re-)read before applying (the caller's permission
-        check), so a retry never acts on a state the caller was not allowed to change.
+        The issue is read once as the basis the caller decides on, then read again with
+        its row locked (:meth:`Store.modify`). If someone changed it in between so that
+        the action no longer means what it meant (another status, another unit, or any
+        change at all when ``expected_version`` is given: the version the client read),
+        the action is refused with :class:`ConflictError` rather than re-applied: two
+        transfers, or a transfer and a resolution, of one issue never both succeed.
+        ``check(issue)`` runs on the locked state (the caller's permission check). A
+        hand-over to a station dispatches that station's nearest deputies.
 
         Raises
         ------
         NotFoundError, TransitionError, ConflictError, ParameterError
         """
         now = self._now(now)
-        for _ in range(_CONFLICT_RETRIES):
-            issue = self.store.get_issue(issue_id)
+        basis = self.store.get_issue(issue_id)
+        _check_version(basis, expected_version)
+        dispatch = self._handover_dispatch(basis, action)
+
+        def change(fresh: Mapping[str, Issue]) -> list[tuple[Issue, tuple[Event, ...]]]:
+            issue = fresh[issue_id]
+            _check_basis(issue, basis, expected_version)
             if check is not None:
                 check(issue)
             new, events = apply(issue, action, actor=actor, now=now, settings=self.settings)
-            try:
-                return self.store.update_issue(new, events, expected_version=issue.version)
-            except ConflictError:
-                log.debug("issue %s changed under us; retrying", issue_id)
-        raise ConflictError(f"issue {issue_id} kept changing; try again")
+            if dispatch is not None and dispatch.chosen and new.level == "station":
+                new, more = apply(
+                    new,
+                    DispatchDeputies(
+                        tuple(c.deputy_id for c in dispatch.chosen),
+                        tuple(c.reason for c in dispatch.chosen),
+                        pool=",".join(sorted({c.pool for c in dispatch.chosen})),
+                    ),
+                    actor=actor,
+                    now=now,
+                    settings=self.settings,
+                )
+                events = events + more
+            return [(new, events)]
+
+        return self.store.modify([issue_id], change)[0]
+
+    def _handover_dispatch(self, issue: Issue, action: Action) -> Dispatch | None:
+        """Who a hand-over to a station dispatches (from the issue's place and category,
+        which never change): computed before the write so the locks stay short."""
+        if not isinstance(action, Transfer | Return | Escalate) or action.level != "station":
+            return None
+        station_id = getattr(action, "station_id", "") or action.unit.partition(":")[2]
+        return self.dispatcher.dispatch(
+            issue.lon,
+            issue.lat,
+            station_id=station_id,
+            category=issue.category,
+            open_issues=self.store.open_load,
+        )
+
+    def merge(
+        self,
+        issue_id: str,
+        into: str,
+        actor: Actor,
+        *,
+        reason: str = "",
+        now: datetime | None = None,
+        check: Callable[[Issue, Issue], None] | None = None,
+        expected_version: int | None = None,
+    ) -> Issue:
+        """Close ``issue_id`` as a duplicate of ``into`` and record it in ``into``'s log.
+
+        Both issues are read and written in one transaction with their rows locked in
+        id order, so the target is checked where nobody can close it or merge it back
+        meanwhile: of a merge of A into B and one of B into A, one wins and the other
+        gets :class:`ConflictError`.
+
+        Raises
+        ------
+        ParameterError
+            If the two differ in category or lie farther apart than
+            ``settings.duplicate_radius_m``, or ``into`` is the issue itself.
+        ConflictError
+            If ``into`` is no longer open, or the issue changed since it was read (or
+            since ``expected_version``).
+        NotFoundError, TransitionError
+        """
+        now = self._now(now)
+        if into == issue_id:
+            raise ParameterError(
+                f"issue {issue_id} cannot be merged into itself", parameter="into", value=into
+            )
+        basis = self.store.get_issue(issue_id)
+        target_basis = self.store.get_issue(into)
+        _check_version(basis, expected_version)
+
+        def change(fresh: Mapping[str, Issue]) -> list[tuple[Issue, tuple[Event, ...]]]:
+            issue, target = fresh[issue_id], fresh[into]
+            _check_basis(issue, basis, expected_version)
+            if check is not None:
+                check(issue, target)
+            if not target.is_open:
+                how = f" into {target.merged_into}" if target.merged_into else ""
+                message = (
+                    f"into: issue {into} is {target.status.value}{how}, not open: issue "
+                    f"{issue_id} cannot be merged into it"
+                )
+                if target_basis.is_open:  # closed while this merge was under way
+                    raise ConflictError(message)
+                raise ParameterError(message, parameter="into", value=into)
+            self._check_duplicate(issue, target)
+            new, events = apply(
+                issue, Merge(into, reason), actor=actor, now=now, settings=self.settings
+            )
+            other, more = apply(
+                target, MergedIn(issue_id, reason), actor=actor, now=now, settings=self.settings
+            )
+            return [(new, events), (other, more)]
+
+        stored = self.store.modify([issue_id, into], change)
+        return next(i for i in stored if i.issue_id == issue_id)
+
+    def _check_duplicate(self, issue: Issue, target: Issue) -> None:
+        """A duplicate is the same kind of problem at (almost) the same place."""
+        if issue.category != target.category:
+            raise ParameterError(
+                f"into: issue {issue.issue_id} ({issue.category}) and issue {target.issue_id} "
+                f"({target.category}) differ in category; only the same problem merges",
+                parameter="into",
+                value=target.issue_id,
+            )
+        x, y = self._to_xy.transform([issue.lon, target.lon], [issue.lat, target.lat])
+        distance_m = float(math.hypot(x[1] - x[0], y[1] - y[0]))
+        radius = self.settings.duplicate_radius_m
+        if distance_m > radius:
+            raise ParameterError(
+                f"into: issue {issue.issue_id} and issue {target.issue_id} are "
+                f"{distance_m:.0f} m apart, farther than the duplicate radius ({radius:g} m)",
+                parameter="into",
+                value=target.issue_id,
+            )
 
     def unit_action_target(self, unit: str) -> dict[str, str]:
         """Keyword arguments for Transfer/Return/Assign naming ``unit``."""
         node = self.node(unit)
         level = str(node["level"])
         out = {"unit": unit, "level": level, "unit_name": str(node["name"])}
+        # the station and township the unit answers to, so that scopes follow the issue
+        station = ""
         if level == "station":
-            out["station_id"] = str(node["unit_id"])
-            row = self.ws.stations[self.ws.stations["station_id"].astype(str) == out["station_id"]]
+            station = str(node["unit_id"])
+        elif level == "grid":
+            station = self.grid_station.get(str(node["unit_id"]), "")
+        out["station_id"] = station
+        if station:
+            row = self.ws.stations[self.ws.stations["station_id"].astype(str) == station]
             if not row.empty:
                 out["township_code"] = str(row["township_code"].iloc[0])
+        if level == "grid" and node.get("village_code"):
+            out["township_code"] = str(node["village_code"])[:9]
         elif level == "township":
             out["township_code"] = str(node["unit_id"])
         return out
@@ -553,6 +739,7 @@ class IssueService:
                 action = Escalate(
                     up, target["level"], target["unit_name"], what, notified,
                     township_code=target.get("township_code", ""),
+                    station_id=target.get("station_id", ""),
                 )  # fmt: skip
                 self.act(issue.issue_id, action, system, now=now, check=still_due)
                 escalated.append(issue.issue_id)
@@ -563,6 +750,26 @@ class IssueService:
 
 class _NoLongerDueError(Exception):
     """A deadline someone else already acted on (tick skips the issue)."""
+
+
+def _check_version(issue: Issue, expected_version: int | None) -> None:
+    if expected_version is not None and issue.version != expected_version:
+        raise ConflictError(
+            f"issue {issue.issue_id} is at version {issue.version}, not {expected_version}: "
+            f"it was changed meanwhile (now {issue.status.value} at "
+            f"{issue.unit_name or issue.unit}); read it again"
+        )
+
+
+def _check_basis(fresh: Issue, basis: Issue, expected_version: int | None) -> None:
+    """Refuse to act on a state other than the one the caller decided on."""
+    _check_version(fresh, expected_version)
+    if (fresh.status, fresh.unit) != (basis.status, basis.unit):
+        raise ConflictError(
+            f"issue {fresh.issue_id} changed while you acted: it is now "
+            f"{fresh.status.value} at {fresh.unit_name or fresh.unit} (was "
+            f"{basis.status.value} at {basis.unit_name or basis.unit}); read it again"
+        )
 
 
 def _deputy_lookup(ws: Workspace) -> dict[str, dict[str, str]]:
@@ -583,27 +790,3 @@ def _deputy_lookup(ws: Workspace) -> dict[str, dict[str, str]]:
             "specialty": text(getattr(row, "specialty", None)),
         }
     return out
-
-
-def issues_layer(issues: list[Issue]) -> gpd.GeoDataFrame:
-    """Issues as a point layer (EPSG:4490) for the workspace and maps; no personal data."""
-    rows = [
-        {
-            "issue_id": i.issue_id,
-            "category": i.category,
-            "status": i.status.value,
-            "status_zh": i.status.label_zh,
-            "level": i.level,
-            "unit_name": i.unit_name,
-            "station_id": i.station_id,
-            "grid_code": i.grid_code,
-            "escalations": i.escalations,
-            "reopened": i.reopened,
-            "rating": i.rating,
-            "created_at": i.created_at.isoformat(),
-            "description": i.description[:200],
-        }
-        for i in issues
-    ]
-    geom = shapely.points([i.lon for i in issues], [i.lat for i in issues]) if issues else []
-    return gpd.GeoDataFrame(rows, geometry=list(geom), crs=CGCS2000)

@@ -11,12 +11,18 @@ on every implementation:
 - :meth:`Store.update_issue` writes a snapshot only if the stored ``version`` is still
   the one the caller read (:class:`ConflictError` otherwise), so two people acting on one
   issue at once can never lose either change: the loser re-reads and re-applies.
+- :meth:`Store.modify` reads several issues and writes what a function decides on that
+  fresh state in one transaction, the rows locked in issue-id order (PostgreSQL:
+  ``SELECT ... FOR UPDATE``; SQLite: ``BEGIN IMMEDIATE``): merges, transfers and
+  escalations check the state they change, the target's too, where nobody can move it.
 - Events are never updated or deleted.
+- Idempotency records hold an HMAC of the request (never its personal fields) and are
+  deleted once older than the service's lifetime for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -84,8 +90,10 @@ class Store(Protocol):
         *,
         idempotency_key: str | None = None,
         request_hash: str = "",
+        keys_expire_before: datetime | None = None,
     ) -> tuple[Issue, bool]:
-        """Commit a new issue with its events; returns (stored issue, created)."""
+        """Commit a new issue with its events; returns (stored issue, created).
+        Idempotency records older than ``keys_expire_before`` are deleted first."""
         ...
 
     def get_issue(self, issue_id: str) -> Issue:
@@ -96,6 +104,17 @@ class Store(Protocol):
         self, issue: Issue, events: Sequence[Event], *, expected_version: int
     ) -> Issue:
         """Replace the snapshot and append events if the version still matches."""
+        ...
+
+    def modify(
+        self,
+        issue_ids: Sequence[str],
+        change: Callable[[Mapping[str, Issue]], Sequence[tuple[Issue, Sequence[Event]]]],
+    ) -> list[Issue]:
+        """In one transaction with the rows locked in id order: read the issues, call
+        ``change`` with them (id -> fresh issue) and store the snapshots and events it
+        returns (versions raised by one); returns the stored snapshots. Nothing is written
+        if ``change`` raises (its exception propagates)."""
         ...
 
     def list_issues(self, query: IssueQuery) -> tuple[list[Issue], int]:
@@ -125,11 +144,6 @@ class Store(Protocol):
     def open_load(self, deputy_ids: Collection[str] | None = None) -> dict[str, int]:
         """Open issues per dispatched deputy (for skipping overloaded deputies); only
         those in ``deputy_ids`` when given (deputies with none may be left out)."""
-        ...
-
-    def secret(self) -> str:
-        """A random server secret made once per store (keys derived tokens, e.g. the
-        public tracking token of an idempotent retry)."""
         ...
 
     def add_token(self, record: TokenRecord) -> None: ...

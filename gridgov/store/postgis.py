@@ -15,21 +15,16 @@ apply each file once).
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 import threading
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Any
 
 from gridgov._errors import (
-    DatabaseError,
     ExtraMissingError,
-    GridgovError,
     NotFoundError,
     ParameterError,
 )
@@ -38,19 +33,27 @@ from gridgov._json import strict_json
 try:
     import psycopg
     from psycopg import errors as pg_errors
-    from psycopg.conninfo import conninfo_to_dict
     from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 except ImportError as exc:  # pragma: no cover - exercised without the extra installed
     raise ExtraMissingError("postgis", "the PostGIS issue store (psycopg 3, psycopg_pool)") from exc
 
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.model import IssueStatus
+from gridgov.store import migrations
+from gridgov.store._pg import connect, reason, where_is
 from gridgov.store.base import (
     ConflictError,
     IdempotencyError,
     IssueQuery,
     StoreUnavailableError,
     TokenRecord,
+)
+from gridgov.store.migrations import (
+    Migration,
+    apply_migrations,
+    available_migrations,
+    migrate,
+    schema_version,
 )
 
 __all__ = ["Migration", "PostGISStore", "available_migrations", "migrate", "schema_version"]
@@ -60,8 +63,6 @@ log = logging.getLogger(__name__)
 #: The SRID of every stored location: CGCS2000 longitude/latitude.
 SRID = 4490
 
-# pg_advisory_xact_lock key serialising migrations in one database ("gridgov" in ASCII).
-_MIGRATION_LOCK = 0x67726964676F76
 
 # How long a call waits for a pooled connection before checking the server is up at all,
 # and how often a store probes the server while that question is open.
@@ -96,177 +97,7 @@ _EVENT_COLUMNS = "issue_id, seq, at, kind, actor_role, actor_id, status_from, st
 _TOKEN_COLUMNS = "token_hash, role, subject, name, created_at, revoked"
 
 
-# --- migrations ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Migration:
-    """One schema step: ``migrations/0001_issues.sql`` is version 1, name ``issues``."""
-
-    version: int
-    name: str
-    sql: str = field(repr=False)
-
-    @property
-    def filename(self) -> str:
-        return f"{self.version:04d}_{self.name}.sql"
-
-
-_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-
-
-def available_migrations() -> list[Migration]:
-    """Every migration shipped in ``gridgov/store/migrations``, in version order.
-
-    Raises
-    ------
-    GridgovError
-        If two files share a version or a ``.sql`` file is not named ``NNNN_name.sql``.
-    """
-    found: dict[int, Migration] = {}
-    folder = resources.files("gridgov.store").joinpath("migrations")
-    for entry in folder.iterdir():
-        if not entry.name.endswith(".sql"):
-            continue
-        match = _MIGRATION_NAME.match(entry.name)
-        if match is None:
-            raise GridgovError(
-                f"migration file {entry.name!r} is not named NNNN_name.sql (e.g. 0001_issues.sql)"
-            )
-        version = int(match.group(1))
-        if version in found:
-            raise GridgovError(
-                f"migrations {found[version].filename!r} and {entry.name!r} share version {version}"
-            )
-        found[version] = Migration(version, match.group(2), entry.read_text(encoding="utf-8"))
-    return [found[v] for v in sorted(found)]
-
-
-def schema_version(conn: psycopg.Connection[Any]) -> list[int]:
-    """The versions recorded in ``schema_migrations`` (empty for a fresh database)."""
-    exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
-    if not exists or not exists[0]:
-        return []
-    return [int(r[0]) for r in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]
-
-
-def migrate(
-    dsn_or_conn: str | psycopg.Connection[Any], *, target: int | None = None
-) -> list[Migration]:
-    """Apply the pending migrations in version order, each in its own transaction.
-
-    Every step takes ``pg_advisory_xact_lock`` first and re-reads ``schema_migrations``
-    under it, so servers starting together apply each file exactly once.
-
-    Parameters
-    ----------
-    dsn_or_conn : str or psycopg.Connection
-        A libpq connection string / URL, or an open connection with no transaction in
-        progress (it is left open).
-    target : int, optional
-        Stop after this version (None: the newest shipped).
-
-    Returns
-    -------
-    list of Migration
-        The steps applied now, in order; empty when the database was up to date.
-
-    Raises
-    ------
-    ParameterError
-        If ``target`` is not a shipped version, or the connection is inside a transaction.
-    DatabaseError
-        If a migration fails (it is rolled back; the ones before it stay applied).
-    StoreUnavailableError
-        If the database cannot be reached.
-    """
-    steps = available_migrations()
-    if target is not None and target not in {m.version for m in steps}:
-        known = ", ".join(str(m.version) for m in steps)
-        raise ParameterError(
-            f"target: no migration version {target!r} (shipped: {known})",
-            parameter="target",
-            value=target,
-        )
-    wanted = [m for m in steps if target is None or m.version <= target]
-    if isinstance(dsn_or_conn, str):
-        with _connect(dsn_or_conn) as conn:
-            return _migrate(conn, wanted, _where_is(dsn_or_conn))
-    conn = dsn_or_conn
-    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-        raise ParameterError(
-            "dsn_or_conn: commit or roll back the open transaction before migrating",
-            parameter="dsn_or_conn",
-        )
-    return _migrate(conn, wanted, _where_is(conn.info.dsn))
-
-
-def _migrate(conn: psycopg.Connection[Any], wanted: list[Migration], where: str) -> list[Migration]:
-    applied: list[Migration] = []
-    try:
-        while True:
-            with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                    " version integer PRIMARY KEY, name text NOT NULL,"
-                    " applied_at timestamptz NOT NULL DEFAULT now())"
-                )
-                done = {int(r[0]) for r in conn.execute("SELECT version FROM schema_migrations")}
-                pending = [m for m in wanted if m.version not in done]
-                if not pending:
-                    break
-                step = pending[0]
-                log.info("applying migration %s on %s", step.filename, where)
-                try:
-                    conn.execute(step.sql)  # several statements: allowed without parameters
-                except psycopg.OperationalError:
-                    raise
-                except psycopg.Error as exc:
-                    raise DatabaseError(
-                        f"migration {step.filename} failed on {where}: {_reason(exc)}"
-                    ) from exc
-                conn.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
-                    (step.version, step.name),
-                )
-            applied.append(step)
-    except psycopg.OperationalError as exc:
-        raise StoreUnavailableError(f"migrating {where} failed: {_reason(exc)}") from exc
-    return applied
-
-
 # --- connections ---------------------------------------------------------------------------
-
-
-def _where_is(dsn: str) -> str:
-    """``host:port/db`` of a connection string, for messages (never the password)."""
-    try:
-        info = conninfo_to_dict(dsn)
-    except psycopg.ProgrammingError:
-        return "PostgreSQL (unparsable connection string)"
-    host = str(info.get("host") or info.get("hostaddr") or "localhost")
-    port = str(info.get("port") or "5432")
-    db = str(info.get("dbname") or info.get("user") or "")
-    return f"PostgreSQL at {host}:{port}/{db}"
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
-def _connect(dsn: str, *, connect_timeout_s: float = 10.0) -> psycopg.Connection[Any]:
-    try:
-        return psycopg.connect(dsn, autocommit=True, connect_timeout=max(1, int(connect_timeout_s)))
-    except psycopg.ProgrammingError as exc:
-        raise ParameterError(
-            f"dsn: not a PostgreSQL connection string ({_reason(exc)})",
-            parameter="dsn",
-            value=_where_is(dsn),
-        ) from exc
-    except psycopg.OperationalError as exc:
-        raise StoreUnavailableError(f"cannot connect to {_where_is(dsn)}: {_reason(exc)}") from exc
 
 
 # --- the store -----------------------------------------------------------------------------
@@ -323,7 +154,7 @@ class PostGISStore:
                 f"timeout_s: must be > 0, got {timeout_s!r}", parameter="timeout_s", value=timeout_s
             )
         self.dsn = dsn
-        self.where = _where_is(dsn)
+        self.where = where_is(dsn)
         self._secret: str | None = None
         self._sizes = (min_size, max_size)
         self._timeout_s = timeout_s
@@ -332,12 +163,14 @@ class PostGISStore:
         self._down = False  # set when a failure found the server unreachable
         self._probe_lock = threading.Lock()
         self._probed = (-_PROBE_EVERY_S, True)  # (monotonic time, answer) of the last probe
-        with _connect(dsn, connect_timeout_s=connect_timeout_s) as conn:
+        with connect(dsn, connect_timeout_s=connect_timeout_s) as conn:
             if migrate:
-                _migrate(conn, available_migrations(), self.where)
+                apply_migrations(conn, migrations.available_migrations(), self.where)
             else:
                 have = set(schema_version(conn))
-                missing = [m.filename for m in available_migrations() if m.version not in have]
+                missing = [
+                    m.filename for m in migrations.available_migrations() if m.version not in have
+                ]
                 if missing:
                     raise StoreUnavailableError(
                         f"{self.where}: the issue schema is behind (missing "
@@ -378,7 +211,7 @@ class PostGISStore:
         except psycopg.OperationalError as exc:
             pool.close(timeout=0)
             raise StoreUnavailableError(
-                f"cannot open connections to {self.where}: {_reason(exc)}"
+                f"cannot open connections to {self.where}: {reason(exc)}"
             ) from exc
         return pool
 
@@ -458,7 +291,7 @@ class PostGISStore:
             self._down = not self._reachable()
             raise StoreUnavailableError(
                 f"{self.where} is unavailable; {doing} may not have completed "
-                f"({_reason(exc)}); retry once the database is back"
+                f"({reason(exc)}); retry once the database is back"
             ) from exc
         finally:
             pool.putconn(conn)
@@ -522,8 +355,10 @@ class PostGISStore:
         *,
         idempotency_key: str | None = None,
         request_hash: str = "",
+        keys_expire_before: datetime | None = None,
     ) -> tuple[Issue, bool]:
-        """Commit a new issue with its events and idempotency key in one transaction.
+        """Commit a new issue with its events and idempotency key in one transaction;
+        idempotency records made before ``keys_expire_before`` are deleted first.
 
         The key is claimed first (``INSERT ... ON CONFLICT DO NOTHING``): a concurrent
         creation with the same key waits for the first to commit, then finds the key
@@ -547,6 +382,10 @@ class PostGISStore:
         with self._conn("creating the issue") as conn:
             try:
                 with conn.transaction():
+                    if keys_expire_before is not None:
+                        conn.execute(
+                            "DELETE FROM idempotency WHERE created_at < %s", (keys_expire_before,)
+                        )
                     if idempotency_key is not None:
                         claimed = conn.execute(
                             "INSERT INTO idempotency (key, request_hash, issue_id, created_at)"
@@ -559,7 +398,7 @@ class PostGISStore:
                     self._insert_events(conn, events)
             except pg_errors.UniqueViolation as exc:
                 raise ConflictError(
-                    f"issue {issue.issue_id} already exists ({_reason(exc)})"
+                    f"issue {issue.issue_id} already exists ({reason(exc)})"
                 ) from exc
         return stored, True
 
@@ -621,9 +460,57 @@ class PostGISStore:
                     self._insert_events(conn, events)
             except pg_errors.UniqueViolation as exc:
                 raise ConflictError(
-                    f"issue {issue.issue_id}: events already stored ({_reason(exc)})"
+                    f"issue {issue.issue_id}: events already stored ({reason(exc)})"
                 ) from exc
         return stored
+
+    def modify(
+        self,
+        issue_ids: Sequence[str],
+        change: Callable[[Mapping[str, Issue]], Sequence[tuple[Issue, Sequence[Event]]]],
+    ) -> list[Issue]:
+        """Read ``issue_ids`` inside one transaction, let ``change`` decide on that fresh
+        state, and store what it returns (each a new snapshot with its events).
+
+        The rows are locked with ``SELECT ... FOR UPDATE`` in issue-id order, so two
+        changes over the same issues (a merge of A into B and of B into A) wait for each
+        other instead of deadlocking, and the second sees what the first committed.
+
+        Raises
+        ------
+        NotFoundError
+            If an issue does not exist.
+        ParameterError
+            If ``change`` returns an issue it was not given.
+        StoreUnavailableError
+            If the database cannot be reached.
+        Whatever ``change`` raises (nothing is written then).
+        """
+        ids = sorted(set(issue_ids))
+        out: list[Issue] = []
+        with self._conn("changing the issue") as conn, conn.transaction():
+            rows = conn.execute(
+                "SELECT issue_id, doc, version FROM issues WHERE issue_id = ANY(%s::text[])"
+                ' ORDER BY issue_id COLLATE "C" FOR UPDATE',
+                (ids,),
+            ).fetchall()
+            fresh = {str(r[0]): _issue(r[1], r[2]) for r in rows}
+            for issue_id in ids:
+                if issue_id not in fresh:
+                    raise NotFoundError(f"no issue {issue_id!r}")
+            for new, events in change(fresh):
+                if new.issue_id not in fresh:
+                    raise ParameterError(
+                        f"change: issue {new.issue_id} was not read in this transaction",
+                        parameter="change",
+                    )
+                expected = fresh[new.issue_id].version
+                stored = replace(new, version=expected + 1)
+                conn.execute(_UPDATE_ISSUE, {**self._params(stored), "expected": expected})
+                self._insert_events(conn, events)
+                fresh[new.issue_id] = stored
+                out.append(stored)
+        return out
 
     def list_issues(self, query: IssueQuery) -> tuple[list[Issue], int]:
         where, params = _where(query)
@@ -720,19 +607,6 @@ class PostGISStore:
         return int(row[0]) if row else 0
 
     # --- tokens and secret ---------------------------------------------------------------
-
-    def secret(self) -> str:
-        if self._secret is None:
-            with self._conn("reading the store secret") as conn:
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('secret', %s) ON CONFLICT DO NOTHING",
-                    (secrets.token_hex(32),),
-                )
-                row = conn.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
-            if row is None:  # pragma: no cover - the row was just written
-                raise StoreUnavailableError(f"{self.where}: the store secret vanished")
-            self._secret = str(row[0])  # never changes once written
-        return self._secret
 
     def add_token(self, record: TokenRecord) -> None:
         with self._conn("adding the token") as conn:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import secrets
+import os
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -30,7 +30,7 @@ from gridgov.store.base import ConflictError, IdempotencyError, IssueQuery, Toke
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     issue_id TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);
 -- Open issues per dispatched deputy, kept in step with the issues table inside each
 -- write (version 2): dispatch reads it on every creation, so it must not scan them.
 CREATE TABLE IF NOT EXISTS deputy_load (
@@ -140,6 +141,7 @@ class SQLiteStore:
                 value=str(path),
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _private_files(self.path)
         self.timeout_s = timeout_s
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
@@ -155,6 +157,12 @@ class SQLiteStore:
                 )
             if row is not None and int(row[0]) < 2:
                 _rebuild_deputy_load(con)  # version 1 -> 2: the load table is new
+            if row is not None and int(row[0]) < 3:
+                # version 2 -> 3: older records hashed the reporter's name and phone in
+                # the clear (a SHA-256 anyone can recompute); they cannot be kept
+                con.execute("DELETE FROM idempotency")
+                # the tracking-token secret no longer lives beside the data it protects
+                con.execute("DELETE FROM meta WHERE key = 'secret'")
             con.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -170,6 +178,7 @@ class SQLiteStore:
         if con is None:
             con = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
             con.execute("PRAGMA journal_mode=WAL")
+            _private_files(self.path)  # the -wal and -shm files exist from here on
             con.execute("PRAGMA synchronous=FULL")
             con.execute("PRAGMA foreign_keys=ON")
             con.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
@@ -253,8 +262,10 @@ class SQLiteStore:
         *,
         idempotency_key: str | None = None,
         request_hash: str = "",
+        keys_expire_before: datetime | None = None,
     ) -> tuple[Issue, bool]:
-        """Commit a new issue with its events and idempotency key in one transaction.
+        """Commit a new issue with its events and idempotency key in one transaction;
+        idempotency records made before ``keys_expire_before`` are deleted first.
 
         Returns
         -------
@@ -268,6 +279,10 @@ class SQLiteStore:
         """
         stored = _with_version(issue, 1)
         with self._write() as con:
+            if keys_expire_before is not None:
+                con.execute(
+                    "DELETE FROM idempotency WHERE created_at < ?", (_ts(keys_expire_before),)
+                )
             if idempotency_key is not None:
                 row = con.execute(
                     "SELECT request_hash, issue_id FROM idempotency WHERE key = ?",
@@ -338,6 +353,58 @@ class SQLiteStore:
             was = _deputy_list(row[2]) if row[1] in _OPEN else ()
             _add_load(con, was, stored.deputies if stored.is_open else ())
         return stored
+
+    def modify(
+        self,
+        issue_ids: Sequence[str],
+        change: Callable[[Mapping[str, Issue]], Sequence[tuple[Issue, Sequence[Event]]]],
+    ) -> list[Issue]:
+        """Read ``issue_ids`` inside one write transaction, let ``change`` decide on that
+        fresh state, and store what it returns (each a new snapshot with its events).
+
+        ``BEGIN IMMEDIATE`` takes the database's write lock before the read, so no other
+        writer can move any of these issues between the read and the write.
+
+        Raises
+        ------
+        NotFoundError
+            If an issue does not exist.
+        ParameterError
+            If ``change`` returns an issue it was not given.
+        Whatever ``change`` raises (nothing is written then).
+        """
+        ids = sorted(set(issue_ids))
+        out: list[Issue] = []
+        with self._write() as con:
+            fresh: dict[str, Issue] = {}
+            rows: dict[str, tuple[str, str]] = {}
+            for issue_id in ids:
+                row = con.execute(
+                    "SELECT doc, version, status, deputies FROM issues WHERE issue_id = ?",
+                    (issue_id,),
+                ).fetchone()
+                if row is None:
+                    raise NotFoundError(f"no issue {issue_id!r}")
+                fresh[issue_id] = _issue(row)
+                rows[issue_id] = (row[2], row[3])
+            for new, events in change(fresh):
+                if new.issue_id not in fresh:
+                    raise ParameterError(
+                        f"change: issue {new.issue_id} was not read in this transaction",
+                        parameter="change",
+                    )
+                stored = _with_version(new, fresh[new.issue_id].version + 1)
+                values = self._row(stored)
+                sets = ", ".join(f"{k} = :{k}" for k in values if k != "issue_id")
+                con.execute(f"UPDATE issues SET {sets} WHERE issue_id = :issue_id", values)
+                self._insert_events(con, events)
+                status, deputies = rows[new.issue_id]
+                was = _deputy_list(deputies) if status in _OPEN else ()
+                _add_load(con, was, stored.deputies if stored.is_open else ())
+                fresh[new.issue_id] = stored
+                rows[new.issue_id] = (stored.status.value, values["deputies"])
+                out.append(stored)
+        return out
 
     def list_issues(self, query: IssueQuery) -> tuple[list[Issue], int]:
         where, params = _where(query)
@@ -422,18 +489,6 @@ class SQLiteStore:
 
     # --- tokens ------------------------------------------------------------------------
 
-    def secret(self) -> str:
-        con = self._con()
-        row = con.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
-        if row is None:
-            with self._write() as w:
-                w.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?)",
-                    (secrets.token_hex(32),),
-                )
-            row = con.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()
-        return str(row[0])
-
     def add_token(self, record: TokenRecord) -> None:
         with self._write() as con:
             con.execute(
@@ -465,6 +520,18 @@ class SQLiteStore:
         with self._write() as con:
             cur = con.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))
         return cur.rowcount == 1
+
+
+def _private_files(path: Path) -> None:
+    """Create the database file readable by its owner only (0600), and narrow it, its
+    -wal and its -shm if they exist: the store holds reporters' names and phones. SQLite
+    gives the -wal and -shm files the mode of the database file."""
+    if not path.exists():
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if candidate.stat().st_mode & 0o077:
+                candidate.chmod(0o600)
 
 
 def _deputy_list(text: str) -> tuple[str, ...]:

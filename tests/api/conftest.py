@@ -108,6 +108,15 @@ class World:
         return self.clock[0]
 
 
+#: The secret keying tracking tokens in these tests (never the tester's own file).
+SECRET = "test-secret-" + "0123456789abcdef" * 3
+
+
+@pytest.fixture(autouse=True)
+def _tracking_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRIDGOV_SECRET", SECRET)
+
+
 @pytest.fixture(scope="session")
 def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     folder: Path = tmp_path_factory.mktemp("api-ws")

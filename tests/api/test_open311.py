@@ -474,8 +474,10 @@ def test_one_request_and_unknown_ids(world: World, fmt: str) -> None:
     assert doc["service_request_id"] == rid and doc["status"] == "open"
     assert doc["service_code"] == "road" and doc["service_name"] == "道路交通"
     assert doc["requested_datetime"] == "2026-11-23T09:01:00+08:00"
-    lat = float(doc["lat"] or 0)
-    assert abs(lat - world.point(world.places.grid_a)[1]) < 1e-6
+    lat = float(doc["lat"] or 0)  # the public sees it snapped to ~100 m (disclosure)
+    assert abs(lat - world.point(world.places.grid_a)[1]) < 0.0006
+    staff = _one(world, rid, fmt, api_key=world.tokens["county_staff"])
+    assert abs(float(staff["lat"] or 0) - world.point(world.places.grid_a)[1]) < 1e-6
     (msg,) = _errors(world.call("GET", f"{P}/requests/20261123-000000000000.{fmt}"), 404, fmt)
     assert "20261123-000000000000" in msg
     _errors(world.call("GET", f"{P}/requests/{'x' * 41}.{fmt}"), 400, fmt)

@@ -190,9 +190,22 @@ def test_deputy_of_the_station_acts_and_sees_only_own_phone(world: World) -> Non
     assert got.status_code == 200
     if p.deputy_a not in dispatched:
         assert got.json()["reporter"] is None  # of the station, but not called to it
-    r = world.call("POST", f"/issues/{_id(created)}/acknowledge", "deputy")
+    # only a dispatched deputy takes the issue; the station's others may not
+    others = sorted(
+        d for d, st in _deputy_station(world.ws).items()
+        if st == p.station_a and d not in dispatched
+    )  # fmt: skip
+    assert dispatched and others
+    idle = {"Authorization": f"Bearer {world.token('deputy', others[0])}"}
+    for verb, body in (("acknowledge", None), ("start", None), ("resolve", {"result": "办结"})):
+        r = world.call("POST", f"/issues/{_id(created)}/{verb}", headers=idle, json=body)
+        assert r.status_code == 403, (verb, r.text)
+    called = {"Authorization": f"Bearer {world.token('deputy', sorted(dispatched)[0])}"}
+    r = world.call("POST", f"/issues/{_id(created)}/acknowledge", headers=called)
     assert r.status_code == 200, r.text
-    r = world.call("POST", f"/issues/{_id(created)}/resolve", "deputy", json={"result": "办结"})
+    r = world.call(
+        "POST", f"/issues/{_id(created)}/resolve", headers=called, json={"result": "办结"}
+    )
     assert r.status_code == 200 and r.json()["status"] == "resolved"
     # phones: their own only
     station = world.call("GET", f"/stations/{p.station_a}", "deputy").json()
@@ -263,7 +276,11 @@ def test_station_admin_scope_transfer_and_merge(world: World) -> None:
     assert r.status_code == 200, r.text
     moved = r.json()
     assert moved["unit"] == f"station:{p.station_c}" and moved["station_id"] == p.station_c
-    assert moved["status"] == "assigned" and moved["level"] == "station"
+    # dispatched at once to the new station's nearest deputies
+    assert moved["status"] == "dispatched" and moved["level"] == "station"
+    assert moved["deputies"] and {d["deputy_id"] for d in moved["deputies"]} <= {
+        d for d, st in _deputy_station(world.ws).items() if st == p.station_c
+    }
     c_admin = {"Authorization": f"Bearer {world.token('station_admin', p.station_c)}"}
     r = world.call("POST", f"/issues/{_id(first)}/acknowledge", headers=c_admin)
     assert r.status_code == 200, r.text
@@ -545,9 +562,11 @@ def swept(
                 reporter_phone=ANONYMOUS[3],
             )["issue"]["issue_id"],
         }
-        # the home deputy acknowledges one issue: responsible for it
-        r = world.call("POST", f"/issues/{raised['worker_a']}/acknowledge", "deputy")
-        assert r.status_code == 200, r.text
+        # the home deputy acknowledges one issue if dispatched to it: responsible for it
+        # (only the deputies dispatched may take an issue)
+        if p.deputy_a in world.service.store.get_issue(raised["worker_a"]).deputies:
+            r = world.call("POST", f"/issues/{raised['worker_a']}/acknowledge", "deputy")
+            assert r.status_code == 200, r.text
         issues = {
             k: world.call("GET", f"/issues/{v}", "county_staff").json() for k, v in raised.items()
         }

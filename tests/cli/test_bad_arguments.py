@@ -143,3 +143,38 @@ def test_model_choices_are_the_models_consolidate_knows() -> None:
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     model = next(a for a in sub.choices["consolidate"]._actions if a.dest == "model")
     assert set(model.choices or ()) == set(MODELS)
+
+
+def test_coverage_refuses_a_settings_file_with_a_bad_speed(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a speed <= 0 made coverage allocate until it died; exit 2 before any routing now
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[speeds_kmh.ebike]\nvillage = -5.0\n", encoding="utf-8")
+    out = tmp_path / "cov"
+    argv = ["coverage", str(workspace), "--settings", str(bad), "--out", str(out)]
+    _refused(argv, capsys, "bad.toml", "speeds_kmh.ebike.village", "-5")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["--target", "1000"], ["--target", "1000", "from 2 to 3"]),
+        (["--target", "1"], ["--target", "1", "from 2 to 3"]),
+        (["--target", "3", "--curve", "500-600"], ["--curve", "500-600", "from 2 to 3"]),
+    ],
+)
+def test_consolidate_refuses_station_counts_the_county_cannot_have(
+    workspace: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    named: list[str],
+) -> None:
+    # the tiny county has 3 stations, 2 kept by their tier
+    out = tmp_path / "plan"
+    cmd = ["consolidate", str(workspace), "--standard", "30min:ebike", "--deputy-min", "1"]
+    err = _refused([*cmd, *argv, "--out", str(out), "--no-map"], capsys, *named)
+    assert "deput" not in err
+    assert not out.exists()

@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import Point
 
 from gridgov._errors import InfeasibleError, ParameterError, ValidationError
-from gridgov.coverage.consolidate import MODELS, consolidate
+from gridgov.coverage.consolidate import MODELS, consolidate, tradeoff_curve
 from gridgov.model import Workspace
 from gridgov.testing import tiny_workspace
 
@@ -57,3 +57,28 @@ def test_too_few_stations_to_cover_everyone_is_infeasible(ws: Workspace) -> None
     # Everyone is within 30 minutes by e-bike of some station, but not of any two.
     with pytest.raises(InfeasibleError, match="needs at least 3 sites"):
         consolidate(ws, target=2, standard="30min:ebike", model="p-median-full")
+
+
+def _no_solving(*args: object, **kwargs: object) -> None:
+    raise AssertionError("solved before the station counts were checked")
+
+
+@pytest.mark.parametrize("target", [0, 1, 4, 1000])
+def test_a_target_outside_the_candidate_sites_is_named_before_solving(
+    ws: Workspace, target: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 3 candidate sites, 2 of them kept by their tier: 2 to 3 is all a plan can keep (it
+    # used to blame the deputies' capacity instead)
+    monkeypatch.setattr("gridgov.coverage.consolidate._solve", _no_solving)
+    with pytest.raises(ParameterError, match="from 2 to 3") as err:
+        consolidate(ws, target=target, standard="30min:ebike", deputy_min=1)
+    assert (err.value.parameter, err.value.value) == ("target", target)
+
+
+def test_curve_counts_outside_the_candidate_sites_are_named_before_solving(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("gridgov.coverage.consolidate._solve", _no_solving)
+    with pytest.raises(ParameterError, match="from 2 to 3") as err:
+        tradeoff_curve(ws, p_values=[2, 500, 600], standard="30min:ebike")
+    assert (err.value.parameter, err.value.value) == ("p_values", [500, 600])

@@ -273,14 +273,13 @@ def test_cycle_is_reported_naming_its_nodes(small: nx.DiGraph) -> None:
         chain(g, "grid:G3")
 
 
-def test_missing_handler_is_reported_naming_a_node_of_that_level(small: nx.DiGraph) -> None:
+def test_missing_handler_is_refused_by_the_settings_naming_the_level() -> None:
+    """A ladder with no handler at a level cannot even be configured: the settings refuse
+    it when they are made, naming the level, before any graph is built."""
     handlers = {k: v for k, v in Settings().handlers.items() if k != "township"}
-    settings = dataclasses.replace(Settings(), handlers=handlers)
-    problems = escalation_problems(small, settings)
-    assert len(problems) == 1
-    assert problems[0].field == "handler"
-    assert str(problems[0].row).startswith("township:")
-    assert "township" in problems[0].message
+    with pytest.raises(ValidationError, match=r"handlers\.township") as err:
+        dataclasses.replace(Settings(), handlers=handlers)
+    assert [p.field for p in err.value.problems] == ["handlers.township"]
 
 
 def test_missing_township_is_reported_naming_the_station(small: nx.DiGraph) -> None:

@@ -188,3 +188,13 @@ def test_unknown_ids_raise_not_found(ws: Workspace) -> None:
     with pytest.raises(NotFoundError, match="deputy"):
         public_deputy(bare, "430623D00001")
     assert public_station(bare, str(bare.stations["station_id"].iloc[0]))["deputies"] == []
+
+
+def test_index_keeps_a_formula_like_name_as_text(ws: Workspace, tmp_path: Path) -> None:
+    stations = ws.stations.copy()
+    stations.loc[stations.index[0], "name"] = '=HYPERLINK("http://x","y")'
+    ws = replace(ws, stations=stations, deputies=ws.deputies.iloc[:0])
+    write_qr_codes(ws, tmp_path, base_url=BASE)
+    with (tmp_path / "index.csv").open(encoding="utf-8-sig", newline="") as fh:
+        names = [r["名称"] for r in csv.DictReader(fh)]
+    assert names[0] == '\'=HYPERLINK("http://x","y")'

@@ -20,10 +20,7 @@ pytest.importorskip("psycopg")
 import psycopg
 
 from gridgov._errors import DatabaseError, GridgovError, ParameterError
-from gridgov.store import (
-    open_store,
-    postgis,
-)
+from gridgov.store import migrations, open_store, postgis
 from gridgov.store.base import IssueQuery, StoreUnavailableError, TokenRecord
 from gridgov.store.postgis import Migration, PostGISStore, migrate
 from gridgov.store.sqlite import SQLiteStore
@@ -146,22 +143,23 @@ def test_migrate_to_1_then_to_head_keeps_the_data(
             PostGISStore(fresh_dsn, migrate=False)
 
     # an older gridgov (shipping only 0001) writes issues, events, a key and a token
-    monkeypatch.setattr(postgis, "available_migrations", lambda: shipped[:1])
+    monkeypatch.setattr(migrations, "available_migrations", lambda: shipped[:1])
     old = PostGISStore(fresh_dsn, migrate=False)
     stored = []
     for n in range(5):
         issue, events = _issue(n, deputies=(f"D{n % 2}",))
         stored.append(old.create_issue(issue, events, idempotency_key=f"k{n}")[0])
     old.add_token(TokenRecord("abc", "deputy", "D1", "李", T0))
-    secret = old.secret()
     old.close()
+    with psycopg.connect(fresh_dsn) as conn:  # what gridgov kept there before 0004
+        conn.execute("INSERT INTO meta (key, value) VALUES ('secret', 'kept beside the data')")
 
     # a later gridgov also ships a step after the real ones: migrate() picks up every file
     probe = Migration(
         len(shipped) + 1, "probe", "CREATE TABLE probe (id integer PRIMARY KEY); ALTER TABLE"
         " issues ADD COLUMN probe_note text NOT NULL DEFAULT '';",
     )  # fmt: skip
-    monkeypatch.setattr(postgis, "available_migrations", lambda: [*shipped, probe])
+    monkeypatch.setattr(migrations, "available_migrations", lambda: [*shipped, probe])
     applied = migrate(fresh_dsn)
     assert [m.version for m in applied] == [m.version for m in shipped[1:]] + [probe.version]
     assert _recorded(fresh_dsn) == [(m.version, m.name) for m in [*shipped, probe]]
@@ -176,9 +174,15 @@ def test_migrate_to_1_then_to_head_keeps_the_data(
             assert new.get_issue(before.issue_id) == before
             assert [e.seq for e in new.events(before.issue_id)] == [1, 2, 3, 4]
         assert new.count() == 5 and new.open_load() == {"D0": 3, "D1": 2}
+        # 0004 drops the idempotency records of older gridgovs (their hashes covered the
+        # reporter's name and phone): the key is free again
+        with psycopg.connect(fresh_dsn) as conn:
+            assert conn.execute("SELECT count(*) FROM idempotency").fetchone() == (0,)
         again, created = new.create_issue(*_issue(99), idempotency_key="k0")
-        assert not created and again == stored[0]
-        assert new.token("abc") is not None and new.secret() == secret
+        assert created and again.issue_id != stored[0].issue_id
+        assert new.token("abc") is not None
+        with psycopg.connect(fresh_dsn) as conn:  # the tracking-token secret is gone too
+            assert conn.execute("SELECT count(*) FROM meta WHERE key = 'secret'").fetchone() == (0,)
     finally:
         new.close()
 
@@ -203,7 +207,7 @@ def test_a_failing_migration_rolls_back_and_names_its_file(
     broken = Migration(
         len(shipped) + 1, "broken", "CREATE TABLE half_done (id int); SELECT no_such_column;"
     )
-    monkeypatch.setattr(postgis, "available_migrations", lambda: [*shipped, broken])
+    monkeypatch.setattr(migrations, "available_migrations", lambda: [*shipped, broken])
     with pytest.raises(DatabaseError, match=rf"{broken.filename} failed .*no_such_column"):
         migrate(fresh_dsn)
     assert _recorded(fresh_dsn) == [(m.version, m.name) for m in shipped]  # earlier ones kept
