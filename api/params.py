@@ -7,13 +7,14 @@ Routes parse here, at the edge, instead of letting a core ``ValueError`` escape:
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from gridgov._errors import ParameterError
 from gridgov.model import IssueStatus, Rating, StationTier
 
-__all__ = ["EARLIEST", "LATEST", "aware", "choice", "instant"]
+__all__ = ["BBOX_HELP", "EARLIEST", "LATEST", "aware", "choice", "instant", "parse_bbox"]
 
 #: The instants a date parameter may name: issues of this century. Outside them the
 #: arithmetic of a period (a 90-day window, a conversion to UTC) leaves ``datetime``'s range.
@@ -75,3 +76,37 @@ def instant(parameter: str, value: datetime | None) -> None:
             parameter=parameter,
             value=value.isoformat(),
         )
+
+
+#: How a ``bbox`` parameter is written.
+BBOX_HELP = "min lon,min lat,max lon,max lat (CGCS2000 / WGS84 degrees), e.g. 112.5,29.4,112.7,29.6"
+
+
+def parse_bbox(text: str, parameter: str = "bbox") -> tuple[float, float, float, float]:
+    """``"min lon,min lat,max lon,max lat"`` as four floats, in range and in order.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``parameter`` and echoing ``text``.
+    """
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise ParameterError(
+            f"{parameter}: expected four numbers 'min lon,min lat,max lon,max lat', got {text!r}",
+            parameter=parameter,
+            value=text,
+        )
+    x0, y0, x1, y1 = values
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        raise ParameterError(
+            f"{parameter}: {text!r} is not a box in degrees (min before max, lon within "
+            "±180, lat within ±90)",
+            parameter=parameter,
+            value=text,
+        )
+    return x0, y0, x1, y1

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import PrincipalDep, ServiceDep, require
-from api.params import instant
+from api.params import BBOX_HELP, instant, parse_bbox
 from api.schemas import DispatchOut
 from api.views import dispatch_out
 from gridgov._errors import NotFoundError, ParameterError
-from gridgov.issues.access import can_see, scope_query
+from gridgov.issues.access import Principal, can_see, scope_query
+from gridgov.issues.lifecycle import Event, Issue
+from gridgov.issues.service import IssueService
 from gridgov.store.base import IssueQuery
 
 router = APIRouter()
@@ -113,12 +116,7 @@ def statistics(
     _period(start, end)
     from gridgov.issues.stats import issue_statistics, statistics_summary
 
-    query = IssueQuery(limit=10_000_000)
-    if p.role in ("station_admin", "township_staff"):
-        query = scope_query(p, query) or query
-    issues, _ = service.store.list_issues(query)
-    ids = {i.issue_id for i in issues}
-    events = [e for e in service.store.all_events(until=end) if e.issue_id in ids]
+    issues, events = _statistics_inputs(service, p, start, end)
     table = issue_statistics(
         issues, events, ws=service.ws, start=start, end=end, by=by, settings=service.settings
     )
@@ -131,6 +129,40 @@ def statistics(
     )
     rows = json.loads(table.reset_index().to_json(orient="records", force_ascii=False))
     return {"by": by, "summary": summary, "rows": rows}
+
+
+def _statistics_inputs(
+    service: IssueService, p: Principal, start: datetime | None, end: datetime | None
+) -> tuple[list[Issue], list[Event]]:
+    """What the figures of ``[start, end)`` depend on, and no more: the issues of the
+    caller's scope raised in the period with their events before ``end``, and the
+    deputies' visits in the period with the issues they were to (a visit is a flow:
+    its issue may be older). Read in pages of ids, so a month of a busy county never
+    loads the whole history."""
+    scope = IssueQuery(limit=-1)
+    if p.role in ("station_admin", "township_staff"):
+        scope = scope_query(p, scope) or scope
+    cohort, _ = service.store.list_issues(replace(scope, created_from=start, created_to=end))
+    issues = {i.issue_id: i for i in cohort}
+    logs: dict[tuple[str, int], Event] = {}
+    ids = list(issues)
+    for k in range(0, len(ids), _PAGE):
+        for log in service.store.events_of(ids[k : k + _PAGE]).values():
+            logs.update(((e.issue_id, e.seq), e) for e in log if end is None or e.at < end)
+    visits = [
+        e
+        for e in service.store.all_events(since=start, until=end)
+        if e.kind == "acknowledged" and e.actor_role == "deputy"
+    ]
+    older = sorted({e.issue_id for e in visits} - set(issues))
+    for k in range(0, len(older), _PAGE):
+        found, _ = service.store.list_issues(replace(scope, issue_ids=tuple(older[k : k + _PAGE])))
+        issues.update((i.issue_id, i) for i in found)
+    logs.update(((e.issue_id, e.seq), e) for e in visits if e.issue_id in issues)
+    return list(issues.values()), list(logs.values())
+
+
+_PAGE = 500
 
 
 @router.get("/coverage/summary")
@@ -160,10 +192,28 @@ def _plain(value: Any) -> Any:
 _LAYERS = ("townships", "villages", "stations", "grids", "issues", "escalation")
 
 
+#: The most issues one answer of the issues layer holds (a page; ``offset`` for the next).
+MAX_LAYER_FEATURES = 5000
+
+
 @router.get("/layers/{name}.geojson")
-def layer(name: str, service: ServiceDep, p: PrincipalDep) -> Response:
+def layer(
+    name: str,
+    request: Request,
+    service: ServiceDep,
+    p: PrincipalDep,
+    bbox: Annotated[str | None, Query(max_length=100, description=BBOX_HELP)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LAYER_FEATURES)] = MAX_LAYER_FEATURES,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> Response:
     """A map layer as GeoJSON (EPSG:4490 degrees): townships, villages, stations, grids
-    (no personal columns), issues (the caller's scope), escalation (graph edges)."""
+    (no personal columns), issues (the caller's scope), escalation (graph edges).
+
+    The issues layer is paged, newest first: at most ``limit`` features
+    (:data:`MAX_LAYER_FEATURES` at most; more is a 4xx) from ``offset``, inside ``bbox`` when
+    given; ``X-Total-Count`` says how many match, and a ``Link: rel="next"`` header names
+    the next page while there is one."""
+    headers: dict[str, str] = {}
     if name not in _LAYERS:
         raise NotFoundError(f"no layer {name!r}; layers: {', '.join(_LAYERS)}")
     from gridgov.model import LAYERS
@@ -174,15 +224,23 @@ def layer(name: str, service: ServiceDep, p: PrincipalDep) -> Response:
         gdf = escalation_edges(service.escalation)
     elif name == "issues":
         require(p, "grid_worker", "deputy", *_STAFF)
-        query = scope_query(p, IssueQuery(limit=100_000))
-        items = [] if query is None else service.store.list_issues(query)[0]
+        box = None if bbox is None else parse_bbox(bbox)
+        query = scope_query(p, IssueQuery(bbox=box, limit=limit, offset=offset))
+        items, total = ([], 0) if query is None else service.store.list_issues(query)
         from gridgov.issues.layers import issues_layer
 
         gdf = issues_layer([i for i in items if can_see(p, i)])
+        headers["X-Total-Count"] = str(total)
+        if offset + limit < total:
+            following = request.url.include_query_params(offset=offset + limit, limit=limit)
+            headers["Link"] = f'<{following}>; rel="next"'
+
     else:
         gdf = getattr(service.ws, name)
         personal = LAYERS[name].personal if name in LAYERS else []
         gdf = gdf.drop(columns=[c for c in personal if c in gdf.columns])
     return Response(
-        gdf.to_json(drop_id=True, ensure_ascii=False), media_type="application/geo+json"
+        gdf.to_json(drop_id=True, ensure_ascii=False),
+        media_type="application/geo+json",
+        headers=headers,
     )

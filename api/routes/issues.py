@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import PrincipalDep, ServiceDep, require
-from api.params import choice, instant
+from api.params import BBOX_HELP, choice, instant, parse_bbox
 from api.schemas import (
     AcknowledgeIn,
     CloseIn,
@@ -171,6 +171,7 @@ def list_issues(
     created_to: datetime | None = None,
     station_id: Annotated[str | None, Query(max_length=40)] = None,
     township_code: Annotated[str | None, Query(max_length=12)] = None,
+    bbox: Annotated[str | None, Query(max_length=100, description=BBOX_HELP)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> IssuePage:
@@ -188,32 +189,19 @@ def list_issues(
         open_only=open_only,
         created_from=created_from,
         created_to=created_to,
+        station_id=station_id,
+        township_code=township_code,
+        bbox=None if bbox is None else parse_bbox(bbox),
         limit=limit,
         offset=offset,
     )
     query = scope_query(p, base)
     if query is None:
         raise ForbiddenError(f"role {p.role} does not list issues")
-    if station_id is not None or township_code is not None:
-        # a filter inside the scope: fetch the scope, then narrow (scopes are OR-ed)
-        items, _ = service.store.list_issues(_all(query))
-        items = [
-            i
-            for i in items
-            if (station_id is None or i.station_id == station_id)
-            and (township_code is None or i.township_code == township_code)
-        ]
-        total = len(items)
-        items = items[offset : offset + limit]
-    else:
-        items, total = service.store.list_issues(query)
+    items, total = service.store.list_issues(query)
     return IssuePage(
         total=total, limit=limit, offset=offset, items=[issue_out(service, p, i) for i in items]
     )
-
-
-def _all(q: IssueQuery) -> IssueQuery:
-    return dc_replace(q, limit=1_000_000, offset=0)
 
 
 def _sees_id(service: IssueService, p: Principal, issue_id: str) -> bool:

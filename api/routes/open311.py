@@ -103,6 +103,8 @@ _RAISERS = ("grid_worker", "deputy", "station_admin", "township_staff", "county_
 #: The spec's default window and cap for GET requests.
 WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
+#: Requests per page of GET Service Requests when the client names no ``page_size``.
+PAGE_SIZE = 100
 TOKEN_HEADER = "X-Open311-Token"
 
 
@@ -316,10 +318,15 @@ def get_requests(
         str | None,
         Query(max_length=40, description="w3 datetime", json_schema_extra=_W3_SCHEMA),
     ] = None,
+    page: Annotated[int, Query(ge=1, le=100_000, description="1 is the newest")] = 1,
+    page_size: Annotated[
+        int, Query(ge=1, le=1000, description=f"requests per page (default {PAGE_SIZE})")
+    ] = PAGE_SIZE,
 ) -> Response:
-    """GET Service Requests: newest first, at most 1000, within 90 days (the last 90
-    unless ``start_date``/``end_date`` say otherwise); ``service_request_id`` overrides
-    every other filter."""
+    """GET Service Requests: newest first, within 90 days (the last 90 unless
+    ``start_date``/``end_date`` say otherwise), a page of ``page_size`` (default 100, at
+    most 1000, the spec's suggested cap) at a time: ``page=2`` for the next;
+    ``service_request_id`` overrides every other filter."""
     places = _places(request, service)
     _jurisdiction(places, jurisdiction_id)
     viewer = _viewer(request, service, api_key)
@@ -374,19 +381,28 @@ def get_requests(
     statuses: tuple[str, ...] | None = None
     if wanted and set(wanted) != {"open", "closed"}:
         statuses = open311_statuses(wanted[0])
+    size = min(page_size, MAX_REQUESTS)
+    skip = (page - 1) * size
     base = IssueQuery(
         status=statuses,
         created_from=start,
         created_to=None if end is None else end + timedelta(microseconds=1),
-        limit=MAX_REQUESTS,
+        limit=size,
+        offset=skip,
     )
     issues: list[Issue] = []
-    wanted_codes: list[str | None] = list(codes) or [None]
-    for category in wanted_codes:
-        found, _ = service.store.list_issues(replace(base, category=category))
-        issues.extend(found)
-    issues.sort(key=lambda i: (i.created_at, i.issue_id), reverse=True)
-    issues = issues[:MAX_REQUESTS]
+    if not codes or set(codes) >= set(service.settings.issue_categories):
+        issues, _ = service.store.list_issues(base)  # every service: one paged query
+    else:
+        # the page of the merged lists lies within the first skip + size of each
+        for category in codes:
+            found, _ = service.store.list_issues(
+                replace(base, category=category, limit=skip + size, offset=0)
+            )
+            issues.extend(found)
+        issues.sort(key=lambda i: i.issue_id)  # the store's order: newest, then id
+        issues.sort(key=lambda i: i.created_at, reverse=True)
+        issues = issues[skip : skip + size]
     return render(fmt, "service_requests", _docs_for(service, places, viewer, issues))
 
 

@@ -47,7 +47,8 @@ class IssueQuery:
     ``units`` matches the current unit or any unit the issue passed through is not
     tracked here: scope by ``station_ids`` / ``township_codes`` / ``grid_codes`` /
     ``deputy_id`` (dispatched to) / ``reporter_id``; several scope fields are OR-ed
-    (what a role may see), the other filters AND-ed.
+    (what a role may see), the other filters AND-ed. ``station_id`` / ``township_code``
+    narrow the list inside that scope (AND-ed, a caller's filter, not a scope).
     """
 
     status: tuple[str, ...] | None = None
@@ -63,6 +64,8 @@ class IssueQuery:
     reporter_id: str | None = None
     issue_ids: tuple[str, ...] | None = None
     bbox: tuple[float, float, float, float] | None = None  # lon/lat min x, min y, max x, max y
+    station_id: str | None = None
+    township_code: str | None = None
     limit: int = 50
     offset: int = 0
 

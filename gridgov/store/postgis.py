@@ -713,6 +713,12 @@ def _where(q: IssueQuery) -> tuple[str, list[Any]]:
         # && on the GiST index: bounding boxes, inclusive, which for points is the box test
         clauses.append(f"geom && ST_MakeEnvelope(%s, %s, %s, %s, {SRID})")
         params.extend(float(v) for v in q.bbox)
+    if q.station_id is not None:
+        clauses.append("station_id = %s")
+        params.append(q.station_id)
+    if q.township_code is not None:
+        clauses.append("township_code = %s")
+        params.append(q.township_code)
     scope: list[str] = []
     if q.station_ids is not None:
         scope.append("station_id = ANY(%s)")

@@ -177,6 +177,24 @@ def test_list_filters_scope_and_paging(store: Store) -> None:
     assert store.open_load() == {"D0": 5, "D1": 5}
 
 
+def test_station_and_township_narrow_inside_the_scope(store: Store) -> None:
+    # a station admin of S1 asking for S2, or a township's staff for one station: the
+    # filter is AND-ed with the scope (which is OR-ed), in the store, paged there too
+    for n in range(8):
+        issue, events = _issue(50 + n, station="S1" if n < 5 else "S2", grid=f"G{n % 2}")
+        store.create_issue(issue, events)
+    items, total = store.list_issues(IssueQuery(station_id="S2", limit=2))
+    assert total == 3 and [i.station_id for i in items] == ["S2", "S2"]
+    assert items[0].created_at > items[1].created_at
+    scoped = IssueQuery(station_ids=("S1",), grid_codes=("G1",), station_id="S2")
+    listed = [i.issue_id for i in store.list_issues(scoped)[0]]
+    assert listed == [f"20261123-{57:012d}", f"20261123-{55:012d}"]  # S2 in G1 only
+    page, total = store.list_issues(IssueQuery(township_code="430623101", limit=3, offset=6))
+    assert total == 8 and len(page) == 2
+    assert store.list_issues(IssueQuery(township_code="430623102"))[1] == 0
+    assert store.list_issues(IssueQuery(station_ids=("S1",), station_id="S2"))[1] == 0
+
+
 def test_due_lists_passed_deadlines(store: Store) -> None:
     issue, events = _issue(30)
     store.create_issue(issue, events)
