@@ -296,10 +296,16 @@ def client_key(
     return f"addr:{peer}"
 
 
+#: Buckets kept before the full ones are dropped (one per client seen; each ~200 bytes).
+_PRUNE_AT = 10_000
+
+
 class RateLimit:
     """A token bucket per client (:func:`client_key`): ``rate`` requests per second,
     bursts of ``burst``. Protects the 2-core service from a runaway client (429 +
-    Retry-After)."""
+    Retry-After). A bucket that has refilled is the same as no bucket, so those are
+    dropped once there are many: memory follows the clients active in the last
+    ``burst / rate`` seconds, not every address ever seen."""
 
     def __init__(
         self,
@@ -315,6 +321,7 @@ class RateLimit:
         self.principals: Mapping[str, Any] = {} if principals is None else principals
         self.trusted = _trusted(trusted_proxies)
         self._buckets: dict[str, tuple[float, float]] = {}
+        self._prune_at = _PRUNE_AT
         self._lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -328,6 +335,8 @@ class RateLimit:
             tokens = min(float(self.burst), tokens + (now - last) * self.rate)
             allowed = tokens >= 1.0
             self._buckets[client] = (tokens - 1.0 if allowed else tokens, now)
+            if len(self._buckets) > self._prune_at:
+                self._prune(now)
         if not allowed:
             response = limit_response(
                 scope.get("path", ""),
@@ -339,6 +348,16 @@ class RateLimit:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    def _prune(self, now: float) -> None:
+        """Drop the buckets that have refilled (called under the lock)."""
+        full = float(self.burst)
+        self._buckets = {
+            k: (tokens, last)
+            for k, (tokens, last) in self._buckets.items()
+            if tokens + (now - last) * self.rate < full
+        }
+        self._prune_at = max(_PRUNE_AT, 2 * len(self._buckets))
 
 
 #: What every HTML page may load and who may frame it: only the service itself (the QR

@@ -48,7 +48,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import Response
@@ -61,7 +61,7 @@ from gridgov.issues.disclosure import mask_personal, public_point, shows_exact
 from gridgov.issues.escalation import LEVELS_ZH
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.issues.service import MAX_TITLE
-from gridgov.model import IssueStatus, Rating, Workspace
+from gridgov.model import CHINA_TIME, IssueStatus, Rating, Workspace
 from gridgov.settings import Settings
 
 __all__ = [
@@ -100,7 +100,6 @@ CLOSED_STATUSES: frozenset[IssueStatus] = frozenset(
     {IssueStatus.RESOLVED, IssueStatus.RATED, IssueStatus.CLOSED}
 )
 
-_CHINA = timezone(timedelta(hours=8))
 _XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 # Characters XML 1.0 cannot carry at all (C0 controls but tab, newline, return; lone
 # surrogates; U+FFFE/U+FFFF): replaced so that no stored text can break a document.
@@ -277,7 +276,7 @@ def w3(value: datetime | None) -> str | None:
     """A datetime in the spec's w3 format, China time, whole seconds."""
     if value is None:
         return None
-    return value.astimezone(_CHINA).replace(microsecond=0).isoformat()
+    return value.astimezone(CHINA_TIME).replace(microsecond=0).isoformat()
 
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -305,7 +304,7 @@ def parse_w3(name: str, text: str) -> datetime:
 
     if _DATE_ONLY.match(fixed):
         try:
-            day = datetime.fromisoformat(fixed).replace(tzinfo=_CHINA)
+            day = datetime.fromisoformat(fixed).replace(tzinfo=CHINA_TIME)
         except ValueError as exc:  # datetime's own parse error (a day that does not exist)
             raise bad("is not a date") from exc
         instant(name, day)
@@ -648,7 +647,7 @@ def service_notice(issue: Issue) -> str | None:
 
 
 def _local(value: datetime) -> str:
-    return value.astimezone(_CHINA).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def expected(issue: Issue) -> datetime | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta, timezone
 from enum import StrEnum
 from typing import Self
 
@@ -20,7 +21,12 @@ import geopandas as gpd
 
 from gridgov._errors import ParameterError, Problem, ValidationError
 
+#: Times shown to people: China Standard Time (UTC+8, Asia/Shanghai; no daylight saving,
+#: so a fixed offset needs no time-zone database on a government PC).
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
+
 __all__ = [
+    "CHINA_TIME",
     "LAYERS",
     "REQUIRED_LAYERS",
     "Column",

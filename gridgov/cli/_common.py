@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ __all__ = [
     "problems_text",
     "progress",
     "settings_of",
+    "shell",
     "shown",
     "store_target",
 ]
@@ -83,14 +85,33 @@ def settings_of(args: argparse.Namespace) -> Settings:
     return load_settings(args.settings) if args.settings else Settings()
 
 
+#: Entry-point group through which the shells (``api``, ``maps``) plug into the CLI. The
+#: core names no shell: ``pyproject.toml`` declares ``serve = "api.cli:serve"`` and
+#: ``maps = "maps"`` here, so the dependency points from the shells to the core only.
+SHELLS = "gridgov.shells"
+
+
+def shell(name: str) -> Any:
+    """The object the installed shell ``name`` plugs in (``serve``, ``maps``).
+
+    Raises
+    ------
+    ImportError
+        If no shell of that name is installed, or loading it fails (its extra missing).
+    """
+    found = entry_points(group=SHELLS, name=name)
+    if not found:
+        raise ImportError(f"no {name!r} in the {SHELLS} entry points (gridgov not installed?)")
+    return next(iter(found)).load()
+
+
 def optional_maps(what: str) -> Any:
-    """The maps package, or None (with a warning) when the maps extra is not installed."""
+    """The maps shell, or None (with a warning) when the maps extra is not installed."""
     try:
-        import maps
+        return shell("maps")
     except ImportError as exc:  # folium is the maps extra
         log.warning("no %s map: %s (pip install 'gridgov[maps]')", what, exc)
         return None
-    return maps
 
 
 def store_target(args: argparse.Namespace) -> str | Path:

@@ -102,7 +102,7 @@ def _run_issue_week(
 ) -> tuple[dict[str, Path], dict[str, Any]]:
     """The demo's week of issues: simulated through the real loop on a fresh store, then
     its statistics (XLSX), the issues layer in the workspace and the escalation graph."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime
 
     from gridgov import io
     from gridgov.issues.escalation import write_escalation
@@ -110,14 +110,14 @@ def _run_issue_week(
     from gridgov.issues.service import IssueService
     from gridgov.issues.simulate import simulate
     from gridgov.issues.stats import statistics_sheets, statistics_summary
+    from gridgov.model import CHINA_TIME
     from gridgov.store.base import IssueQuery
 
     db = workspace.with_suffix(".issues.sqlite")
     for stale in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
         stale.unlink(missing_ok=True)  # the demo rebuilds its week from scratch
     service = IssueService.open(workspace, db, settings=settings)
-    cst = timezone(timedelta(hours=8))
-    start = datetime(2026, 11, 16, tzinfo=cst)  # a Monday
+    start = datetime(2026, 11, 16, tzinfo=CHINA_TIME)  # a Monday
     report = simulate(service, start=start, days=7, seed=seed)
     issues, _ = service.store.list_issues(IssueQuery(limit=1_000_000))
     events = service.store.all_events()

@@ -225,7 +225,7 @@ def _keep_tiers(text: str) -> tuple[str, ...]:
     for part in (t for t in text.replace("，", ",").split(",") if t.strip()):
         try:
             tiers.append(StationTier.parse(part).value)
-        except ValueError as exc:
+        except ParameterError as exc:
             raise ParameterError(
                 f"--keep-tiers: {part.strip()!r} is not a station tier; expected "
                 + ", ".join(f"{t.value} ({t.label_zh})" for t in StationTier),

@@ -7,14 +7,14 @@ place the CLI imports the web shell (:mod:`api`), lazily, inside the command.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from gridgov._errors import ExtraMissingError, NotFoundError, ParameterError
-from gridgov.cli._common import emit, open_service, settings_of, shown, store_target
+from gridgov.cli._common import emit, open_service, settings_of, shell, store_target
+from gridgov.issues.access import ROLES
+from gridgov.model import CHINA_TIME
 from gridgov.store import is_dsn, open_workspace
 
 __all__ = ["register"]
@@ -39,9 +39,7 @@ def _when(text: str | None, name: str) -> datetime | None:
             value=text,
         ) from exc
     if value.tzinfo is None:
-        from datetime import timedelta, timezone
-
-        value = value.replace(tzinfo=timezone(timedelta(hours=8)))  # county time by default
+        value = value.replace(tzinfo=CHINA_TIME)  # county time by default
     return value
 
 
@@ -108,7 +106,7 @@ def _token(args: argparse.Namespace, store: Any, ws: Any) -> int:
                     "role": r.role,
                     "subject": r.subject,
                     "name": r.name,
-                    "created_at": r.created_at.isoformat(),
+                    "created_at": r.created_at.astimezone(CHINA_TIME).isoformat(),
                     "revoked": r.revoked,
                 }
                 for r in rows
@@ -217,70 +215,23 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-_SERVE_ENV = "GRIDGOV_SERVE_OPTIONS"
-
-
-def _serve_options(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "workspace": str(args.workspace),
-        "db": None if args.db is None else str(args.db),
-        "settings": None if args.settings is None else str(args.settings),
-        "tick": float(args.tick),
-        "rate": float(args.rate),
-    }
-
-
-def serve_app() -> Any:
-    """The web app of one ``gridgov serve --workers N`` worker process (uvicorn calls this
-    factory in each worker; the options come from the parent through the environment)."""
-    from api import create_app
-
-    options = json.loads(os.environ[_SERVE_ENV])
-    args = argparse.Namespace(**options)
-    return create_app(open_service(args), tick_interval_s=args.tick, rate_per_s=args.rate)
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Run the web service (uvicorn) on the workspace's store.
+    """Run the web service on the workspace's store (the api shell does the serving).
 
-    With ``--workers N`` uvicorn runs N processes on one port (SQLite in WAL mode and
-    PostGIS both take writers from several processes): on two cores two workers take about
-    twice the issue creations one does, because one Python process is bound to one core.
-    Each worker runs its own deadline scheduler; :meth:`IssueService.tick` re-checks every
-    deadline on the fresh row, so two schedulers never act twice on one. ``--rate`` is per
-    worker.
+    The arguments are checked here, in the core, so a bad ``--workers`` is exit 2 whether
+    or not the api extra is installed.
     """
-    try:
-        from api import create_app
-        from api.serve import run_one, run_workers
-    except ImportError as exc:
-        raise ExtraMissingError("api", "gridgov serve") from exc
-
     if args.workers < 1:
         raise ParameterError(
             f"--workers must be at least 1, got {args.workers}",
             parameter="--workers",
             value=args.workers,
         )
-    # Opened here even for several workers: a bad workspace or store fails now, once, with
-    # exit code 2, and a new PostGIS database is migrated before the workers start.
-    service = open_service(args)
-    where = (
-        f"gridgov serving {shown(args.workspace)} on http://{args.host}:{args.port} "
-        f"(store {shown(store_target(args))}"
-    )
-    if args.workers == 1:
-        app = create_app(service, tick_interval_s=args.tick, rate_per_s=args.rate)
-        print(where + ")", flush=True)
-        run_one(app, host=args.host, port=args.port)
-        return 0
-    service.store.close()
-    os.environ[_SERVE_ENV] = json.dumps(_serve_options(args))
-    print(where + f", {args.workers} workers)", flush=True)
-    run_workers(
-        "gridgov.cli.service:serve_app", host=args.host, port=args.port, workers=args.workers
-    )
-    return 0
+    try:
+        serve = shell("serve")
+    except ImportError as exc:
+        raise ExtraMissingError("api", "gridgov serve") from exc
+    return int(serve(args))
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -321,14 +272,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     db(p)
     p.add_argument(
         "--role",
-        choices=[
-            "grid_worker",
-            "deputy",
-            "station_admin",
-            "township_staff",
-            "county_staff",
-            "planner",
-        ],
+        choices=[r for r in ROLES if r != "public"],  # the public holds no token
     )
     p.add_argument(
         "--subject",

@@ -24,11 +24,11 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gridgov._errors import ParameterError, TransitionError
-from gridgov.model import IssueStatus, Rating
+from gridgov.model import CHINA_TIME, IssueStatus, Rating
 from gridgov.settings import Settings
 
 __all__ = [
@@ -198,11 +198,8 @@ class Issue:
 
 def new_issue_id(now: datetime) -> str:
     """A readable unique id: the UTC+8 date and 48 random bits (``20261123-5f0c2a9e41d7``)."""
-    local = now.astimezone(_CHINA)
+    local = now.astimezone(CHINA_TIME)
     return f"{local:%Y%m%d}-{secrets.token_hex(6)}"
-
-
-_CHINA = timezone(timedelta(hours=8), "CST")
 
 
 def new_issue(

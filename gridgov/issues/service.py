@@ -309,7 +309,7 @@ class IssueService:
 
     def _key(self) -> bytes:
         if self._secret is None:
-            self._secret = request_key(str(getattr(self.settings, "secret_file", "") or ""))
+            self._secret = request_key(self.settings.secret_file)
         return self._secret
 
     def node(self, unit: str) -> Mapping[str, Any]:
