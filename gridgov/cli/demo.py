@@ -109,7 +109,7 @@ def _run_issue_week(
     from gridgov.issues.layers import issues_layer
     from gridgov.issues.service import IssueService
     from gridgov.issues.simulate import simulate
-    from gridgov.issues.stats import statistics_sheets, statistics_summary
+    from gridgov.issues.stats import store_sheets, store_summary
     from gridgov.model import CHINA_TIME
     from gridgov.store.base import IssueQuery
 
@@ -120,15 +120,12 @@ def _run_issue_week(
     start = datetime(2026, 11, 16, tzinfo=CHINA_TIME)  # a Monday
     report = simulate(service, start=start, days=7, seed=seed)
     issues, _ = service.store.list_issues(IssueQuery(limit=1_000_000))
-    events = service.store.all_events()
     end = report.end
-    summary = statistics_summary(
-        issues, events, ws=service.ws, start=start, end=end, settings=settings
-    )
+    summary = store_summary(service.store, ws=service.ws, start=start, end=end, settings=settings)
     folder = out / "issues"
     folder.mkdir(parents=True, exist_ok=True)
     stats = io.write_xlsx(
-        statistics_sheets(issues, events, ws=service.ws, start=start, end=end, settings=settings),
+        store_sheets(service.store, ws=service.ws, start=start, end=end, settings=settings),
         folder / "huarong-issues-week.xlsx",
     )
     io.write_result_layers(workspace, {"issues": issues_layer(issues)})

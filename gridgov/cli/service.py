@@ -185,9 +185,8 @@ def cmd_escalation(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     """Issue statistics over a period (XLSX with Chinese headers, JSON)."""
     from gridgov.io import write_xlsx
-    from gridgov.issues.stats import statistics_sheets, statistics_summary
+    from gridgov.issues.stats import store_sheets, store_summary
     from gridgov.store import open_store
-    from gridgov.store.base import IssueQuery
 
     ws = _workspace_of(args)
     path = store_target(args)
@@ -195,21 +194,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
         raise NotFoundError(f"no issue store {path} (run gridgov serve or gridgov demo first)")
     store = open_store(path)
     start, end = _when(args.start, "from"), _when(args.end, "to")
-    issues, _ = store.list_issues(IssueQuery(limit=100_000_000))
-    events = store.all_events(until=end)
-    summary = statistics_summary(
-        issues, events, ws=ws, start=start, end=end, settings=settings_of(args)
-    )
+    settings = settings_of(args)
     written = {}
-    if args.out:
-        written["xlsx"] = str(
-            write_xlsx(
-                statistics_sheets(
-                    issues, events, ws=ws, start=start, end=end, settings=settings_of(args)
-                ),
-                args.out,
-            )
-        )
+    try:
+        summary = store_summary(store, ws=ws, start=start, end=end, settings=settings)
+        if args.out:
+            sheets = store_sheets(store, ws=ws, start=start, end=end, settings=settings)
+            written["xlsx"] = str(write_xlsx(sheets, args.out))
+    finally:
+        store.close()  # a PostGIS store holds a connection pool
     text = "gridgov stats: " + ", ".join(f"{k} {v}" for k, v in summary.items())
     emit(args, {"summary": summary, "files": written}, text)
     return 0

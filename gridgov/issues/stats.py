@@ -37,21 +37,37 @@ satisfied / rated), empty (NaN, ``None`` in the summary) when the denominator is
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
 from gridgov._errors import ParameterError
+from gridgov._json import strict_json
 from gridgov.coverage.report import chinese_table
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.model import Rating, Workspace
 from gridgov.settings import Settings
+from gridgov.store.base import FactTotals, IssueFacts, IssueQuery, Store
 
-__all__ = ["BY", "issue_statistics", "statistics_sheets", "statistics_summary"]
+__all__ = [
+    "BY",
+    "facts_basis",
+    "issue_facts",
+    "issue_statistics",
+    "refresh_facts",
+    "statistics_sheets",
+    "statistics_summary",
+    "store_sheets",
+    "store_statistics",
+    "store_summary",
+    "summary_of",
+]
 
 #: The groupings :func:`issue_statistics` accepts.
 BY: tuple[str, ...] = ("station", "township", "county", "category", "deputy")
@@ -88,6 +104,9 @@ COLUMNS: tuple[str, ...] = (
     "mean_hours_to_resolve",
     "deputy_visits",
 )
+_VISITS = COUNTS.index("deputy_visits")
+# bumped when issue_facts changes what it computes, so stored facts are recomputed
+_FACTS_FORMAT = 1
 _RATES = {
     "settle_rate": ("settled", "received"),
     "on_time_rate": ("on_time", "settled"),
@@ -153,23 +172,6 @@ def _in(t: datetime, start: datetime | None, end: datetime | None) -> bool:
     return (start is None or t >= start) and (end is None or t < end)
 
 
-@dataclass(frozen=True)
-class _Facts:
-    """What one issue contributes, as of ``end``."""
-
-    issue: Issue
-    merged: bool
-    settled: bool
-    on_time: bool
-    rating: str
-    reopened: bool
-    escalated: bool
-    open_at_end: bool
-    hours_to_acknowledge: float | None
-    hours_to_resolve: float | None
-    deputies: tuple[str, ...]
-
-
 def _hours(a: datetime, b: datetime) -> float:
     return (b - a).total_seconds() / 3600.0
 
@@ -204,11 +206,20 @@ def _met_deadlines(issue: Issue, log: Sequence[Event], settings: Settings) -> bo
     return True
 
 
-def _facts(issue: Issue, log: Sequence[Event], settings: Settings) -> _Facts:
-    """``log``: the issue's events before ``end``, in order."""
+def facts_basis(settings: Settings) -> str:
+    """A fingerprint of what :func:`issue_facts` depends on besides the log: the deadlines.
+    Stored facts computed under another fingerprint are recomputed."""
+    text = strict_json([_FACTS_FORMAT, settings.deadlines_h, settings.category_deadlines_h])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def issue_facts(issue: Issue, log: Sequence[Event], settings: Settings) -> IssueFacts:
+    """What ``issue`` contributes to the figures as of the end of ``log`` (its events
+    before the period's end, in order; all of them for the facts a store keeps)."""
     resolved = [e.at for e in log if e.kind == "resolved"]
     acknowledged = [e.at for e in log if e.kind == "acknowledged"]
     ratings = [str(e.data.get("rating", "")) for e in log if e.kind == "rated"]
+    rating = ratings[-1] if ratings else ""
     status = log[-1].status_to if log else issue.status.value
     deputies: dict[str, None] = {}
     for e in log:
@@ -219,12 +230,21 @@ def _facts(issue: Issue, log: Sequence[Event], settings: Settings) -> _Facts:
     if not log:  # no events given: trust the snapshot
         deputies = dict.fromkeys(issue.deputies)
     settled = bool(resolved)
-    return _Facts(
-        issue=issue,
+    return IssueFacts(
+        issue_id=issue.issue_id,
+        version=issue.version,
+        basis=facts_basis(settings),
+        created_at=issue.created_at,
+        station_id=issue.station_id,
+        township_code=issue.township_code,
+        category=issue.category,
+        last_event_at=max((e.at for e in log), default=issue.updated_at),
         merged=any(e.kind == "merged" for e in log),
         settled=settled,
         on_time=settled and _met_deadlines(issue, log, settings),
-        rating=ratings[-1] if ratings else "",
+        rated=bool(rating),
+        satisfied=rating in _SATISFIED,
+        unsatisfied=rating == Rating.UNSATISFIED.value,
         reopened=any(e.kind == "reopened" for e in log),
         escalated=any(e.kind == "escalated" for e in log),
         open_at_end=status in _OPEN,
@@ -257,74 +277,95 @@ def _units(by: str, ws: Workspace | None, settings: Settings) -> dict[str, str]:
     return dict(zip(layer[key].astype(str), layer["name"].astype(str), strict=True))
 
 
-def _rows(
-    facts: Sequence[_Facts],
-    issues: Sequence[Issue],
-    events: Sequence[Event],
-    by: str,
-    ws: Workspace | None,
-    start: datetime | None,
-    end: datetime | None,
-) -> list[dict[str, Any]]:
-    """One row per (unit, issue) and one per (unit, deputy visit)."""
-    county, _ = _county_key(ws)
-    rows: list[dict[str, Any]] = []
-    for f in facts:
-        i = f.issue
-        if by == "deputy":
+class _Totals:
+    """Figures per unit, summed from facts (Python or the store's SQL) and visits."""
+
+    def __init__(self, by: str, ws: Workspace | None) -> None:
+        self.by = by
+        self.county = _county_key(ws)[0]
+        self.town_of: dict[str, str] = {}
+        if ws is not None:
+            stations = ws.stations
+            self.town_of = dict(
+                zip(stations["station_id"].astype(str), stations["township_code"].astype(str),
+                    strict=True)
+            )  # fmt: skip
+        # unit -> counts (COUNTS order), then sum/number of hours to acknowledge, to resolve
+        self.units: dict[str, list[float]] = {}
+
+    def _row(self, unit: str) -> list[float]:
+        row = self.units.get(unit)
+        if row is None:
+            row = self.units[unit] = [0.0] * (len(COUNTS) + 4)
+        return row
+
+    def add_facts(self, issue: Issue, f: IssueFacts) -> None:
+        if self.by == "deputy":
             keys: tuple[str, ...] = f.deputies
         else:
-            keys = ({"station": i.station_id, "township": i.township_code,
-                     "category": i.category, "county": county}[by],)  # fmt: skip
+            keys = ({"station": issue.station_id, "township": issue.township_code,
+                     "category": issue.category, "county": self.county}[self.by],)  # fmt: skip
         counted = not f.merged
+        flags = (counted, counted and f.settled, counted and f.on_time, counted and f.rated,
+                 counted and f.satisfied, counted and f.unsatisfied, counted and f.reopened,
+                 counted and f.escalated, counted and f.open_at_end, f.merged)  # fmt: skip
+        n = len(COUNTS)
         for key in keys:
-            rows.append(
-                {
-                    "unit": key,
-                    "received": int(counted),
-                    "settled": int(counted and f.settled),
-                    "on_time": int(counted and f.on_time),
-                    "rated": int(counted and bool(f.rating)),
-                    "satisfied": int(counted and f.rating in _SATISFIED),
-                    "unsatisfied": int(counted and f.rating == Rating.UNSATISFIED.value),
-                    "reopened": int(counted and f.reopened),
-                    "escalated": int(counted and f.escalated),
-                    "open_backlog": int(counted and f.open_at_end),
-                    "merged": int(f.merged),
-                    "deputy_visits": 0,
-                    "hours_to_acknowledge": f.hours_to_acknowledge if counted else None,
-                    "hours_to_resolve": f.hours_to_resolve if counted and f.settled else None,
-                }
-            )
-    # visits are a flow: an issue raised before the period may get one in it
-    by_id = {i.issue_id: i for i in issues}
-    town_of: dict[str, str] = {}
-    if ws is not None:
-        town_of = dict(
-            zip(
-                ws.stations["station_id"].astype(str),
-                ws.stations["township_code"].astype(str),
-                strict=True,
-            )
+            row = self._row(key)
+            for k, flag in enumerate(flags):
+                row[k] += flag
+            if counted and f.hours_to_acknowledge is not None:
+                row[n] += f.hours_to_acknowledge
+                row[n + 1] += 1
+            if counted and f.settled and f.hours_to_resolve is not None:
+                row[n + 2] += f.hours_to_resolve
+                row[n + 3] += 1
+
+    def add_sums(self, t: FactTotals) -> None:
+        row = self._row(self.county if self.by == "county" else t.unit)
+        n = len(COUNTS)
+        for k, count in enumerate(t.counts):
+            row[k] += count
+        row[n] += t.sum_hours_to_acknowledge
+        row[n + 1] += t.n_acknowledged
+        row[n + 2] += t.sum_hours_to_resolve
+        row[n + 3] += t.n_resolved
+
+    def add_visits(
+        self, deputy: str, unit: str, station_id: str, township_code: str, category: str, n: int
+    ) -> None:
+        """``n`` deputy visits logged at ``unit`` to an issue now at ``station_id`` ..."""
+        level, _, unit_id = unit.partition(":")
+        station = unit_id if level == "station" else station_id
+        key = {
+            "deputy": deputy,
+            "station": station,
+            "township": self.town_of.get(station) or township_code,
+            "category": category,
+            "county": self.county,
+        }[self.by]
+        self._row(key)[_VISITS] += n
+
+    def table(self, ws: Workspace | None, settings: Settings) -> pd.DataFrame:
+        n = len(COUNTS)
+        names = _units(self.by, ws, settings)
+        order = list(names) + sorted(u for u in self.units if u not in names)
+        zero = [0.0] * (n + 4)
+        rows = [self.units.get(u, zero) for u in order]
+        table = pd.DataFrame(
+            {c: [int(r[k]) for r in rows] for k, c in enumerate(COUNTS)},
+            index=pd.Index(order, name="unit", dtype=object),
         )
-    for e in events:
-        if e.kind != "acknowledged" or e.actor_role != "deputy" or not _in(e.at, start, end):
-            continue
-        issue = by_id.get(e.issue_id)
-        level, _, unit_id = e.unit.partition(":")
-        station = unit_id if level == "station" else (issue.station_id if issue else "")
-        if by == "deputy":
-            key = e.actor_id
-        elif by == "station":
-            key = station
-        elif by == "township":
-            key = town_of.get(station) or (issue.township_code if issue else "")
-        elif by == "category":
-            key = issue.category if issue else ""
-        else:
-            key = county
-        rows.append({"unit": key, "deputy_visits": 1})
-    return rows
+
+        def mean(total: float, count: float) -> float:
+            return round(total / count, 2) if count else math.nan
+
+        table["mean_hours_to_acknowledge"] = [mean(r[n], r[n + 1]) for r in rows]
+        table["mean_hours_to_resolve"] = [mean(r[n + 2], r[n + 3]) for r in rows]
+        for rate, (num, den) in _RATES.items():
+            table[rate] = (table[num] / table[den].where(table[den] > 0)).astype(float).round(4)
+        table["name"] = [names.get(u) or (_UNPLACED if u == "" else u) for u in order]
+        return table[list(COLUMNS)]
 
 
 def issue_statistics(
@@ -370,42 +411,148 @@ def issue_statistics(
     ParameterError
         For an unknown ``by``, a timezone-naive ``start`` or ``end``, or ``start`` after
         ``end``.
+
+    See Also
+    --------
+    store_statistics : the same figures from a store, summed by the database.
     """
-    if by not in BY:
-        raise ParameterError(
-            f"by={by!r}: expected one of {', '.join(BY)}", parameter="by", value=by
-        )
-    _check_period(start, end)
+    _check(by, start, end)
     settings = settings or Settings()
     logs: dict[str, list[Event]] = {}
     for e in events:
         if end is None or e.at < end:
             logs.setdefault(e.issue_id, []).append(e)
-    facts = [
-        _facts(i, sorted(logs.get(i.issue_id, []), key=lambda e: e.seq), settings)
-        for i in issues
-        if _in(i.created_at, start, end)
-    ]
-    frame = pd.DataFrame(
-        _rows(facts, issues, events, by, ws, start, end),
-        columns=["unit", *COUNTS, "hours_to_acknowledge", "hours_to_resolve"],
-    )
-    frame[list(COUNTS)] = frame[list(COUNTS)].fillna(0).astype(int)
-    hours = frame[["hours_to_acknowledge", "hours_to_resolve"]].astype(float)
-    frame[["hours_to_acknowledge", "hours_to_resolve"]] = hours
-    grouped = frame.groupby("unit", sort=True)
-    table = grouped[list(COUNTS)].sum()
-    table["mean_hours_to_acknowledge"] = grouped["hours_to_acknowledge"].mean().round(2)
-    table["mean_hours_to_resolve"] = grouped["hours_to_resolve"].mean().round(2)
+    totals = _Totals(by, ws)
+    for i in issues:
+        if _in(i.created_at, start, end):
+            log = sorted(logs.get(i.issue_id, []), key=lambda e: e.seq)
+            totals.add_facts(i, issue_facts(i, log, settings))
+    # visits are a flow: an issue raised before the period may get one in it
+    by_id = {i.issue_id: i for i in issues}
+    for e in events:
+        if e.kind != "acknowledged" or e.actor_role != "deputy" or not _in(e.at, start, end):
+            continue
+        issue = by_id.get(e.issue_id)
+        totals.add_visits(
+            e.actor_id,
+            e.unit,
+            issue.station_id if issue else "",
+            issue.township_code if issue else "",
+            issue.category if issue else "",
+            1,
+        )
+    return totals.table(ws, settings)
 
-    names = _units(by, ws, settings)
-    order = list(names) + [u for u in table.index if u not in names]
-    table = table.reindex(pd.Index(order, name="unit"))
-    table[list(COUNTS)] = table[list(COUNTS)].fillna(0).astype(int)
-    for rate, (num, den) in _RATES.items():
-        table[rate] = (table[num] / table[den].where(table[den] > 0)).astype(float).round(4)
-    table["name"] = [names.get(u) or (_UNPLACED if u == "" else u) for u in table.index]
-    return table[list(COLUMNS)]
+
+#: Issues read at once while refreshing facts or replaying logs (bounds the memory).
+PAGE = 500
+# one refresh at a time in a process: a second caller finds the facts already fresh
+_REFRESHING = threading.Lock()
+
+
+def refresh_facts(store: Store, settings: Settings) -> int:
+    """Compute and store the facts of every issue that has none under ``settings``' deadlines
+    (new or changed since, or never computed), :data:`PAGE` issues at a time; returns how
+    many were stored. When nothing changed this is two counts."""
+    basis = facts_basis(settings)
+    written = 0
+    with _REFRESHING:
+        stale = store.stale_facts(basis=basis)
+        for k in range(0, len(stale), PAGE):
+            page = stale[k : k + PAGE]
+            found, _ = store.list_issues(IssueQuery(issue_ids=tuple(page), limit=-1))
+            logs = store.events_of([i.issue_id for i in found])
+            written += store.put_facts([issue_facts(i, logs[i.issue_id], settings)
+                                        for i in found])  # fmt: skip
+    return written
+
+
+def store_statistics(
+    store: Store,
+    *,
+    scope: IssueQuery | None = None,
+    ws: Workspace | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    by: str = "station",
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """:func:`issue_statistics` over the issues of ``store``, summed by the database.
+
+    Each issue's contribution is kept in the store (:class:`IssueFacts`, refreshed here for
+    the issues written since the last call), so a year of a county is a few aggregate
+    queries over small rows, not a replay of every log: only the issues of the period with
+    events at or after ``end`` (and any written between the refresh and the sums) are
+    replayed from their logs, as of ``end``. The figures are those :func:`issue_statistics`
+    gives on the same issues and events (visits only to issues in ``scope``).
+
+    Parameters
+    ----------
+    store : Store
+    scope : IssueQuery, optional
+        Which issues count: a role's scope, ``station_ids`` and ``township_codes`` (OR-ed),
+        narrowed by ``station_id``, ``township_code`` or ``category``; paging ignored. All
+        issues when left out.
+    ws, start, end, by, settings
+        As for :func:`issue_statistics`.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`issue_statistics`; and for a ``scope`` with other filters.
+    """
+    _check(by, start, end)
+    settings = settings or Settings()
+    scope = scope or IssueQuery(limit=-1)
+    refresh_facts(store, settings)
+    reading = store.fact_totals(scope, by=by, start=start, end=end, basis=facts_basis(settings))
+    totals = _Totals(by, ws)
+    for t in reading.totals:
+        totals.add_sums(t)
+    for visit in reading.visits:
+        totals.add_visits(*visit)
+    late = set(reading.late)
+    unplaced = {issue_id for _, _, issue_id, _ in reading.visits_unplaced}
+    ids = sorted(late | unplaced)
+    inside = replace(scope, limit=-1, offset=0)
+    seen: dict[str, Issue] = {}
+    for k in range(0, len(ids), PAGE):  # read again: their facts are not final by ``end``
+        found, _ = store.list_issues(replace(inside, issue_ids=tuple(ids[k : k + PAGE])))
+        seen.update((i.issue_id, i) for i in found)
+        logs = store.events_of([i.issue_id for i in found if i.issue_id in late])
+        for issue_id, log in logs.items():
+            issue = seen[issue_id]
+            kept = [e for e in log if end is None or e.at < end]
+            totals.add_facts(issue, issue_facts(issue, kept, settings))
+    for deputy, unit, issue_id, n in reading.visits_unplaced:
+        if issue_id in seen:  # in the scope
+            i = seen[issue_id]
+            totals.add_visits(deputy, unit, i.station_id, i.township_code, i.category, n)
+    return totals.table(ws, settings)
+
+
+def _check(by: str, start: datetime | None, end: datetime | None) -> None:
+    if by not in BY:
+        raise ParameterError(
+            f"by={by!r}: expected one of {', '.join(BY)}", parameter="by", value=by
+        )
+    _check_period(start, end)
+
+
+def summary_of(table: pd.DataFrame, start: datetime | None, end: datetime | None) -> dict[str, Any]:
+    """The one row of a ``by="county"`` table as plain JSON values (rates and means
+    ``None`` when undefined), with ``start`` and ``end`` as ISO 8601 (or ``None``)."""
+    row = table.iloc[0]
+    out: dict[str, Any] = {}
+    for col in COLUMNS[1:]:
+        value = row[col]
+        if col in COUNTS:
+            out[col] = int(value)
+        else:
+            out[col] = None if value is None or math.isnan(float(value)) else float(value)
+    out["start"] = None if start is None else start.isoformat()
+    out["end"] = None if end is None else end.isoformat()
+    return out
 
 
 def statistics_summary(
@@ -426,17 +573,23 @@ def statistics_summary(
     table = issue_statistics(
         issues, events, ws=ws, start=start, end=end, by="county", settings=settings
     )
-    row = table.iloc[0]
-    out: dict[str, Any] = {}
-    for col in COLUMNS[1:]:
-        value = row[col]
-        if col in COUNTS:
-            out[col] = int(value)
-        else:
-            out[col] = None if value is None or math.isnan(float(value)) else float(value)
-    out["start"] = None if start is None else start.isoformat()
-    out["end"] = None if end is None else end.isoformat()
-    return out
+    return summary_of(table, start, end)
+
+
+def store_summary(
+    store: Store,
+    *,
+    scope: IssueQuery | None = None,
+    ws: Workspace | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """:func:`statistics_summary` of a store's issues (see :func:`store_statistics`)."""
+    table = store_statistics(
+        store, scope=scope, ws=ws, start=start, end=end, by="county", settings=settings
+    )
+    return summary_of(table, start, end)
 
 
 def _percent(table: pd.DataFrame) -> pd.DataFrame:
@@ -462,7 +615,43 @@ def statistics_sheets(
     按代表 each deputy's level and station (never a phone or other personal column).
     Parameters as for :func:`issue_statistics`.
     """
-    summary = statistics_summary(issues, events, ws=ws, start=start, end=end, settings=settings)
+
+    def table(by: str) -> pd.DataFrame:
+        return issue_statistics(
+            issues, events, ws=ws, start=start, end=end, by=by, settings=settings
+        )
+
+    return _sheets(table, ws=ws, start=start, end=end, settings=settings)
+
+
+def store_sheets(
+    store: Store,
+    *,
+    scope: IssueQuery | None = None,
+    ws: Workspace | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    settings: Settings | None = None,
+) -> dict[str, pd.DataFrame]:
+    """:func:`statistics_sheets` of a store's issues (see :func:`store_statistics`)."""
+
+    def table(by: str) -> pd.DataFrame:
+        return store_statistics(
+            store, scope=scope, ws=ws, start=start, end=end, by=by, settings=settings
+        )
+
+    return _sheets(table, ws=ws, start=start, end=end, settings=settings)
+
+
+def _sheets(
+    table_of: Callable[[str], pd.DataFrame],
+    *,
+    ws: Workspace | None,
+    start: datetime | None,
+    end: datetime | None,
+    settings: Settings | None,
+) -> dict[str, pd.DataFrame]:
+    summary = summary_of(table_of("county"), start, end)
     rows: list[tuple[str, str]] = [
         ("统计起始（含）", summary["start"] or "不限"),
         ("统计截止（不含）", summary["end"] or "不限"),
@@ -481,9 +670,7 @@ def statistics_sheets(
     towns = _units("township", ws, settings or Settings())
     stations = _units("station", ws, settings or Settings())
     for title, by in _SHEETS:
-        table = _percent(
-            issue_statistics(issues, events, ws=ws, start=start, end=end, by=by, settings=settings)
-        ).reset_index()
+        table = _percent(table_of(by)).reset_index()
         columns = {"unit": _UNIT_ZH[by], "name": _NAME_ZH[by]}
         if ws is not None and by == "station":
             extra = ws.stations[["station_id", "tier", "township_code"]].astype(str)

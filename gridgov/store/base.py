@@ -18,6 +18,11 @@ on every implementation:
 - Events are never updated or deleted.
 - Idempotency records hold an HMAC of the request (never its personal fields) and are
   deleted once older than the service's lifetime for them.
+- Issue facts (:class:`IssueFacts`, what each issue contributes to the statistics) are a
+  cache beside the issues: every write of an issue deletes its facts in the same
+  transaction, facts are stored only while the issue is still at the version they were
+  computed from, and facts computed under other deadlines (``basis``) are ignored, so they
+  can never make a figure wrong (see :mod:`gridgov.issues.stats`).
 """
 
 from __future__ import annotations
@@ -31,8 +36,12 @@ from gridgov._errors import ConflictError, IdempotencyError, StoreUnavailableErr
 from gridgov.issues.lifecycle import Event, Issue
 
 __all__ = [
+    "FACT_FILTERS",
     "ConflictError",
+    "FactReading",
+    "FactTotals",
     "IdempotencyError",
+    "IssueFacts",
     "IssueQuery",
     "Store",
     "StoreUnavailableError",
@@ -68,6 +77,75 @@ class IssueQuery:
     township_code: str | None = None
     limit: int = 50
     offset: int = 0
+
+
+@dataclass(frozen=True)
+class IssueFacts:
+    """What one issue contributes to the statistics, as of its last event.
+
+    Computed by :func:`gridgov.issues.stats.issue_facts` from the issue's whole log under
+    the deadlines of the settings whose fingerprint is ``basis``; valid while the issue is
+    still at ``version`` (a store deletes them when it writes the issue) and the settings
+    still have that fingerprint. The issue's creation time, station, township and category
+    are copied so that the figures are summed from these rows alone.
+    """
+
+    issue_id: str
+    version: int
+    basis: str
+    created_at: datetime
+    station_id: str
+    township_code: str
+    category: str
+    last_event_at: datetime
+    merged: bool
+    settled: bool
+    on_time: bool
+    rated: bool
+    satisfied: bool
+    unsatisfied: bool
+    reopened: bool
+    escalated: bool
+    open_at_end: bool
+    hours_to_acknowledge: float | None
+    hours_to_resolve: float | None
+    deputies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FactTotals:
+    """The figures of one unit summed over fresh :class:`IssueFacts` rows (counts as
+    :data:`gridgov.issues.stats.COUNTS` has them except ``deputy_visits``, and the sums
+    and numbers of the hours behind the two means)."""
+
+    unit: str
+    counts: tuple[int, ...]
+    sum_hours_to_acknowledge: float
+    n_acknowledged: int
+    sum_hours_to_resolve: float
+    n_resolved: int
+
+
+@dataclass(frozen=True)
+class FactReading:
+    """What :meth:`Store.fact_totals` read in one snapshot."""
+
+    #: per unit, over the issues of the period whose facts are fresh and final by ``end``
+    totals: list[FactTotals]
+    #: the other issues of the period (facts stale, missing, or events at or after ``end``)
+    late: list[str]
+    #: deputies' visits in the period: (deputy, event unit, the issue's station, township,
+    #: category, number); the issue's columns are "" for issues whose facts are missing
+    visits: list[tuple[str, str, str, str, str, int]]
+    #: visits to issues whose facts are missing: (deputy, event unit, issue id, number)
+    visits_unplaced: list[tuple[str, str, str, int]]
+
+
+#: The IssueQuery fields the statistics read from facts alone can filter on.
+FACT_FILTERS = frozenset(
+    {"station_ids", "township_codes", "station_id", "township_code", "category", "limit",
+     "offset"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -137,6 +215,39 @@ class Store(Protocol):
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[Event]:
         """Every event in a period, in time order (statistics)."""
+        ...
+
+    def put_facts(self, facts: Sequence[IssueFacts]) -> int:
+        """Store these facts, each only if its issue is still at the version it was
+        computed from (replacing older facts of the issue); returns how many were stored."""
+        ...
+
+    def stale_facts(self, *, basis: str) -> list[str]:
+        """Ids of the issues with no facts stored under ``basis`` (cheap when there are
+        none: the store compares counts first)."""
+        ...
+
+    def fact_totals(
+        self,
+        query: IssueQuery,
+        *,
+        by: str,
+        start: datetime | None,
+        end: datetime | None,
+        basis: str,
+    ) -> FactReading:
+        """In one snapshot, over the issues raised in ``[start, end)`` matching ``query``
+        (only :data:`FACT_FILTERS`; paging ignored): the totals per unit of ``by``
+        ("station", "township", "category", "deputy"; "county" gives one unit "") of
+        those with facts under ``basis`` whose last event came before ``end``, the ids of
+        the others, and the deputies' visits in ``[start, end)`` to issues matching the
+        scope fields of ``query``.
+
+        Raises
+        ------
+        ParameterError
+            If ``query`` filters on a field outside :data:`FACT_FILTERS`.
+        """
         ...
 
     def due(self, now: datetime, *, resolved_before: datetime) -> list[Issue]:

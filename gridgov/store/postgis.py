@@ -40,10 +40,20 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra ins
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.model import IssueStatus
 from gridgov.store import migrations
+from gridgov.store._facts import (
+    FACT_COLUMNS,
+    FACT_SUMS,
+    fact_values,
+    fact_where,
+    totals,
+    visit_join,
+)
 from gridgov.store._pg import connect, reason, where_is
 from gridgov.store.base import (
     ConflictError,
+    FactReading,
     IdempotencyError,
+    IssueFacts,
     IssueQuery,
     StoreUnavailableError,
     TokenRecord,
@@ -606,6 +616,110 @@ class PostGISStore:
             row = conn.execute("SELECT count(*) FROM issues").fetchone()
         return int(row[0]) if row else 0
 
+    # --- statistics ----------------------------------------------------------------------
+
+    def put_facts(self, facts: Sequence[IssueFacts]) -> int:
+        if not facts:
+            return 0
+        with self._conn("storing issue facts") as conn, conn.transaction():
+            # FOR SHARE waits for a write in flight on these issues and keeps the next one
+            # out until the facts are in (that write then deletes them)
+            current = dict(
+                conn.execute(
+                    "SELECT issue_id, version FROM issues WHERE issue_id = ANY(%s::text[])"
+                    " ORDER BY issue_id FOR SHARE",
+                    ([f.issue_id for f in facts],),
+                ).fetchall()
+            )
+            rows = [
+                fact_values(f, _same, list(f.deputies))
+                for f in facts
+                if current.get(f.issue_id) == f.version
+            ]
+            if rows:
+                conn.cursor().executemany(_PUT_FACTS, rows)
+        return len(rows)
+
+    def stale_facts(self, *, basis: str) -> list[str]:
+        with self._conn("finding stale issue facts") as conn:
+            counted = conn.execute(
+                "SELECT (SELECT count(*) FROM issues),"
+                " (SELECT count(*) FROM issue_facts WHERE basis = %s)",
+                (basis,),
+            ).fetchone()
+            if counted is None or counted[0] == counted[1]:
+                return []
+            rows = conn.execute(
+                "SELECT issue_id FROM issues WHERE NOT EXISTS (SELECT 1 FROM issue_facts f"
+                " WHERE f.issue_id = issues.issue_id AND f.basis = %s) ORDER BY created_at",
+                (basis,),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def fact_totals(
+        self,
+        query: IssueQuery,
+        *,
+        by: str,
+        start: datetime | None,
+        end: datetime | None,
+        basis: str,
+    ) -> FactReading:
+        def among(column: str, values: Sequence[str], params: list[Any]) -> str:
+            params.append(list(values))
+            return f"{column} = ANY(%s::text[])"
+
+        cohort, cparams = fact_where(query, start, end, mark="%s", among=among, when=_same)
+        scope, sparams = fact_where(query, None, None, mark="%s", among=among, when=_same,
+                                    alias="f.")  # fmt: skip
+        issues_where, iparams = _where(replace(query, created_from=start, created_to=end))
+        until: Any = end if end is not None else "infinity"
+        since: Any = start if start is not None else "-infinity"
+        key, join = _FACT_KEYS[by]
+        need = visit_join(by, bool(scope)).replace("%", "%%")  # psycopg's placeholders
+        where = " AND ".join(["basis = %s", *cohort])
+        with self._conn("summing issue facts") as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # one snapshot
+            sums = conn.execute(
+                f"SELECT {key}, {FACT_SUMS} FROM issue_facts{join}"
+                f" WHERE {where} AND last_event_at < %s::timestamptz GROUP BY 1, 2",
+                [basis, *cparams, until],
+            ).fetchall()
+            late = [r[0] for r in conn.execute(
+                f"SELECT issue_id FROM issue_facts WHERE {where}"
+                " AND last_event_at >= %s::timestamptz",
+                [basis, *cparams, until],
+            ).fetchall()]  # fmt: skip
+            counted = conn.execute(
+                f"SELECT (SELECT count(*) FROM issues{issues_where}),"
+                f" (SELECT count(*) FROM issue_facts WHERE {where})",
+                [*iparams, basis, *cparams],
+            ).fetchone()
+            if counted is not None and counted[0] != counted[1]:  # replay those missing
+                late += [r[0] for r in conn.execute(
+                    f"SELECT issue_id FROM issues{issues_where}"
+                    f"{' AND' if issues_where else ' WHERE'} NOT EXISTS (SELECT 1 FROM"
+                    " issue_facts f WHERE f.issue_id = issues.issue_id AND f.basis = %s)",
+                    [*iparams, basis],
+                ).fetchall()]  # fmt: skip
+            visits = conn.execute(
+                "SELECT v.actor_id, v.e_unit, f.station_id, f.township_code, f.category,"
+                f" CASE WHEN f.issue_id IS NULL AND {need} THEN v.issue_id ELSE '' END, count(*)"
+                " FROM"
+                " (SELECT issue_id, actor_id, unit AS e_unit FROM events"
+                " WHERE kind = 'acknowledged' AND actor_role = 'deputy'"
+                " AND at >= %s::timestamptz AND at < %s::timestamptz) AS v"
+                f" LEFT JOIN issue_facts f ON {need} AND f.issue_id = v.issue_id"
+                " AND f.basis = %s"
+                + (f" WHERE f.issue_id IS NULL OR ({' AND '.join(scope)})" if scope else "")
+                + " GROUP BY 1, 2, 3, 4, 5, 6",
+                [since, until, basis, *sparams],
+            ).fetchall()
+        placed = [(str(a), str(u), str(s or ""), str(t or ""), str(c or ""), int(n))
+                  for a, u, s, t, c, i, n in visits if not i]  # fmt: skip
+        unplaced = [(str(a), str(u), str(i), int(n)) for a, u, s, t, c, i, n in visits if i]
+        return FactReading(totals=totals(sums), late=late, visits=placed, visits_unplaced=unplaced)
+
     # --- tokens and secret ---------------------------------------------------------------
 
     def add_token(self, record: TokenRecord) -> None:
@@ -683,6 +797,26 @@ def _token(row: Sequence[Any]) -> TokenRecord:
         created_at=_utc(row[4]),
         revoked=bool(row[5]),
     )
+
+
+_PUT_FACTS = (
+    f"INSERT INTO issue_facts ({', '.join(FACT_COLUMNS)})"
+    f" VALUES ({', '.join('%s' for _ in FACT_COLUMNS)})"
+    " ON CONFLICT (issue_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS if c != "issue_id")
+)
+# The unit of each grouping, and the join it needs (a deputy row per dispatched deputy).
+_FACT_KEYS: dict[str, tuple[str, str]] = {
+    "station": ("station_id", ""),
+    "township": ("township_code", ""),
+    "category": ("category", ""),
+    "county": ("''", ""),
+    "deputy": ("d.deputy_id", " CROSS JOIN LATERAL unnest(fact_deputies) AS d (deputy_id)"),
+}
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _where(q: IssueQuery) -> tuple[str, list[Any]]:

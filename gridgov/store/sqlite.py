@@ -26,11 +26,26 @@ from gridgov._errors import DatabaseError, NotFoundError, ParameterError
 from gridgov._json import strict_json
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.model import IssueStatus
-from gridgov.store.base import ConflictError, IdempotencyError, IssueQuery, TokenRecord
+from gridgov.store._facts import (
+    FACT_COLUMNS,
+    FACT_SUMS,
+    fact_values,
+    fact_where,
+    totals,
+    visit_join,
+)
+from gridgov.store.base import (
+    ConflictError,
+    FactReading,
+    IdempotencyError,
+    IssueFacts,
+    IssueQuery,
+    TokenRecord,
+)
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -99,6 +114,34 @@ CREATE TABLE IF NOT EXISTS deputy_load (
     deputy_id TEXT PRIMARY KEY,
     open INTEGER NOT NULL
 );
+-- version 5: what each issue contributes to the statistics (gridgov.store.base.IssueFacts),
+-- deleted by every write of the issue (the trigger); clustered by creation time, so a period's figures
+-- read one range of this small table, never the issues' documents
+CREATE TABLE IF NOT EXISTS issue_facts (
+    issue_id TEXT NOT NULL,
+    issue_version INTEGER NOT NULL,
+    basis TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    station_id TEXT NOT NULL,
+    township_code TEXT NOT NULL,
+    category TEXT NOT NULL,
+    last_event_at TEXT NOT NULL,
+    flags INTEGER NOT NULL,  -- the yes/no facts as bits (gridgov.store._facts)
+    hours_to_acknowledge REAL,
+    hours_to_resolve REAL,
+    fact_deputies TEXT NOT NULL,
+    PRIMARY KEY (created_at, issue_id)
+) WITHOUT ROWID;
+-- one row per issue (its creation time never changes); visits look their issue up here
+CREATE UNIQUE INDEX IF NOT EXISTS issue_facts_issue
+    ON issue_facts (issue_id, basis, station_id, township_code, category);
+CREATE TRIGGER IF NOT EXISTS issues_facts_stale AFTER UPDATE ON issues
+BEGIN DELETE FROM issue_facts WHERE issue_id = NEW.issue_id; END;
+-- deputies' visits in a period, for the statistics (the predicate is written literally
+-- in fact_totals, so SQLite can use this partial index)
+CREATE INDEX IF NOT EXISTS events_deputy_visits
+    ON events (at, issue_id, actor_id, unit, kind, actor_role)
+    WHERE kind = 'acknowledged' AND actor_role = 'deputy';
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY,
     role TEXT NOT NULL,
@@ -498,6 +541,94 @@ class SQLiteStore:
         """Number of issues stored."""
         return int(self._con().execute("SELECT count(*) FROM issues").fetchone()[0])
 
+    # --- statistics --------------------------------------------------------------------
+
+    def put_facts(self, facts: Sequence[IssueFacts]) -> int:
+        if not facts:
+            return 0
+        stored = 0
+        with self._write() as con:  # the write lock: no issue moves while this runs
+            for f in facts:
+                row = fact_values(f, _ts, strict_json(list(f.deputies)))
+                cur = con.execute(_PUT_FACTS, [*row, f.issue_id, f.version])
+                stored += cur.rowcount
+        return stored
+
+    def stale_facts(self, *, basis: str) -> list[str]:
+        con = self._con()
+        issues, facts = con.execute(
+            "SELECT (SELECT count(*) FROM issues),"
+            " (SELECT count(*) FROM issue_facts WHERE basis = ?)",
+            (basis,),
+        ).fetchone()
+        if issues == facts:  # facts are only ever of stored issues, one each
+            return []
+        rows = con.execute(
+            "SELECT issue_id FROM issues WHERE NOT EXISTS (SELECT 1 FROM issue_facts f"
+            " WHERE f.issue_id = issues.issue_id AND f.basis = ?) ORDER BY created_at",
+            (basis,),
+        )
+        return [r[0] for r in rows]
+
+    def fact_totals(
+        self,
+        query: IssueQuery,
+        *,
+        by: str,
+        start: datetime | None,
+        end: datetime | None,
+        basis: str,
+    ) -> FactReading:
+        def among(column: str, values: Sequence[str], params: list[Any]) -> str:
+            params.append(strict_json(list(values)))
+            return f"{column} IN (SELECT value FROM json_each(?))"
+
+        cohort, cparams = fact_where(query, start, end, mark="?", among=among, when=_ts)
+        scope, sparams = fact_where(query, None, None, mark="?", among=among, when=_ts,
+                                    alias="f.")  # fmt: skip
+        issues_where, iparams = _where(replace(query, created_from=start, created_to=end))
+        until = _ts(end) if end is not None else "9999"
+        key, join = _FACT_KEYS[by]
+        need = visit_join(by, bool(scope))
+        where = " AND ".join(["basis = ?", *cohort])
+        con = self._con()
+        con.execute("BEGIN")  # one snapshot for every read (WAL)
+        try:
+            sums = con.execute(
+                f"SELECT {key}, {FACT_SUMS} FROM issue_facts{join}"
+                f" WHERE {where} AND last_event_at < ? GROUP BY 1, 2",
+                [basis, *cparams, until],
+            ).fetchall()
+            late = [r[0] for r in con.execute(
+                f"SELECT issue_id FROM issue_facts WHERE {where} AND last_event_at >= ?",
+                [basis, *cparams, until],
+            )]  # fmt: skip
+            n_issues = con.execute(f"SELECT count(*) FROM issues{issues_where}", iparams)
+            n_facts = con.execute(f"SELECT count(*) FROM issue_facts WHERE {where}",
+                                  [basis, *cparams])  # fmt: skip
+            if n_issues.fetchone()[0] != n_facts.fetchone()[0]:  # facts missing: replay those
+                late += [r[0] for r in con.execute(
+                    f"SELECT issue_id FROM issues{issues_where}"
+                    f"{' AND' if issues_where else ' WHERE'} NOT EXISTS (SELECT 1 FROM"
+                    " issue_facts f WHERE f.issue_id = issues.issue_id AND f.basis = ?)",
+                    [*iparams, basis],
+                )]  # fmt: skip
+            visits = con.execute(
+                "SELECT v.actor_id, v.e_unit, f.station_id, f.township_code, f.category,"
+                f" CASE WHEN f.issue_id IS NULL AND {need} THEN v.issue_id ELSE '' END, count(*)"
+                " FROM"
+                " (SELECT issue_id, actor_id, unit AS e_unit FROM events"
+                " WHERE kind = 'acknowledged' AND actor_role = 'deputy' AND at >= ? AND at < ?)"
+                f" AS v LEFT JOIN issue_facts f ON {need} AND f.issue_id = v.issue_id"
+                " AND f.basis = ?"
+                + (f" WHERE f.issue_id IS NULL OR ({' AND '.join(scope)})" if scope else "")
+                + " GROUP BY 1, 2, 3, 4, 5, 6",
+                [_ts(start) if start is not None else "", until, basis, *sparams],
+            ).fetchall()
+        finally:
+            con.execute("COMMIT")
+        return _reading(sums, late, visits)
+
     # --- tokens ------------------------------------------------------------------------
 
     def add_token(self, record: TokenRecord) -> None:
@@ -531,6 +662,31 @@ class SQLiteStore:
         with self._write() as con:
             cur = con.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))
         return cur.rowcount == 1
+
+
+# Stored only while the issue is still at the facts' version (inside the write lock).
+_PUT_FACTS = (
+    f"INSERT INTO issue_facts ({', '.join(FACT_COLUMNS)})"
+    f" SELECT {', '.join('?' for _ in FACT_COLUMNS)}"
+    " WHERE EXISTS (SELECT 1 FROM issues WHERE issue_id = ? AND version = ?)"
+    " ON CONFLICT (created_at, issue_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS if c not in ("issue_id", "created_at"))
+)
+# The unit of each grouping, and the join it needs (a deputy row per dispatched deputy).
+_FACT_KEYS: dict[str, tuple[str, str]] = {
+    "station": ("station_id", ""),
+    "township": ("township_code", ""),
+    "category": ("category", ""),
+    "county": ("''", ""),
+    "deputy": ("d.value", ", json_each(issue_facts.fact_deputies) AS d"),
+}
+
+
+def _reading(sums: Sequence[Any], late: list[str], visits: Sequence[Any]) -> FactReading:
+    placed = [(str(a), str(u), str(s or ""), str(t or ""), str(c or ""), int(n))
+              for a, u, s, t, c, i, n in visits if not i]  # fmt: skip
+    unplaced = [(str(a), str(u), str(i), int(n)) for a, u, s, t, c, i, n in visits if i]
+    return FactReading(totals=totals(sums), late=late, visits=placed, visits_unplaced=unplaced)
 
 
 def _private_files(path: Path) -> None:

@@ -10,8 +10,10 @@ import pytest
 from gridgov.store.base import Store
 from gridgov.store.sqlite import SQLiteStore
 
-#: Every table the issue store writes (migrations 0001, 0003), emptied before each test.
-ISSUE_TABLES = ("meta", "issues", "events", "idempotency", "tokens", "deputy_load")
+#: Every table the issue store writes (migrations 0001, 0003, 0006), emptied before each test.
+ISSUE_TABLES = (
+    "meta", "issues", "events", "idempotency", "tokens", "deputy_load", "issue_facts"
+)  # fmt: skip
 
 
 @pytest.fixture(scope="session")

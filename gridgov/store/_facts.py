@@ -1,0 +1,149 @@
+"""SQL shared by the stores' statistics: the facts' filters and sums (see ``fact_totals``).
+
+Both stores keep one ``issue_facts`` row per issue (:class:`gridgov.store.base.IssueFacts`)
+with copies of the columns the statistics filter and group on, so a period's figures are
+one aggregate over these rows, without reading the issues' documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from gridgov._errors import ParameterError
+from gridgov.store.base import FACT_FILTERS, FactTotals, IssueFacts, IssueQuery
+
+__all__ = [
+    "FACT_COLUMNS", "FACT_SUMS", "fact_values", "fact_where", "flags_of", "totals", "visit_join"
+]  # fmt: skip
+
+#: The columns of ``issue_facts`` in the order :func:`fact_values` gives them.
+FACT_COLUMNS = (
+    "issue_id", "issue_version", "basis", "created_at", "station_id", "township_code",
+    "category", "last_event_at", "flags", "hours_to_acknowledge", "hours_to_resolve",
+    "fact_deputies",
+)  # fmt: skip
+
+# The yes/no facts as bits of one ``flags`` column: the database counts the issues of each
+# unit per combination of bits (a few dozen per unit) and Python adds them up. Measured on
+# a year of 100,000 issues (SQLite, 2 cores under load): 14 sum() aggregates over CASE
+# expressions 1,207 ms, 14 plain sums 708 ms, count(*) per (unit, flags) 514 ms.
+_BITS = ("merged", "settled", "on_time", "rated", "satisfied", "unsatisfied", "reopened",
+         "escalated", "open_at_end")  # fmt: skip
+_ACKNOWLEDGED = 1 << len(_BITS)  # hours_to_acknowledge is known
+
+#: Per unit (column 1) and combination of flags: issues, hours to acknowledge and to resolve.
+FACT_SUMS = "flags, count(*), sum(hours_to_acknowledge), sum(hours_to_resolve)"
+
+
+def flags_of(f: IssueFacts) -> int:
+    """The ``flags`` column of ``f``."""
+    value = sum(1 << k for k, name in enumerate(_BITS) if getattr(f, name))
+    return value | (_ACKNOWLEDGED if f.hours_to_acknowledge is not None else 0)
+
+
+def fact_values(f: IssueFacts, when: Callable[[Any], Any], deputies: Any) -> tuple[Any, ...]:
+    """``f`` as a row of :data:`FACT_COLUMNS` (``when`` converts the two times, ``deputies``
+    is the stored form of the deputy list)."""
+    return (
+        f.issue_id, f.version, f.basis, when(f.created_at), f.station_id, f.township_code,
+        f.category, when(f.last_event_at), flags_of(f), f.hours_to_acknowledge,
+        f.hours_to_resolve, deputies,
+    )  # fmt: skip
+
+
+def visit_join(by: str, scoped: bool) -> str:
+    """When a visit needs its issue's facts: always for a scope, a township (its station may
+    be unknown to the workspace) or a category; else only for a visit logged at a unit
+    other than a station (the station is in the event's unit)."""
+    return "TRUE" if scoped or by in ("township", "category") else "v.e_unit NOT LIKE 'station:%'"
+
+
+def fact_where(
+    q: IssueQuery,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    mark: str,
+    among: Callable[[str, Sequence[str], list[Any]], str],
+    when: Callable[[Any], Any],
+    alias: str = "",
+) -> tuple[list[str], list[Any]]:
+    """The clauses (AND-ed) and parameters of the issues raised in ``[start, end)`` (either
+    open) matching ``q``, over facts columns prefixed ``alias``.
+
+    Raises
+    ------
+    ParameterError
+        If ``q`` filters on a field outside :data:`FACT_FILTERS`.
+    """
+    unknown = sorted(
+        f.name
+        for f in fields(q)
+        if f.name not in FACT_FILTERS and getattr(q, f.name) not in (None, False, ())
+    )
+    if unknown:
+        raise ParameterError(
+            f"statistics can filter on {', '.join(sorted(FACT_FILTERS))}, not {', '.join(unknown)}",
+            parameter=unknown[0],
+        )
+    clauses: list[str] = []
+    params: list[Any] = []
+    if start is not None:
+        clauses.append(f"{alias}created_at >= {mark}")
+        params.append(when(start))
+    if end is not None:
+        clauses.append(f"{alias}created_at < {mark}")
+        params.append(when(end))
+    for column, value in (("station_id", q.station_id), ("township_code", q.township_code),
+                          ("category", q.category)):  # fmt: skip
+        if value:
+            clauses.append(f"{alias}{column} = {mark}")
+            params.append(value)
+    scope: list[str] = []
+    if q.station_ids is not None:
+        scope.append(among(f"{alias}station_id", q.station_ids, params))
+    if q.township_codes is not None:
+        scope.append(among(f"{alias}township_code", q.township_codes, params))
+    if scope:
+        clauses.append("(" + " OR ".join(scope) + ")")
+    return clauses, params
+
+
+def totals(rows: Sequence[Sequence[Any]]) -> list[FactTotals]:
+    """Rows of ``SELECT unit, FACT_SUMS ... GROUP BY 1, 2`` as :class:`FactTotals` per unit,
+    counted as :func:`gridgov.issues.stats.issue_statistics` counts: received, then bits 1
+    to 8 (settled ... open at the end), then merged; a merged issue counts only as merged,
+    resolve hours only of settled issues."""
+    counts: dict[str, list[int]] = {}
+    hours: dict[str, list[float]] = {}
+    for unit, flags, count, ack_hours, resolve_hours in rows:
+        key, flags, count = str(unit), int(flags), int(count)
+        c = counts.setdefault(key, [0] * (len(_BITS) + 1))
+        h = hours.setdefault(key, [0.0, 0.0, 0.0, 0.0])
+        if flags & 1:  # merged into another issue: counted there
+            c[len(_BITS)] += count
+            continue
+        c[0] += count
+        for k in range(1, len(_BITS)):
+            if flags & (1 << k):
+                c[k] += count
+        if flags & _ACKNOWLEDGED:
+            h[0] += float(ack_hours or 0.0)
+            h[1] += count
+        if flags & 2:  # settled: hours to the last resolution
+            h[2] += float(resolve_hours or 0.0)
+            h[3] += count
+    return [
+        FactTotals(
+            unit=key,
+            counts=tuple(c),
+            sum_hours_to_acknowledge=hours[key][0],
+            n_acknowledged=int(hours[key][1]),
+            sum_hours_to_resolve=hours[key][2],
+            n_resolved=int(hours[key][3]),
+        )
+        for key, c in counts.items()
+    ]

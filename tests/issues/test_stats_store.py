@@ -1,0 +1,173 @@
+"""The store's statistics (facts kept per issue, summed in SQL) agree with the pure ones.
+
+:func:`gridgov.issues.stats.store_statistics` must give exactly what
+:func:`gridgov.issues.stats.issue_statistics` gives on every issue and event of the same
+store, on SQLite and PostGIS: for every grouping, for open and closed periods, for a period
+whose issues changed after it ended (replayed as of its end), within a role's scope, after
+issues change (stale facts recomputed) and under other deadlines (facts recomputed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gridgov.issues.lifecycle import Actor, Resolve
+from gridgov.issues.service import IssueService
+from gridgov.issues.simulate import simulate
+from gridgov.issues.stats import (
+    BY,
+    COUNTS,
+    facts_basis,
+    issue_statistics,
+    refresh_facts,
+    store_statistics,
+)
+from gridgov.model import CHINA_TIME, Workspace
+from gridgov.settings import Settings
+from gridgov.store.base import IssueQuery, Store
+from gridgov.store.sqlite import SQLiteStore
+from gridgov.synth import demo_county
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=CHINA_TIME)
+
+
+@pytest.fixture(scope="module")
+def ws() -> Workspace:
+    return demo_county()
+
+
+@pytest.fixture(params=["sqlite", "postgis"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    s: Store
+    if request.param == "sqlite":
+        s = SQLiteStore(tmp_path / "issues.sqlite")
+    else:
+        from gridgov.store.postgis import PostGISStore
+
+        s = PostGISStore(request.getfixturevalue("pg_schema")(), max_size=4)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def service(ws: Workspace, store: Store) -> IssueService:
+    service = IssueService(ws, store, secret=b"test-key", clock=lambda: T0 + timedelta(days=6))
+    simulate(service, start=T0, days=5, issues_per_day=30, seed=11)
+    return service
+
+
+def _everything(store: Store) -> tuple[list, list]:
+    issues, _ = store.list_issues(IssueQuery(limit=-1))
+    return issues, store.all_events()
+
+
+def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    assert list(got.index) == list(want.index)
+    assert list(got.columns) == list(want.columns)
+    for col in COUNTS:
+        assert got[col].tolist() == want[col].tolist(), col
+    assert got["name"].tolist() == want["name"].tolist()
+    for col in ("settle_rate", "on_time_rate", "satisfaction_rate",
+                "mean_hours_to_acknowledge", "mean_hours_to_resolve"):  # fmt: skip
+        a, b = got[col].to_numpy(float), want[col].to_numpy(float)
+        assert np.array_equal(np.isnan(a), np.isnan(b)), col
+        assert np.allclose(a[~np.isnan(a)], b[~np.isnan(b)], atol=0.011), col
+
+
+PERIODS = [
+    (None, None),
+    (T0, T0 + timedelta(days=7)),  # everything of the period has happened
+    (T0 + timedelta(days=1), T0 + timedelta(days=2)),  # issues changed after it ended
+    (T0 + timedelta(days=3, hours=5), None),
+]
+
+
+@pytest.mark.parametrize("by", BY)
+def test_store_statistics_equal_the_replay(service: IssueService, by: str) -> None:
+    issues, events = _everything(service.store)
+    for start, end in PERIODS:
+        got = store_statistics(service.store, ws=service.ws, start=start, end=end, by=by,
+                               settings=service.settings)  # fmt: skip
+        want = issue_statistics(issues, events, ws=service.ws, start=start, end=end, by=by,
+                                settings=service.settings)  # fmt: skip
+        _same(got, want)
+    assert int(got["received"].sum()) > 0 or by == "deputy"
+
+
+def test_scope_changes_and_other_deadlines(service: IssueService) -> None:
+    store = service.store
+    station = service.ws.stations["station_id"].astype(str).iloc[0]
+    scope = IssueQuery(station_ids=(station,))
+    period = (T0, T0 + timedelta(days=7))
+    issues, events = _everything(store)
+    mine = [i for i in issues if i.station_id == station]
+    ids = {i.issue_id for i in mine}
+    mine_events = [e for e in events if e.issue_id in ids]  # visits to the scope's issues
+    got = store_statistics(store, scope=scope, ws=service.ws, start=period[0], end=period[1],
+                           by="station", settings=service.settings)  # fmt: skip
+    want = issue_statistics(mine, mine_events, ws=service.ws, start=period[0], end=period[1],
+                            by="station", settings=service.settings)  # fmt: skip
+    _same(got, want)
+
+    # the call computed every issue's facts; nothing is recomputed until an issue changes
+    assert refresh_facts(store, service.settings) == 0
+    open_ = [i for i in issues if i.status.value == "in_progress" and i.deputies]
+    assert open_, "the simulation leaves issues in progress"
+    issue = open_[0]
+    at = T0 + timedelta(days=5, hours=2)
+    service.act(
+        issue.issue_id, Resolve(result="修好了"), Actor("deputy", issue.deputies[0]), now=at
+    )
+    assert refresh_facts(store, service.settings) == 1
+    issues, events = _everything(store)
+    for by in ("county", "station"):
+        got = store_statistics(store, ws=service.ws, by=by, settings=service.settings)
+        _same(got, issue_statistics(issues, events, ws=service.ws, by=by,
+                                    settings=service.settings))  # fmt: skip
+
+    # deadlines of one hour: most issues were late; every fact is recomputed
+    strict = replace(
+        service.settings,
+        deadlines_h={level: {"acknowledge": 1.0, "resolve": 1.0}
+                     for level in service.settings.deadlines_h},
+        category_deadlines_h={},
+    )  # fmt: skip
+    assert facts_basis(strict) != facts_basis(service.settings)
+    got = store_statistics(store, ws=service.ws, by="county", settings=strict)
+    want = issue_statistics(issues, events, ws=service.ws, by="county", settings=strict)
+    _same(got, want)
+    before = store_statistics(store, ws=service.ws, by="county", settings=service.settings)
+    assert int(got["on_time"].iloc[0]) < int(before["on_time"].iloc[0])
+
+
+def test_upgraded_sqlite_store_gets_the_facts_table(tmp_path: Path, ws: Workspace) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    service = IssueService(ws, SQLiteStore(path), secret=b"k", clock=lambda: T0)
+    simulate(service, start=T0, days=1, issues_per_day=10, seed=3)
+    service.store.close()
+    with sqlite3.connect(path) as con:  # as a version-4 store had it
+        con.execute("DROP TABLE issue_facts")
+        con.execute("DROP TRIGGER IF EXISTS issues_facts_stale")
+        con.execute("DROP INDEX events_deputy_visits")
+        con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    store = SQLiteStore(path)
+    try:
+        issues, events = _everything(store)
+        _same(store_statistics(store, ws=ws, by="county"),
+              issue_statistics(issues, events, ws=ws, by="county"))  # fmt: skip
+    finally:
+        store.close()
+
+
+def test_settings_fingerprint_ignores_what_facts_do_not_read() -> None:
+    base = Settings()
+    assert facts_basis(base) == facts_basis(replace(base, reach_standard="30min:walk"))
