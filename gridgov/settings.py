@@ -158,6 +158,16 @@ class Settings:
         Addresses or networks (``10.0.0.0/8``) of reverse proxies whose
         ``X-Forwarded-For`` names the client (for the per-client rate limit); from
         anyone else the header is ignored.
+    ferry_kmh : float
+        Speed of a ferry crossing (渡口, roads with ``ferry`` set), the same for every
+        travel mode: the boat carries walkers, e-bikes and cars alike.
+    ferry_wait_min : float
+        Minutes added once to every ferry crossing for waiting at the pier; 15 is half
+        of the half-hourly service a rural river crossing typically runs.
+    idempotency_hours : float
+        How long the service remembers an ``Idempotency-Key`` (1 to 720 hours): a retry
+        with the same key inside it gets the first answer instead of a second issue.
+        48 hours outlasts any client's retries, a weekend of a phone offline included.
     """
 
     speeds_kmh: dict[str, dict[str, float]] = field(default_factory=_speeds)
@@ -188,6 +198,9 @@ class Settings:
     public_point_step_deg: float = 0.001
     secret_file: str = ""
     trusted_proxies: list[str] = field(default_factory=list)
+    ferry_kmh: float = 12.0
+    ferry_wait_min: float = 15.0
+    idempotency_hours: float = 48.0
 
     def deadline_h(self, level: str, category: str, phase: str) -> float | None:
         """Hours allowed for ``phase`` (acknowledge / resolve) at ``level`` for ``category``.
@@ -303,6 +316,9 @@ _BOUNDS: dict[str, tuple[bool, float, float, bool]] = {
     "locate_tolerance_m": (False, 0.0, _MAX_M, True),
     "rating_window_h": (False, 0.0, _MAX_HOURS, False),
     "public_point_step_deg": (False, 0.0, 1.0, False),
+    "ferry_kmh": (False, 0.0, MAX_SPEED_KMH, False),
+    "ferry_wait_min": (False, 0.0, 24.0 * 60, True),
+    "idempotency_hours": (False, 1.0, 720.0, True),
 }
 
 

@@ -1,8 +1,14 @@
 """Snapping places to the road graph, nearest-facility search and long-form cost tables.
 
 Origins (settlements, village centres, deputies' homes) and destinations (stations) are
-snapped to the nearest graph node; the snap distance is added as walking cost, and snaps
-longer than ``Settings.snap_warn_m`` are reported by the caller.
+snapped to the nearest graph node (for a mode that meets closed roads, the nearest node it
+can use); the snap distance is added as walking cost, and snaps longer than
+``Settings.snap_warn_m`` are reported by the caller.
+
+Direction: costs are of travel from each origin to each destination (a resident going from
+the village to the station). Where a mode meets one-way streets the searches start at the
+destinations and run over the reversed arcs (:meth:`RoadGraph.search_matrix` with
+``travel="to"``), so one search per station still gives every village's trip *to* it.
 
 Speed: the many-source shortest-path runs are ``scipy.sparse.csgraph.dijkstra`` (compiled)
 with ``min_only`` / ``limit``. Each facility gets a virtual node joined to its snap node by an
@@ -24,10 +30,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy import sparse
 from scipy.sparse import csgraph
 
-from gridgov.routing.graph import RoadGraph
+from gridgov.routing.graph import RoadGraph, SearchMatrix
 from gridgov.settings import Settings
 
 __all__ = ["Nearest", "Snapped", "cost_table", "nearest_facility", "snap_to_graph"]
@@ -58,13 +63,34 @@ class Nearest:
     facility_snap_m: NDArray[np.float64]
 
 
-def snap_to_graph(graph: RoadGraph, x: ArrayLike, y: ArrayLike) -> Snapped:
-    """Snap projected points (in ``graph.crs``) to their nearest graph node."""
+def snap_to_graph(
+    graph: RoadGraph, x: ArrayLike, y: ArrayLike, *, mode: str | None = None
+) -> Snapped:
+    """Snap projected points (in ``graph.crs``) to their nearest graph node.
+
+    Parameters
+    ----------
+    graph : RoadGraph
+    x, y : array-like
+        Coordinates in ``graph.crs``.
+    mode : str, optional
+        Snap to the nearest node this mode can travel from (a car does not start at the
+        end of a footway); the same as no mode when the mode meets no closed road.
+
+    Returns
+    -------
+    Snapped
+    """
     pts = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
     if len(pts) == 0:
         return Snapped(np.empty(0, dtype=np.int64), np.empty(0))
-    dist, node = graph.node_tree.query(pts, workers=-1)
-    return Snapped(node.astype(np.int64), dist.astype(np.float64))
+    if mode is None:
+        dist, node = graph.node_tree.query(pts, workers=-1)
+        return Snapped(node.astype(np.int64), dist.astype(np.float64))
+    tree, nodes = graph.mode_tree(mode)
+    dist, pos = tree.query(pts, workers=-1)
+    node = pos if nodes is None else nodes[pos]
+    return Snapped(np.asarray(node, dtype=np.int64), dist.astype(np.float64))
 
 
 def _walk_s(metres: NDArray[np.float64], settings: Settings) -> NDArray[np.float64]:
@@ -83,6 +109,9 @@ def nearest_facility(
     limit: float = np.inf,
 ) -> Nearest:
     """Nearest facility of every origin by road, one compiled multi-source run.
+
+    The cost is of travel from the origin to the facility: with one-way streets the search
+    runs from the facilities over the reversed arcs.
 
     Parameters
     ----------
@@ -116,7 +145,10 @@ def nearest_facility(
     # A tiny floor keeps a zero snap from vanishing as an explicit zero in the matrix.
     fac_primary = np.maximum(fac_primary, 1e-6)
     total = n + k
-    matrix = graph.matrix(primary, extra_targets=facilities.node, extra_weights=fac_primary)
+    sm = graph.search_matrix(
+        primary, mode, travel="to", extra_targets=facilities.node, extra_weights=fac_primary
+    )
+    matrix = sm.matrix
 
     if k == 0:
         dist = np.full(total, np.inf)
@@ -125,7 +157,7 @@ def nearest_facility(
     else:
         dist, pred, source = csgraph.dijkstra(
             matrix,
-            directed=False,
+            directed=sm.directed,
             indices=np.arange(n, n + k),
             min_only=True,
             return_predecessors=True,
@@ -133,7 +165,7 @@ def nearest_facility(
         )
 
     o = origins.node
-    second = _along_tree(pred, matrix, n, o, secondary, fac_secondary)
+    second = _along_tree(pred, sm, n, o, secondary, fac_secondary)
     origin_snap_s = _walk_s(origins.snap_m, settings)
     o_primary_snap = origin_snap_s if weight == "time" else origins.snap_m
     o_secondary_snap = origins.snap_m if weight == "time" else origin_snap_s
@@ -149,7 +181,7 @@ def nearest_facility(
 
 def _along_tree(
     pred: NDArray[np.int32],
-    matrix: sparse.csr_array,
+    sm: SearchMatrix,
     n: int,
     targets: NDArray[np.int64],
     edge_values: NDArray[np.float64],
@@ -157,7 +189,7 @@ def _along_tree(
 ) -> NDArray[np.float64]:
     """Sum ``edge_values`` along each target's shortest-path-tree path to its root.
 
-    ``pred`` is the predecessor array of the run over ``matrix`` (``n`` graph nodes, then
+    ``pred`` is the predecessor array of the run over ``sm.matrix`` (``n`` graph nodes, then
     one virtual root per facility, whose tree edge is worth ``facility_values``); the
     result is 0 where a target is unreached.
 
@@ -180,27 +212,35 @@ def _along_tree(
         front = pred[front]
         front = front[pred[front] >= 0]
     nodes = np.flatnonzero(mark)
+    if nodes.size == 0:  # no target reached
+        return np.zeros(targets.size)
     local = np.full(total, -1, dtype=np.int32)
     local[nodes] = np.arange(nodes.size, dtype=np.int32)
     up = pred[nodes]
     parent = local[up]  # -1 where the parent is a root: that sum is already complete
 
     # Value of each tree edge (up, node): a facility's virtual edge, or a graph edge found
-    # by scanning the upper-triangular row of its smaller end (road rows hold 1-3 entries,
-    # so a few vectorised steps; ``searchsorted`` in the edge keys took twice as long).
+    # by scanning a matrix row: undirected, the upper-triangular row of its smaller end;
+    # directed, the row of ``up`` (the search ran from it to ``node``). Road rows hold 1-3
+    # entries, so a few vectorised steps; ``searchsorted`` in the edge keys took twice as
+    # long.
+    matrix = sm.matrix
     acc = np.empty(nodes.size)
     virtual = up >= n
     acc[virtual] = facility_values[up[virtual] - n]
     real = np.flatnonzero(~virtual)
-    a = np.minimum(nodes[real], up[real])
-    b = np.maximum(nodes[real], up[real])
+    if sm.directed:
+        a, b = up[real], nodes[real]
+    else:
+        a = np.minimum(nodes[real], up[real])
+        b = np.maximum(nodes[real], up[real])
     slot = matrix.indptr[a]
     todo = np.arange(real.size)
     while todo.size:
         hit = matrix.indices[slot[todo]] == b[todo]
         todo = todo[~hit]
         slot[todo] += 1
-    acc[real] = edge_values[slot]
+    acc[real] = edge_values[slot] if sm.entry_edge is None else edge_values[sm.entry_edge[slot]]
 
     active = np.flatnonzero(parent >= 0)
     while active.size:
@@ -229,8 +269,9 @@ def cost_table(
     """Long-form ``(origin_id, destination_id, cost)`` for every pair within ``cutoff``.
 
     One bounded compiled run per destination, in batches so memory stays at
-    ``batch x n_nodes`` floats. ``cost`` is seconds (``weight="time"``) or metres and
-    includes both snap walks.
+    ``batch x n_nodes`` floats. ``cost`` is seconds (``weight="time"``) or metres of travel
+    from the origin to the destination, and includes both snap walks; with one-way
+    streets the runs follow the reversed arcs from each destination.
 
     Returns
     -------
@@ -241,7 +282,7 @@ def cost_table(
     oid = np.asarray(origin_ids)
     did = np.asarray(destination_ids)
     weights = graph.edge_weights(weight, mode, settings)
-    matrix = graph.matrix(weights)
+    sm = graph.search_matrix(weights, mode, travel="to")
     snap = _walk_s if weight == "time" else (lambda m, s: m)
     o_snap = snap(origins.snap_m, settings)
     d_snap = snap(destinations.snap_m, settings)
@@ -249,10 +290,11 @@ def cost_table(
     for start in range(0, destinations.node.size, batch):
         idx = np.arange(start, min(start + batch, destinations.node.size))
         dist = csgraph.dijkstra(
-            matrix, directed=False, indices=destinations.node[idx], limit=cutoff
+            sm.matrix, directed=sm.directed, indices=destinations.node[idx], limit=cutoff
         )
         block = dist[:, origins.node] + o_snap[None, :] + d_snap[idx][:, None]
-        di, oi = np.nonzero(block <= cutoff)
+        # Unreached pairs (inf) stay out even with no cutoff: "within" means reachable.
+        di, oi = np.nonzero(np.isfinite(block) & (block <= cutoff))
         pieces.append(
             pd.DataFrame(
                 {"origin_id": oid[oi], "destination_id": did[idx[di]], "cost": block[di, oi]}
