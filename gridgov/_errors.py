@@ -42,7 +42,10 @@ class Problem:
     layer : str
         Layer or file the problem is in (``"villages"``, ``"stations.csv"``).
     row : int or str or None
-        Row number (0-based position in the source) or feature id; None for the whole layer.
+        The row as the user sees it: the spreadsheet's own row number (1-based, title and
+        header rows counted) when the reader knew it (an index named ``source_row``, see
+        :mod:`gridgov._validate`), else the 0-based position in the source, or a feature
+        id; None for the whole layer.
     field : str or None
         Column the bad value is in; None when the problem is not about one column.
     value : Any
@@ -50,7 +53,9 @@ class Problem:
     message : str
         What is wrong, in plain words.
     severity : str
-        ``"error"`` stops a write; ``"warning"`` is reported and the write goes on.
+        ``"error"`` stops a write; ``"warning"`` is reported and the write goes on;
+        ``"note"`` says what the reader detected or derived (an encoding, a header row, a
+        code taken from a name) so the user can check and override it.
     """
 
     layer: str
@@ -97,7 +102,7 @@ class ValidationError(GridgovError, ValueError):
         self.context = context
         errors = [p for p in problems if p.severity == "error"]
         head = f"{context}: {len(errors)} error(s)"
-        warnings = len(problems) - len(errors)
+        warnings = sum(p.severity == "warning" for p in problems)
         if warnings:
             head += f", {warnings} warning(s)"
         shown = list(problems)

@@ -171,17 +171,92 @@ _LABELS_ZH: dict[str, dict[str, str]] = {
     "Rating": {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"},
 }
 
+# Synonyms planners write (checked by tests/test_vocabulary.py); gridgov._validate.vocabulary
+# matches them after NFKC, lower-casing and dropping brackets, so 乡（镇）人大代表 needs no entry.
 _ALIASES_ZH: dict[str, dict[str, tuple[str, ...]]] = {
-    "StationTier": {"station": ("代表联络站", "站"), "point": ("代表联络点", "点")},
-    "StationKind": {"regional": ("区域站", "地域"), "industry": ("行业站", "产业", "产业链")},
-    "DeputyLevel": {
-        "national": ("全国", "国家"),
-        "provincial": ("省", "省级"),
-        "municipal": ("市", "市级"),
-        "county": ("县", "县级", "区", "区县"),
-        "township": ("乡", "镇", "乡镇", "乡级"),
+    "StationTier": {
+        "station": (
+            "代表联络站",
+            "人大代表联络站",
+            "站",
+            "联络总站",
+            "中心站",
+            "中心联络站",
+            "行业站",
+            "行业联络站",
+            "产业链联络站",
+        ),
+        "point": ("代表联络点", "人大代表联络点", "点", "联系点", "代表联系点"),
+        "studio": ("代表工作室", "人大代表工作室", "工作室"),
+        "post": ("代表服务岗", "服务岗", "岗", "代表岗"),
     },
-    "VillageKind": {"village": ("行政村", "村委会"), "community": ("居委会", "居民委员会")},
+    "StationKind": {
+        "regional": ("区域站", "地域", "区域性", "地域性", "综合", "综合站", "片区"),
+        "industry": (
+            "行业站",
+            "产业",
+            "产业链",
+            "行业性",
+            "专业",
+            "行业联络站",
+            "产业链联络站",
+        ),
+    },
+    "DeputyLevel": {
+        "national": ("全国", "国家", "国家级", "全国级", "全国人大", "全国人民代表大会代表"),
+        "provincial": (
+            "省",
+            "省级",
+            "省人大",
+            "省级人大代表",
+            "自治区人大代表",
+            "直辖市人大代表",
+        ),
+        "municipal": (
+            "市",
+            "市级",
+            "市人大",
+            "市级人大代表",
+            "地级市",
+            "设区的市",
+            "州",
+            "州人大代表",
+            "地区",
+        ),
+        "county": (
+            "县",
+            "县级",
+            "区",
+            "区县",
+            "县区",
+            "县人大",
+            "县级人大代表",
+            "区人大代表",
+            "县区人大代表",
+            "区县人大代表",
+            "县市区人大代表",
+            "旗人大代表",
+            "县级市人大代表",
+        ),
+        "township": (
+            "乡",
+            "镇",
+            "乡镇",
+            "乡级",
+            "镇级",
+            "乡镇级",
+            "乡人大代表",
+            "镇人大代表",
+            "乡镇人大",
+            "乡级人大代表",
+            "镇级人大代表",
+            "苏木人大代表",
+        ),
+    },
+    "VillageKind": {
+        "village": ("行政村", "村委会", "村民委员会"),
+        "community": ("居委会", "居民委员会", "社区居委会"),
+    },
     "RoadClass": {"trunk": ("国道", "省道", "干线"), "village": ("村组道路",)},
 }
 
@@ -353,6 +428,9 @@ LAYERS: dict[str, LayerSchema] = {
                 Column("parent_station_id", "str", "上级站点", required=False),
                 Column("reception_day", "str", "接待日", required=False),
                 Column("annual_cost_yuan", "float", "年运行经费（元）", required=False, minimum=0),
+                # an office's roster names whom to call: kept, never shown to the public
+                Column("contact_name", "str", "联系人", required=False, personal=True),
+                Column("contact_phone", "str", "联系电话", required=False, personal=True),
             ),
         ),
         LayerSchema(

@@ -7,7 +7,7 @@ import hashlib
 import json
 import warnings
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from shapely.geometry import Point, Polygon
 
 from gridgov import crs, io
 from gridgov._errors import NotFoundError, ParameterError, Problem, ValidationError
+from gridgov.messages import use_lang
 from gridgov.model import Workspace
 from gridgov.testing import (
     TINY_PROJECTED_CRS,
@@ -39,6 +40,13 @@ KINDS_ZH = ["区域", "区域", "行业"]
 @pytest.fixture
 def ws() -> Workspace:
     return tiny_workspace()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _english() -> Iterator[None]:
+    """These tests read the English messages (the Chinese ones: tests/test_messages.py)."""
+    with use_lang("en"):
+        yield
 
 
 def _find(
@@ -158,22 +166,21 @@ def test_shapefile_with_truncated_field_names(tmp_path: Path, ws: Workspace) -> 
     assert_layer_schema(got, "villages")
 
 
-def test_gbk_shapefile_without_cpg_is_reported_then_reads_with_gbk(
-    tmp_path: Path, ws: Workspace
-) -> None:
+def test_gbk_shapefile_without_cpg_reads_as_gbk_and_says_so(tmp_path: Path, ws: Workspace) -> None:
     path = tmp_path / "townships.shp"
     pyogrio.write_dataframe(ws.townships.rename(columns={"name": "名称"}), path, encoding="GBK")
     path.with_suffix(".cpg").unlink()
 
-    with pytest.raises(ValidationError) as caught:
-        io.read_layer(path, layer="townships")
-    message = str(caught.value)
-    assert "garbled" in message and "--encoding GBK" in message
-    assert "章华镇" in message  # what the garbled sample would read as
+    read = io.read_file(path, "townships")
+    assert read.frame is not None
+    assert read.frame["name"].tolist() == ["章华镇", "万庾镇"]
+    assert read.frame["seat_name"].tolist() == ["城关社区", "万庾社区"]
+    assert any("GBK" in str(n) for n in read.notes), read.notes  # the guess is stated
 
-    got = io.read_layer(path, layer="townships", encoding="GBK")
-    assert got["name"].tolist() == ["章华镇", "万庾镇"]
-    assert got["seat_name"].tolist() == ["城关社区", "万庾社区"]
+    # an encoding the user names is obeyed, and garbled text is refused with the right reading
+    with pytest.raises(ValidationError) as caught:
+        io.read_layer(path, layer="townships", encoding="UTF-8")
+    assert "townships.shp@gbk" in str(caught.value)  # says how to read it right
 
 
 def test_zipped_shapefile(tmp_path: Path, ws: Workspace) -> None:
@@ -284,10 +291,11 @@ def test_csv_rows_with_bad_coordinates_name_the_row_and_value(
         io.read_layer(path, layer="stations")
     problems = caught.value.problems
     assert caught.value.context == "stations.csv"
-    bad = _find(problems, row="S01", field="经度", text="not a number")
+    # rows are named as in the spreadsheet: the header is row 1, S01 row 2
+    bad = _find(problems, row=2, field="经度", text="not a number")
     assert bad and bad[0].value == "东经一百一十二"
-    assert _find(problems, row="S02", field="纬度", text="missing")
-    swapped = _find(problems, row="S03", text="swapped")
+    assert _find(problems, row=3, field="纬度", text="missing")
+    swapped = _find(problems, row=4, text="swapped")
     assert swapped and "lat=112." in str(swapped[0].value)
     assert len(caught.value.errors) == 3  # one per row, no echo of a "missing geometry"
 
@@ -361,9 +369,10 @@ def test_a_broken_input_set_gives_one_report_and_leaves_the_workspace_alone(
         problems, layer="villages.geojson", row="430623102202", text="Self-intersection"
     )
     assert invalid and "--fix" in invalid[0].message
-    assert _find(problems, layer="stations.csv", row="S02", text="swapped")
-    assert _find(problems, layer="stations.csv", row="S01", text="not inside any township")
-    unknown = _find(problems, layer="deputies.csv", row="D01", field="station_id")
+    # a table's rows are its spreadsheet rows (S01 on row 2, under the header)
+    assert _find(problems, layer="stations.csv", row=3, text="swapped")
+    assert _find(problems, layer="stations.csv", row=2, text="not inside any township")
+    unknown = _find(problems, layer="deputies.csv", row=2, field="station_id")
     assert unknown and unknown[0].value == "S99"
     assert _find(problems, layer="roads.shp", text="missing CRS")
     assert _fingerprint(target) == before
@@ -400,7 +409,7 @@ def test_loading_one_layer_keeps_the_others(tmp_path: Path, ws: Workspace) -> No
     table.to_csv(path, index=False, encoding="utf-8-sig")
 
     _, warnings = io.load_into_workspace(target, {"deputies": path}, meta={"note": "2024"})
-    assert warnings == []
+    assert [p for p in warnings if p.severity != "note"] == []
     back = io.read_workspace(target)
     assert back.counts() == {**ws.counts(), "deputies": 4}
     assert back.deputies["level"].tolist() == ["national", "provincial", "municipal", "county"]
@@ -451,7 +460,7 @@ def test_round_trip_keeps_codes_crs_counts_and_meta(tmp_path: Path, ws: Workspac
     # What QGIS and plain geopandas see.
     plain = gpd.read_file(path, layer="villages")
     assert plain.crs.to_epsg() == 4490 and plain["code"].iloc[0] == "430623101001"
-    assert set(pyogrio.list_layers(path)[:, 0]) == {*ws.layers(), "gridgov_meta"}
+    assert set(pyogrio.list_layers(path)[:, 0]) == {*ws.layers(), "gridgov_meta", "gridgov_layers"}
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_debris(
@@ -592,7 +601,7 @@ def test_township_polygons_from_wkt_in_gcj02_with_seats(tmp_path: Path, ws: Work
     table.to_csv(path, index=False, encoding="utf-8-sig")
     with pytest.raises(ValidationError) as caught:
         io.read_layer(path, layer="townships", source_crs="gcj02")
-    bad = _find(caught.value.errors, row="430623101", field="seat_lat")
+    bad = _find(caught.value.errors, row=2, field="seat_lat")  # spreadsheet row 2
     assert bad and bad[0].value == "北纬二十九度"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 import geopandas as gpd
@@ -18,6 +18,7 @@ from shapely.geometry import LineString, Point, Polygon
 from gridgov import crs
 from gridgov._errors import Problem, ValidationError
 from gridgov._validate import clean_layer, clean_workspace, coerce_values, validate_workspace
+from gridgov.messages import use_lang
 from gridgov.model import Workspace
 from gridgov.settings import Settings
 from gridgov.testing import (
@@ -26,6 +27,13 @@ from gridgov.testing import (
     assert_valid_workspace,
     tiny_workspace,
 )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _english() -> Iterator[None]:
+    """These tests read the English messages (the Chinese ones: tests/test_messages.py)."""
+    with use_lang("en"):
+        yield
 
 
 def _find(

@@ -19,6 +19,7 @@ from gridgov import crs as _crs
 from gridgov._arrays import Bools
 from gridgov._errors import Problem
 from gridgov._validate.values import RowLabels, point_text
+from gridgov.messages import text
 from gridgov.model import LAYERS
 from gridgov.settings import Settings
 
@@ -123,20 +124,16 @@ def _outside_problems(
     first[1:] = out_owner[order][1:] != out_owner[order][:-1]
     picked = order[first]
     rows = RowLabels(gdf, LAYERS[name])
-    problems = []
+    problems: list[Problem] = []
     for k in picked:
         pos = positions[out_owner[k]]
-        problems.append(
-            Problem(
-                name,
-                rows[pos],
-                "geometry",
-                point_text(out_xy[k, 0], out_xy[k, 1]),
-                f"lies {dist[k]:,.0f} m outside the county outline "
-                f"(tolerance {tolerance_m:,.0f} m)",
-                severity,
-            )
+        message = text(
+            "validate.outside_county",
+            distance_m=f"{dist[k]:,.0f}",
+            tolerance_m=f"{tolerance_m:,.0f}",
         )
+        where = point_text(out_xy[k, 0], out_xy[k, 1])
+        problems.append(rows.problem(name, pos, "geometry", where, message, severity))
     return problems
 
 
@@ -180,28 +177,26 @@ def _station_township_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Prob
     first_hit[station_of[::-1]] = township_of[::-1]
     claims = ~pd.isna(claimed)
     xy = shapely.get_coordinates(s_geoms)
-    problems = []
+    problems: list[Problem] = []
+    nowhere = text("validate.station_no_township")
     for i in np.flatnonzero(~has_hit):
         problems.append(
-            Problem(
-                "stations",
-                rows[s_usable[i]],
-                "geometry",
-                point_text(*xy[i]),
-                "station is not inside any township",
-            )
+            rows.problem("stations", s_usable[i], "geometry", point_text(*xy[i]), nowhere)
         )
     for i in np.flatnonzero(has_hit & claims & ~matched):
         t = first_hit[i]
+        message = text(
+            "validate.station_other_township", name=t_names[t], code=t_codes[t], claimed=claimed[i]
+        )
         problems.append(
-            Problem(
+            rows.problem(
                 "stations",
-                rows[s_usable[i]],
+                s_usable[i],
                 "township_code",
                 claimed[i],
-                f"station lies in township {t_names[t]} ({t_codes[t]}), "
-                f"not in its township_code {claimed[i]}",
+                message,
                 "warning",
+                suggestion=str(t_codes[t]),
             )
         )
     return problems
@@ -240,13 +235,14 @@ def _settlement_village_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Pr
     if not (is_cgcs2000(settlements.crs) and is_cgcs2000(villages.crs)):
         return []
     rows = RowLabels(settlements, LAYERS["settlements"])
+    message = text("validate.settlement_outside")
     return [
-        Problem(
+        rows.problem(
             "settlements",
-            rows[pos],
+            pos,
             "village_code",
             settlements["village_code"].iloc[pos],
-            "settlement lies outside the village its village_code names",
+            message,
             "warning",
         )
         for pos in _member_mismatch(settlements, "village_code", villages, "code")
@@ -268,14 +264,10 @@ def _seat_problems(layers: dict[str, gpd.GeoDataFrame]) -> list[Problem]:
     arr = np.asarray(townships.geometry.array, dtype=object)[positions]
     inside = shapely.intersects_xy(arr, lon[positions], lat[positions])
     rows = RowLabels(townships, LAYERS["townships"])
+    message = text("validate.seat_outside")
     return [
-        Problem(
-            "townships",
-            rows[pos],
-            "seat_lon",
-            point_text(lon[pos], lat[pos]),
-            "the township seat (驻地) lies outside the township",
-            "warning",
+        rows.problem(
+            "townships", pos, "seat_lon", point_text(lon[pos], lat[pos]), message, "warning"
         )
         for pos in positions[~inside]
     ]

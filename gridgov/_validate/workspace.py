@@ -1,9 +1,11 @@
 """A whole workspace: every layer, then how the layers fit together.
 
 :func:`clean_workspace` returns the cleaned workspace and every problem;
-:func:`validate_workspace` does the same work and raises one :class:`~gridgov._errors.ValidationError` listing every
-problem when any is an error. :func:`relation_problems` checks only how layers fit
-together, for a load that reads its layers one file at a time.
+:func:`validate_workspace` does the same work and raises one
+:class:`~gridgov._errors.ValidationError` listing every problem when any is an error.
+:func:`relation_problems` checks only how layers fit together, for a load that reads its
+layers one file at a time (after :func:`~gridgov._validate.resolve_references`, which
+turns references written as names into codes).
 """
 
 from __future__ import annotations
@@ -15,9 +17,13 @@ from dataclasses import replace
 import geopandas as gpd
 
 from gridgov._errors import Problem, ValidationError
+from gridgov._validate.derive import resolve_references
 from gridgov._validate.layer import clean_layer
 from gridgov._validate.references import reference_problems
+from gridgov._validate.source import Finding
 from gridgov._validate.spatial import is_cgcs2000, spatial_problems
+from gridgov._validate.vocabulary import layer_term
+from gridgov.messages import text
 from gridgov.model import LAYERS, REQUIRED_LAYERS, Workspace
 from gridgov.settings import Settings
 
@@ -38,7 +44,8 @@ def clean_workspace(
     stations and grids); features lie inside the county outline, within
     ``settings.outside_tolerance_m`` (measured in the county's Gauss-Kruger zone); every
     station lies inside a township (the one its ``township_code`` names, else a warning);
-    industry stations name their industry.
+    industry stations name their industry. References written as names are resolved and
+    required codes left empty derived first (:func:`resolve_references`), said in notes.
 
     Parameters
     ----------
@@ -53,7 +60,7 @@ def clean_workspace(
     -------
     (Workspace, list of Problem)
         The cleaned (and, with ``fix``, repaired) workspace, and every problem found,
-        errors and warnings. Nothing is raised for bad data: the caller decides.
+        errors, warnings and notes. Nothing is raised for bad data: the caller decides.
     """
     settings = settings or Settings()
     problems: list[Problem] = []
@@ -62,28 +69,22 @@ def clean_workspace(
         gdf = getattr(ws, name, None)
         if gdf is None:
             if name in REQUIRED_LAYERS:
-                problems.append(
-                    Problem(name, None, None, None, f"the workspace has no {name} layer")
-                )
+                message = text("validate.no_layer", layer=layer_term(name))
+                problems.append(Finding(name, None, None, None, message))
             continue
         cleaned, found = clean_layer(gdf, name, fix=fix)
         problems.extend(found)
         layers[name] = cleaned
         if cleaned.crs is not None and not is_cgcs2000(cleaned.crs):
-            problems.append(
-                Problem(
-                    name,
-                    None,
-                    None,
-                    str(cleaned.crs.to_string()),
-                    "workspace layers must be in CGCS2000 (EPSG:4490); reproject with "
-                    "gdf.to_crs('EPSG:4490') or load through gridgov.io",
-                )
-            )
+            message = text("validate.not_cgcs2000")
+            problems.append(Finding(name, None, None, str(cleaned.crs.to_string()), message))
+    layers, found = resolve_references(layers)
+    problems.extend(found)
     problems.extend(relation_problems(layers, settings=settings))
     fixed = replace(ws, **layers) if layers else ws
     errors = sum(p.severity == "error" for p in problems)
-    log.info("validated workspace: %d error(s), %d warning(s)", errors, len(problems) - errors)
+    warnings = sum(p.severity == "warning" for p in problems)
+    log.info("validated workspace: %d error(s), %d warning(s)", errors, warnings)
     return fixed, problems
 
 
@@ -110,12 +111,13 @@ def validate_workspace(
     Returns
     -------
     (Workspace, list of Problem)
-        The cleaned (and, with ``fix``, repaired) workspace, and the warnings.
+        The cleaned (and, with ``fix``, repaired) workspace, and the warnings and notes.
 
     Raises
     ------
     ValidationError
-        Listing every problem, errors and warnings, when any is an error.
+        Listing every problem, errors and warnings (and the notes saying what was
+        derived), when any is an error.
     """
     fixed, problems = clean_workspace(ws, settings=settings, fix=fix)
     if any(p.severity == "error" for p in problems):
@@ -152,18 +154,10 @@ def relation_problems(
     problems: list[Problem] = []
     county = present.get("county")
     if county is not None and len(county) == 0:
-        problems.append(Problem("county", None, None, None, "the county layer has no feature"))
+        problems.append(Finding("county", None, None, None, text("validate.county_empty")))
     elif county is not None and len(county) > 1:
-        problems.append(
-            Problem(
-                "county",
-                None,
-                None,
-                len(county),
-                "the county layer should hold one outline; its features are treated as one",
-                "warning",
-            )
-        )
+        message = text("validate.county_many")
+        problems.append(Finding("county", None, None, len(county), message, "warning"))
     problems.extend(reference_problems(present))
     problems.extend(spatial_problems(present, settings))
     if labels:

@@ -9,6 +9,11 @@ Exit codes: 0 success; 2 a user's error, which is exactly a
 names the file, row, field and value); 1 anything else, a bug in gridgov, with the traceback
 and a line asking to report it. Every subcommand takes ``--json`` to print a
 machine-readable summary on stdout.
+
+Messages are in Chinese; ``--lang en`` (or ``GRIDGOV_LANG=en``) says them in English, from
+the one catalogue :mod:`gridgov.messages`. Input problems are printed grouped, the input's
+own first (:func:`~gridgov._validate.report_lines`); a failed ``gridgov load`` also writes
+every problem to ``WORKSPACE.problems.xlsx`` beside the workspace, which it leaves as it was.
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from gridgov import __version__
 from gridgov._errors import GridgovError, ValidationError
 from gridgov._json import strict_json
 from gridgov.cli import data, db, demo, plan, service
+from gridgov.cli._common import problem_report_path, validation_report, write_problem_report
+from gridgov.messages import ENV_VAR, LANGS, text, use_lang
 
 __all__ = ["build_parser", "main"]
 
@@ -43,12 +51,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--settings", metavar="TOML", help="settings file (speeds, standards, costs)"
     )
     common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    # also after the command (gridgov load --lang en ...); SUPPRESS: when absent there, it
+    # does not undo one given before the command
+    common.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     parser = argparse.ArgumentParser(
         prog="gridgov",
         description="Deputy liaison station coverage, consolidation and issue handling for counties.",
     )
     parser.add_argument("--version", action="version", version=f"gridgov {__version__}")
+    parser.add_argument(
+        "--lang",
+        choices=LANGS,
+        default=None,
+        help=f"language of messages: zh (default) or en; also the {ENV_VAR} variable",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo.register(sub, common)
@@ -67,27 +84,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    with use_lang(getattr(args, "lang", None)):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         code = int(args.func(args))
         sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
+        if code == 0:
+            _drop_old_report(args)
         return code
     except ValidationError as exc:
+        report = _report_problems(args, exc)
         if args.json:
             payload = {
                 "ok": False,
                 "error": exc.context,
                 "problems": [p.as_dict() for p in exc.problems],
+                "problems_xlsx": None if report is None else str(report),
             }
             sys.stdout.write(strict_json(payload, indent=2) + "\n")
-        print(f"gridgov {args.command}: {exc}", file=sys.stderr)
-        print("nothing was written.", file=sys.stderr)
+        lines = validation_report(exc.problems, context=exc.context, report=report)
+        lines[0] = text("cli.error", command=args.command, message=lines[0])
+        print("\n".join(lines), file=sys.stderr)
         return 2
     except (GridgovError, *_FILE_ERRORS) as exc:
         if args.json:
             problems = getattr(exc, "problems", [])
             payload = {"ok": False, "error": str(exc), "problems": [p.as_dict() for p in problems]}
             sys.stdout.write(strict_json(payload) + "\n")
-        print(f"gridgov {args.command}: {exc}", file=sys.stderr)
+        print(text("cli.error", command=args.command, message=exc), file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the reader went away (`gridgov info --json | head`): not an error of gridgov. Point
@@ -96,13 +123,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141  # what a shell reports for a writer killed by SIGPIPE (128 + 13)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(text("cli.interrupted"), file=sys.stderr)
         return 130
     except Exception:
         traceback.print_exc()
-        print(
-            f"gridgov {args.command}: unexpected error (a bug in gridgov {__version__}); "
-            "please report it with the traceback above",
-            file=sys.stderr,
-        )
+        print(text("cli.bug", command=args.command, version=__version__), file=sys.stderr)
         return 1
+
+
+def _report_problems(args: argparse.Namespace, exc: ValidationError) -> Path | None:
+    """``gridgov load`` whose input failed: every problem to ``WORKSPACE.problems.xlsx``
+    (not for a mistake on the command line itself, which has no rows to list)."""
+    path = problem_report_path(args)
+    if path is None or not exc.problems or exc.context != str(args.workspace):
+        return None
+    return write_problem_report(exc.problems, path)
+
+
+def _drop_old_report(args: argparse.Namespace) -> None:
+    """A load that succeeded leaves no problem list of an earlier failed one behind."""
+    path = problem_report_path(args)
+    if path is not None and path.is_file():
+        try:
+            path.unlink()
+        except OSError as exc:  # open in Excel on Windows: harmless, it is only stale
+            log.warning("could not remove the old problem list %s: %s", path, exc)

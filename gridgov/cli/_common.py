@@ -1,4 +1,5 @@
-"""What every ``gridgov`` subcommand shares: printing, progress, settings, and opening the
+"""What every ``gridgov`` subcommand shares: printing (problems grouped and in the chosen
+language, the problem list ``problems.xlsx``), progress, settings, and opening the
 workspace and issue store a command names.
 
 Each command module imports from here and from the core, never from another command
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from gridgov._errors import Problem
+from gridgov._validate import NOTE, problem_line, problem_table, report_lines
+from gridgov.messages import text
 from gridgov.settings import Settings, load_settings
 from gridgov.store import is_dsn
 
@@ -24,13 +27,17 @@ log = logging.getLogger("gridgov")
 
 __all__ = [
     "emit",
+    "notes_text",
     "optional_maps",
+    "problem_report_path",
     "problems_text",
     "progress",
     "settings_of",
     "shell",
     "shown",
     "store_target",
+    "validation_report",
+    "write_problem_report",
 ]
 
 
@@ -47,8 +54,52 @@ def emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
 
 
 def problems_text(problems: Sequence[Problem]) -> str:
-    """Problems one per line, indented, for the console."""
-    return "\n".join(f"  - {p}" for p in problems)
+    """Problems one per line, indented, for the console, in the current language."""
+    return "\n".join(f"  - {problem_line(p)}" for p in problems)
+
+
+def notes_text(problems: Sequence[Problem]) -> str:
+    """The notes among ``problems`` (what was detected or derived), one per line, indented."""
+    return "\n".join(f"  {p.message}" for p in problems if p.severity == NOTE)
+
+
+def validation_report(
+    problems: Sequence[Problem], *, context: str, report: Path | None = None
+) -> list[str]:
+    """The lines printed for a :class:`~gridgov.ValidationError`: a head line, the problems
+    grouped by file (the input's own first, cascades summed up), the notes, that nothing
+    was written, and where the full list is."""
+    lines = report_lines(problems, context=context)
+    notes = [p for p in problems if p.severity == NOTE]
+    if notes:
+        lines.append(text("report.notes"))
+        lines.extend(f"  {p.message}" for p in notes)
+    lines.append(text("report.nothing_written"))
+    if report is not None:
+        lines.append(text("report.written", path=report))
+    return lines
+
+
+def problem_report_path(args: argparse.Namespace) -> Path | None:
+    """Where ``gridgov load WORKSPACE`` lists the problems of a failed load:
+    ``WORKSPACE.problems.xlsx`` beside the workspace (None for other commands)."""
+    workspace = getattr(args, "workspace", None)
+    if getattr(args, "command", None) != "load" or workspace is None or is_dsn(str(workspace)):
+        return None
+    path = Path(workspace)
+    return path.with_name(f"{path.stem}.problems.xlsx")
+
+
+def write_problem_report(problems: Sequence[Problem], path: Path) -> Path | None:
+    """Every error and warning as one sheet (文件, 工作表, 行（Excel）, 列, 值, 问题, 建议);
+    None, with a message on stderr, when the file cannot be written (open in Excel)."""
+    from gridgov.io import write_xlsx
+
+    try:
+        return write_xlsx({text("report.sheet_name"): problem_table(problems)}, path)
+    except OSError as exc:
+        print(text("report.not_written", path=path, error=exc), file=sys.stderr)
+        return None
 
 
 @contextmanager

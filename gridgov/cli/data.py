@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import codecs
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gridgov._errors import ParameterError, Problem, ValidationError
 from gridgov.cli._common import emit, problems_text, progress, settings_of
 from gridgov.model import LAYERS
+
+if TYPE_CHECKING:
+    from gridgov.io import SourceFile
 
 __all__ = ["register"]
 
@@ -40,8 +44,41 @@ def _read_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _layer_sources(args: argparse.Namespace) -> dict[str, Path]:
-    return {name: Path(p) for name in LAYERS if (p := getattr(args, f"layer_{name}", None))}
+def _layer_sources(args: argparse.Namespace) -> dict[str, SourceFile]:
+    """Each layer's file with what was said about it: ``FILE@OPTION...`` for that file,
+    ``--header-row`` and ``--allow-outside-china`` for every file."""
+    from gridgov.io import SourceFile
+
+    if args.header_row is not None and args.header_row < 1:
+        raise ParameterError(
+            f"--header-row {args.header_row}: a sheet row number is 1 or more",
+            parameter="--header-row",
+            value=args.header_row,
+        )
+    sources = {}
+    for name in LAYERS:
+        text = getattr(args, f"layer_{name}", None)
+        if not text:
+            continue
+        source = SourceFile.parse(text)
+        if source.header_row is None and args.header_row is not None:
+            source = replace(source, header_row=args.header_row)
+        if args.allow_outside_china:
+            source = replace(source, allow_outside_china=True)
+        sources[name] = source
+    return sources
+
+
+def _notes_apart(problems: list[Problem]) -> tuple[list[Problem], list[Problem]]:
+    """``(notes, the rest)``: what was detected or derived while reading (severity
+    ``"note"``), and the warnings."""
+    notes = [p for p in problems if p.severity == "note"]
+    return notes, [p for p in problems if p.severity != "note"]
+
+
+def _notes_text(notes: list[Problem]) -> str:
+    """One line per note, each saying how to override it when it was a guess."""
+    return "".join(f"\n  {p.message}" for p in notes)
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -96,17 +133,21 @@ def cmd_load(args: argparse.Namespace) -> int:
             ],
             context="gridgov load",
         )
-    ws, warnings = io.load_into_workspace(args.workspace, sources, **_read_options(args))
+    # load_into_workspace takes any path-like; a SourceFile carries its file's options
+    ws, problems = io.load_into_workspace(args.workspace, sources, **_read_options(args))
     counts = ws.counts()
+    notes, warnings = _notes_apart(problems)
     payload = {
         "workspace": str(args.workspace),
         "loaded": {k: str(v) for k, v in sources.items()},
         "counts": counts,
+        "notes": [n.as_dict() for n in notes],
         "warnings": [p.as_dict() for p in warnings],
     }
     text = f"loaded {', '.join(sources)} into {args.workspace}\n  " + ", ".join(
         f"{k} {v}" for k, v in counts.items()
     )
+    text += _notes_text(notes)
     if warnings:
         text += f"\n  {len(warnings)} warning(s):\n{problems_text(warnings)}"
     emit(args, payload, text)
@@ -133,9 +174,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         )
     # preview_workspace validates every layer and the relations between them, and raises
     # with every problem if any is an error; what comes back are the warnings.
-    ws, problems = io.preview_workspace(args.workspace, sources, **_read_options(args))
-    payload = {"ok": True, "counts": ws.counts(), "warnings": [p.as_dict() for p in problems]}
+    ws, found = io.preview_workspace(args.workspace, sources, **_read_options(args))
+    notes, problems = _notes_apart(found)
+    payload = {
+        "ok": True,
+        "counts": ws.counts(),
+        "notes": [n.as_dict() for n in notes],
+        "warnings": [p.as_dict() for p in problems],
+    }
     text = "valid: " + ", ".join(f"{k} {v}" for k, v in ws.counts().items())
+    text += _notes_text(notes)
     if problems:
         text += f"\n  {len(problems)} warning(s):\n{problems_text(problems)}"
     emit(args, payload, text)
@@ -161,16 +209,48 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def _add_input_options(p: argparse.ArgumentParser) -> None:
     group = p.add_argument_group(
-        "layer files (any of GeoPackage, GeoJSON, Shapefile, CSV, XLSX, KML)"
+        "layer files (any of GeoPackage, GeoJSON, Shapefile, CSV, XLSX/XLS, KML; "
+        "an OpenStreetMap extract .osm.pbf for --roads)",
+        "FILE@OPTION[@OPTION...] says something about that one file: its text encoding "
+        "(villages.shp@gbk), the coordinate system of coordinates it does not declare "
+        "(stations.xlsx@gcj02, townships.shp@epsg:4547), a table's header row "
+        "(@header=2) or sheet (@sheet=NAME). What was detected is printed after loading.",
     )
     for name, schema in LAYERS.items():
         group.add_argument(
-            f"--{name}", dest=f"layer_{name}", metavar="FILE", help=f"{schema.label_zh} ({name})"
+            f"--{name}",
+            dest=f"layer_{name}",
+            metavar="FILE[@OPT]",
+            help=f"{schema.label_zh} ({name})"
+            + (
+                "; or an OpenStreetMap extract, .osm.pbf (needs pip install 'gridgov[osm]')"
+                if name == "roads"
+                else ""
+            ),
         )
-    p.add_argument("--encoding", help="text encoding of Shapefile DBF / CSV (e.g. GBK, GB18030)")
+    p.add_argument(
+        "--encoding",
+        help="text encoding of every Shapefile DBF without .cpg and every CSV/TXT (e.g. GBK, "
+        "GB18030; default: detected per file); GeoJSON, GeoPackage and KML are UTF-8 by "
+        "specification and a .cpg file wins",
+    )
     p.add_argument(
         "--source-crs",
-        help="coordinate system of the input: wgs84, cgcs2000, gcj02 (AMap/Tencent/Ovital), bd09 (Baidu)",
+        help="coordinate system of coordinates a file does not declare (CSV/XLSX lon/lat, "
+        "Shapefile without .prj): wgs84, cgcs2000, gcj02 (AMap/Tencent/Ovital), bd09 (Baidu) "
+        "or EPSG:n; a .prj, GeoPackage, GeoJSON or KML CRS wins (per file: FILE@gcj02)",
+    )
+    p.add_argument(
+        "--header-row",
+        type=int,
+        metavar="N",
+        help="sheet row number of the header of every CSV/XLSX (default: found among the "
+        "first 10 rows; per file: FILE@header=N)",
+    )
+    p.add_argument(
+        "--allow-outside-china",
+        action="store_true",
+        help="load features outside China as warnings instead of refusing them",
     )
     p.add_argument("--lon-col", help="longitude column of CSV/XLSX (default: detected)")
     p.add_argument("--lat-col", help="latitude column of CSV/XLSX (default: detected)")

@@ -15,6 +15,7 @@ from gridgov.settings import Settings
 __all__ = [
     "DEMO_PLAN_STANDARD",
     "coverage_line",
+    "pieces_line",
     "plan_line",
     "register",
     "run_consolidation",
@@ -41,6 +42,21 @@ def coverage_line(s: dict[str, Any]) -> str:
     )
 
 
+def pieces_line(pieces: dict[str, Any] | None) -> str | None:
+    """路网分片: how many pieces the network falls into, and villages on a piece with no
+    station (None without roads)."""
+    if pieces is None:
+        return None
+    lonely = int(pieces["places_without_facility"])
+    line = f"路网 {pieces['n_pieces']} 片，{lonely} 个村所在片区无联络站"
+    if lonely:
+        line += (
+            "（注意：这些村未覆盖是因为路网在此断开、道路到不了任何联络站，"
+            "而非附近没有联络站；请检查道路图层的连通，见图层 road_pieces）"
+        )
+    return line
+
+
 def run_coverage(
     workspace: Path,
     out: Path,
@@ -51,11 +67,20 @@ def run_coverage(
     show_deputies: bool = False,
     write_map: bool = True,
 ) -> tuple[dict[str, Path], dict[str, Any]]:
-    """Analyse coverage of a workspace and write the report, layers and map."""
+    """Analyse coverage of a workspace and write the report, layers and map.
+
+    The summary returned is the analysis's, plus ``road_pieces``: the pieces the road
+    network falls into for the standard's travel mode (:meth:`RoadPieces.summary`; None
+    without roads), also in ``coverage-summary.json`` and drawn in the workspace as the
+    result layer ``road_pieces``.
+    """
     from gridgov import io
+    from gridgov._json import strict_json
     from gridgov.coverage import analyse
     from gridgov.coverage.report import write_coverage
+    from gridgov.crs import CGCS2000
     from gridgov.routing.graph import workspace_road_graph
+    from gridgov.routing.pieces import pieces_layer, road_pieces
 
     maps = optional_maps("coverage") if write_map else None
     _check_output_folder(out)
@@ -64,6 +89,18 @@ def run_coverage(
     graph = workspace_road_graph(ws)  # built once: coverage and the escalation layer share it
     result = analyse(ws, standard=standard, settings=settings, graph=graph)
     files = write_coverage(result, out, workspace=workspace)
+    summary = dict(result.summary)
+    summary["road_pieces"] = None
+    if graph is not None:
+        # A village on a piece without a station is uncovered because the network is
+        # broken there, not because no station is near: say so, and draw the pieces.
+        pieces = road_pieces(graph, ws.villages, ws.stations, mode=result.standard.travel_mode)
+        summary["road_pieces"] = pieces.summary()
+        io.write_result_layers(
+            workspace, {"road_pieces": pieces_layer(graph, pieces).to_crs(CGCS2000)}
+        )
+    # The summary file holds what the command reports, the pieces included.
+    files["summary_json"].write_text(strict_json(summary, indent=2), encoding="utf-8")
     if maps is not None:
         fmap = maps.coverage_map(
             ws,
@@ -74,7 +111,7 @@ def run_coverage(
             escalation=_escalation_edges(ws, settings, graph),
         )
         files["map"] = maps.save_html(fmap, out / "coverage-map.html")
-    return files, result.summary
+    return files, summary
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
@@ -91,7 +128,14 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         write_map=not args.no_map,
     )
     payload = {"summary": summary, "files": {k: str(v) for k, v in files.items()}}
-    text = "\n".join([coverage_line(summary), *(f"  {k:<12} {v}" for k, v in files.items())])
+    pieces = pieces_line(summary.get("road_pieces"))
+    text = "\n".join(
+        [
+            coverage_line(summary),
+            *([pieces] if pieces else []),
+            *(f"  {k:<12} {v}" for k, v in files.items()),
+        ]
+    )
     emit(args, payload, text)
     return 0
 

@@ -198,8 +198,8 @@ def cost_matrix(
     if graph is not None:
         table = cost_table(
             graph,
-            snap_to_graph(graph, ox, oy),
-            snap_to_graph(graph, tx, ty),
+            snap_to_graph(graph, ox, oy, mode=std.travel_mode),
+            snap_to_graph(graph, tx, ty, mode=std.travel_mode),
             origin_ids=np.arange(ox.size),
             destination_ids=np.arange(tx.size),
             weight=weight,

@@ -99,8 +99,8 @@ def group_on_roads(
     if graph is not None:
         costs = cost_table(
             graph,
-            snap_to_graph(graph, hx, hy),
-            snap_to_graph(graph, sx, sy),
+            snap_to_graph(graph, hx, hy, mode=std.travel_mode),
+            snap_to_graph(graph, sx, sy, mode=std.travel_mode),
             origin_ids=deps["deputy_id"].to_numpy(),
             destination_ids=stations["station_id"].to_numpy(),
             weight="time",

@@ -97,8 +97,8 @@ def analyse(
     network = ws.roads is not None and len(ws.roads) > 0 and std.mode != "straight"
     if network:
         graph = graph or build_road_graph(ws.roads, crs=crs)
-        d_snap = snap_to_graph(graph, dx, dy)
-        s_snap = snap_to_graph(graph, sx, sy)
+        d_snap = snap_to_graph(graph, dx, dy, mode=std.travel_mode)
+        s_snap = snap_to_graph(graph, sx, sy, mode=std.travel_mode)
         near = nearest_facility(
             graph, d_snap, s_snap, weight=weight, mode=std.travel_mode, settings=settings
         )
@@ -365,8 +365,8 @@ def _gaps(
     if graph is not None:
         pairs = cost_table(
             graph,
-            snap_to_graph(graph, ux, uy),
-            snap_to_graph(graph, cx, cy),
+            snap_to_graph(graph, ux, uy, mode=std.travel_mode),
+            snap_to_graph(graph, cx, cy, mode=std.travel_mode),
             origin_ids=np.arange(len(uncovered)),
             destination_ids=np.arange(len(candidates)),
             weight="time" if std.is_time else "distance",
@@ -443,15 +443,23 @@ def _service_areas(
         ).to_crs(CGCS2000)
     from scipy.sparse import csgraph
 
-    weights = graph.edge_weights("time" if std.is_time else "distance", std.travel_mode, settings)
-    matrix = graph.matrix(weights)
-    snap = snap_to_graph(graph, stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy())
+    mode = std.travel_mode
+    weights = graph.edge_weights("time" if std.is_time else "distance", mode, settings)
+    # Searches from the stations over the reversed arcs: the area is where one can travel
+    # *to* the station from within the standard (one-way streets and closed roads honoured).
+    sm = graph.search_matrix(weights, mode, travel="to")
+    permitted = graph.permitted(mode) if graph.has_restrictions(mode) else None
+    snap = snap_to_graph(
+        graph, stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy(), mode=mode
+    )
     walk = settings.speeds_kmh["walk"]["village"] / 3.6
     start_cost = snap.snap_m / walk if std.is_time else snap.snap_m
     polys: list[Any] = []
     for begin in range(0, len(ids), 64):
         idx = np.arange(begin, min(begin + 64, len(ids)))
-        dist = csgraph.dijkstra(matrix, directed=False, indices=snap.node[idx], limit=std.limit)
+        dist = csgraph.dijkstra(
+            sm.matrix, directed=sm.directed, indices=snap.node[idx], limit=std.limit
+        )
         dist = dist + start_cost[idx][:, None]
         for row, j in enumerate(idx):
             polys.append(
@@ -462,6 +470,7 @@ def _service_areas(
                     std.limit,
                     walk if std.is_time else 1.0,
                     stations.geometry.iloc[j],
+                    permitted,
                 )
             )
     return gpd.GeoDataFrame({"station_id": ids}, geometry=polys, crs=stations.crs).to_crs(CGCS2000)
@@ -474,14 +483,24 @@ def _reach_polygon(
     limit: float,
     walk_m_per_cost: float,
     origin: Any,
+    permitted: tuple[NDArray[np.bool_], NDArray[np.bool_]] | None = None,
 ) -> Any:
     """Reachable roads (whole and partial edges) widened by SERVICE_AREA_BUFFER_M, plus
     around every reached node the distance still walkable within the budget, so a place
-    counted as covered (road travel + walk from its snap node) lies inside the polygon."""
+    counted as covered (road travel + walk from its snap node) lies inside the polygon.
+
+    ``permitted`` (``u -> v``, ``v -> u`` per edge, for a mode that meets one-way or closed
+    roads) leaves out the roads the mode may not use, and the part of a one-way road from
+    which the reached end cannot be driven to."""
     u, v = graph.edge_u, graph.edge_v
     du, dv = dist[u], dist[v]
     full = (du <= limit) & (dv <= limit)
     part = (du <= limit) ^ (dv <= limit)
+    if permitted is not None:
+        fwd, bwd = permitted
+        full &= fwd | bwd
+        # Partly reached from u: the stretch next to u must lead to u (v -> u), and so on.
+        part &= np.where(du <= limit, bwd, fwd)
     x0, y0, x1, y1 = graph.node_x[u], graph.node_y[u], graph.node_x[v], graph.node_y[v]
     # Partly reachable edges: keep the reachable fraction from the reached end.
     from_u = part & (du <= limit)

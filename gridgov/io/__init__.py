@@ -14,40 +14,52 @@ The package is split by concern; everything public is imported here, and callers
 
 - ``_columns``: which schema column a header stands for (:func:`column_aliases`,
   :func:`canonical_column`);
+- ``_notes``: what was decided while reading a file (:class:`Note`);
 - ``_coords``: declared CRS, GCJ-02 and BD-09 to CGCS2000, and coordinate cells;
-- ``_files``: reading each format (vector files, CSV, XLSX) and its text encoding;
-- ``_layer``: one file into one workspace layer (:func:`read_layer`);
+- ``_files``: reading each format (vector files, CSV, XLSX/XLS) and its text encoding;
+- ``_layer``: one file into one workspace layer (:func:`read_layer`, :class:`SourceFile`);
 - ``_workspace``: workspace GeoPackages (:func:`read_workspace`, :func:`write_workspace`,
   :func:`load_into_workspace`, :func:`preview_workspace`, :func:`workspace_info`,
   :func:`write_result_layers`);
-- ``_tables``: tables for people (:func:`write_table`, :func:`write_xlsx`).
+- ``_tables``: office tables in (header under a title, totals dropped) and tables for
+  people out (:func:`write_table`, :func:`write_xlsx`).
 """
 
 from __future__ import annotations
 
 from gridgov.io._columns import canonical_column, column_aliases
-from gridgov.io._layer import read_layer
+from gridgov.io._files import FileRead
+from gridgov.io._layer import SourceFile, read_file, read_layer
+from gridgov.io._notes import Note
 from gridgov.io._tables import write_table, write_xlsx
 from gridgov.io._workspace import (
+    LAYERS_TABLE,
     META_LAYER,
     SCHEMA_VERSION,
     load_into_workspace,
     preview_workspace,
     read_workspace,
+    stale_results,
     workspace_info,
     write_result_layers,
     write_workspace,
 )
 
 __all__ = [
+    "LAYERS_TABLE",
     "META_LAYER",
     "SCHEMA_VERSION",
+    "FileRead",
+    "Note",
+    "SourceFile",
     "canonical_column",
     "column_aliases",
     "load_into_workspace",
     "preview_workspace",
+    "read_file",
     "read_layer",
     "read_workspace",
+    "stale_results",
     "workspace_info",
     "write_result_layers",
     "write_table",

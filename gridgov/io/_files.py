@@ -1,20 +1,30 @@
 """Reading each file format into a frame, with every problem of the file collected.
 
 Vector files (GeoPackage, GeoJSON, Shapefile or a zip holding one, FlatGeobuf, KML/KMZ)
-go through pyogrio; tables (CSV/TSV/TXT in UTF-8 or GB18030, XLSX) through pandas, with
-points made from longitude/latitude columns or any geometry from a WKT column. Text
-encodings are handled here: a GBK Shapefile without a ``.cpg`` is recognised by its
-mojibake, and a DBF whose field names were cut mid-character is decoded by hand. Nothing
-here raises for a bad file: the readers return ``None`` and the problems.
+go through pyogrio; tables (CSV/TSV/TXT, XLSX and old XLS workbooks) are read cell by
+cell into a grid that :mod:`gridgov.io._tables` turns into a frame as an office would lay
+it out (a title above the header, totals below). Text encodings are settled here, per
+file: a format whose specification fixes the encoding (GeoJSON, GeoPackage, KML) is read
+as UTF-8 whatever the command line says; a Shapefile's ``.cpg`` is believed; otherwise the
+bytes are sniffed (UTF-8, UTF-8 with BOM, GBK/GB18030, Big5) with charset-normalizer, and a
+DBF that still reads as mojibake is read again as GBK. Every such decision is returned as
+a :class:`Note` the user can read and override. Nothing here raises for a bad file: the
+readers return ``None`` and the problems.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io as _io
 import logging
 import re
+import struct
 import tempfile
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +35,9 @@ import pyogrio
 import pyogrio.errors
 import shapely
 
-from gridgov import crs as _crs
 from gridgov._errors import Problem
 from gridgov._validate import RowLabels
+from gridgov._validate.source import SOURCE_SHEET
 from gridgov.io._columns import (
     LAT_ALIASES,
     LON_ALIASES,
@@ -36,17 +46,37 @@ from gridgov.io._columns import (
     norm_header,
     rename_columns,
 )
-from gridgov.io._coords import clean_geometries, deoffset, layer_to_cgcs2000, parse_coordinate
+from gridgov.io._coords import Note, clean_geometries, parse_coordinate, to_cgcs2000
+from gridgov.io._tables import Grid, TableLayout, lay_out_table
 from gridgov.model import LAYERS
 
-__all__ = ["TABLE_SUFFIXES", "VECTOR_SUFFIXES", "read_table", "read_vector"]
+__all__ = [
+    "TABLE_SUFFIXES",
+    "VECTOR_SUFFIXES",
+    "FileRead",
+    "detect_encoding",
+    "read_table",
+    "read_vector",
+]
 
 log = logging.getLogger(__name__)
 
 
 VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip", ".kml", ".kmz", ".fgb"}
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
-_CSV_NA = ["", "NULL", "null", "NaN", "nan", "None", "#N/A", "N/A", "n/a"]
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+#: Formats whose specification fixes the text encoding (UTF-8): no guess, no override.
+UTF8_BY_SPEC = {
+    ".gpkg": "GeoPackage",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".fgb": "FlatGeobuf",
+    ".kml": "KML",
+    ".kmz": "KML",
+}
+#: Formats whose specification fixes the coordinate system (WGS84, longitude first).
+WGS84_BY_SPEC = {".kml": "KML", ".kmz": "KML", ".geojson": "GeoJSON", ".json": "GeoJSON"}
+_NA_TEXT = {"", "NULL", "null", "NaN", "nan", "None", "#N/A", "N/A", "n/a", "#VALUE!", "#REF!"}
 # Columns the KML drivers add to every placemark; they mean nothing to a workspace.
 _KML_INTERNAL = {
     "timestamp",
@@ -62,9 +92,80 @@ _KML_INTERNAL = {
 }
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN1_HIGH = re.compile(r"[\x80-\xff]")
+# How much of a file the encoding is sniffed from: enough for charset-normalizer to be sure.
+_SNIFF_BYTES = 2_000_000
+
+
+@dataclass
+class FileRead:
+    """What reading one file gave: the frame (or None), its problems and the notes on how
+    it was read. A table's frame is indexed by each row's number as the user sees it in
+    Excel (1-based, counting title and header rows; the index is named ``source_row``);
+    ``reported`` holds the positions whose geometry problems were already reported;
+    ``offset`` is the offset system removed (``gcj02``/``bd09``), for columns converted
+    like the geometry (township seats)."""
+
+    frame: gpd.GeoDataFrame | None
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    reported: list[int] = field(default_factory=list)
+    offset: str | None = None
 
 
 # --- text encodings -------------------------------------------------------------------------
+
+
+def _incremental(data: bytes, codec: str) -> bool:
+    """True if ``data`` decodes as ``codec``, allowing a character cut at the end."""
+    try:
+        codecs.getincrementaldecoder(codec)().decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_encoding(data: bytes) -> tuple[str, str] | None:
+    """The text encoding of ``data``: ``(codec to decode with, name to show)``, or None.
+
+    A BOM decides (UTF-8 or UTF-16); then valid UTF-8 is UTF-8 (plain ASCII included);
+    otherwise charset-normalizer chooses between the GB family and Big5, preferring GB on a
+    tie as a mainland county's files are. GB text is decoded as GB18030 (a superset) and
+    shown as GBK when every character is in GBK.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", "UTF-8 BOM"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", "UTF-16"
+    sample = data[:_SNIFF_BYTES]
+    if _incremental(sample, "utf-8"):
+        return "utf-8", "UTF-8"
+    from charset_normalizer import from_bytes
+
+    chaos = {m.encoding: m.chaos for m in from_bytes(sample, cp_isolation=["gb18030", "big5"])}
+    gb_ok = _incremental(sample, "gb18030")
+    if "big5" in chaos and ("gb18030" not in chaos or chaos["big5"] < chaos["gb18030"] - 0.05):
+        return "big5", "Big5"
+    if not gb_ok:
+        return None
+    return "gb18030", "GBK" if _incremental(sample, "gbk") else "GB18030"
+
+
+def _show_codec(codec: str) -> str:
+    """An encoding name as people write it (``gbk`` -> ``GBK``, ``utf_8_sig`` -> ``UTF-8 BOM``)."""
+    try:
+        name = codecs.lookup(codec).name
+    except LookupError:
+        return codec
+    shown = {"utf-8-sig": "UTF-8 BOM", "iso8859-1": "ISO-8859-1", "latin-1": "ISO-8859-1"}
+    return shown.get(name, name.upper())
+
+
+def _detected_why(label: str, shown: str, grounds: str | None = None) -> str:
+    """Why an encoding was taken, and how to name another: ``自动识别：无 .cpg 文件；不对请写
+    villages.shp@utf-8``."""
+    other = "gbk" if shown.startswith("UTF") else "utf-8"
+    said = f"自动识别：{grounds}" if grounds else "自动识别"
+    return f"{said}；不对请写 {label}@{other}"
 
 
 def _garbled(values: Iterable[object]) -> tuple[str, str | None] | None:
@@ -90,7 +191,7 @@ def _garbled(values: Iterable[object]) -> tuple[str, str | None] | None:
     return repaired if repaired is not None and suspicious else None
 
 
-def _encoding_problem(gdf: pd.DataFrame, label: str) -> Problem | None:
+def _garbled_sample(gdf: pd.DataFrame) -> tuple[str, str | None] | None:
     # Values first, so the message shows a name the user recognises rather than a header.
     sample: list[object] = []
     for column in gdf.columns:
@@ -100,56 +201,31 @@ def _encoding_problem(gdf: pd.DataFrame, label: str) -> Problem | None:
         ):
             sample.extend(gdf[column].dropna().unique()[:200].tolist())
     sample.extend(str(c) for c in gdf.columns)
-    found = _garbled(sample)
-    if found is None:
-        return None
+    return _garbled(sample)
+
+
+def _garbled_problem(label: str, found: tuple[str, str | None], used: str) -> Problem:
     bad, fixed = found
     reads_as = f"; read as GBK it would be {fixed!r}" if fixed else ""
     return Problem(
         label,
         None,
-        None,
+        "encoding",
         bad,
-        "text looks garbled (mojibake): the DBF is probably GBK-encoded and has no .cpg "
-        f"file saying so{reads_as}. Load it again with --encoding GBK "
-        "(encoding='GBK'), or add a .cpg file containing GBK next to the .shp",
+        f"text read as {used} looks garbled (mojibake){reads_as}. Name the file's encoding "
+        f"after its name ({label}@gbk, or --encoding GBK for every file), or add a .cpg "
+        "file containing GBK next to the .shp",
     )
 
 
-# --- vector files ---------------------------------------------------------------------------
+# --- Shapefile parts and DBF text -----------------------------------------------------------
 
 
-def _choose_layer(
-    label: str, names: list[str], *, layer: str, source_layer: str | None
-) -> tuple[str | None, Problem | None]:
-    """The layer to read from a multi-layer file: named, the only one, or named like ``layer``."""
-    if source_layer is not None:
-        if source_layer in names:
-            return source_layer, None
-        return None, Problem(
-            label,
-            None,
-            None,
-            source_layer,
-            f"no layer named {source_layer!r}; the file has {', '.join(names) or 'none'}",
-        )
-    if len(names) == 1:
-        return names[0], None
-    for candidate in (layer, LAYERS[layer].label_zh):
-        if candidate in names:
-            return candidate, None
-    return None, Problem(
-        label,
-        None,
-        None,
-        None,
-        f"the file has {len(names)} layers ({', '.join(names)}); name the one to load "
-        "as source_layer",
-    )
-
-
-def _shapefile_parts(path: Path, target: str) -> dict[str, bytes]:
+def _shapefile_parts(
+    path: Path, target: str, suffixes: Iterable[str] | None = None
+) -> dict[str, bytes]:
     """The files of one Shapefile (by extension) from a folder or a zip."""
+    wanted = None if suffixes is None else set(suffixes)
     if path.suffix.lower() == ".zip":
         member = target.split(f"{path.resolve()}/", 1)[1]
         stem = member[: -len(Path(member).suffix)]
@@ -158,12 +234,111 @@ def _shapefile_parts(path: Path, target: str) -> dict[str, bytes]:
                 Path(m).suffix.lower(): archive.read(m)
                 for m in archive.namelist()
                 if m[: -len(Path(m).suffix) or None] == stem
+                and (wanted is None or Path(m).suffix.lower() in wanted)
             }
     return {
         f.suffix.lower(): f.read_bytes()
         for f in path.parent.iterdir()
-        if f.stem == path.stem and f.is_file()
+        if f.stem == path.stem and f.is_file() and (wanted is None or f.suffix.lower() in wanted)
     }
+
+
+def _dbf_text(dbf: bytes, limit: int = _SNIFF_BYTES) -> tuple[bytes, bytes]:
+    """The non-ASCII bytes of a DBF's field names and of its text values (a sample)."""
+    if len(dbf) < 32:
+        return b"", b""
+    n_records, header_len, record_len = struct.unpack("<IHH", dbf[4:12])
+    names: list[bytes] = []
+    fields: list[tuple[int, int]] = []  # (offset in record, length) of character fields
+    offset = 1  # the deletion flag
+    for pos in range(32, min(header_len, len(dbf)) - 31, 32):
+        if dbf[pos] == 0x0D:
+            break
+        descriptor = dbf[pos : pos + 32]
+        names.append(descriptor[:11].split(b"\x00", 1)[0])
+        length = descriptor[16]
+        if descriptor[11:12] in (b"C", b"M", b"V"):
+            fields.append((offset, length))
+        offset += length
+    values: list[bytes] = []
+    size = 0
+    for k in range(n_records):
+        start = header_len + k * record_len
+        record = dbf[start : start + record_len]
+        if len(record) < record_len or size > limit:
+            break
+        for at, length in fields:
+            value = record[at : at + length].rstrip(b" \x00")
+            if any(b > 0x7F for b in value):
+                values.append(value)
+                size += len(value)
+    pick = [n for n in names if any(b > 0x7F for b in n)]
+    return b"\n".join(pick), b"\n".join(values)
+
+
+@dataclass(frozen=True)
+class _DbfEncoding:
+    """The encoding to read a DBF with: ``codec`` to hand to GDAL (None: GDAL decides from
+    the .cpg, or nothing needs deciding), and the note saying so."""
+
+    codec: str | None
+    note: Note | None
+    given: bool
+
+
+def _dbf_encoding(
+    path: Path, target: str, *, label: str, file_encoding: str | None, global_encoding: str | None
+) -> _DbfEncoding:
+    parts = _shapefile_parts(path, target, (".cpg", ".dbf"))
+    cpg = parts.get(".cpg", b"").decode("ascii", errors="ignore").strip()
+    if file_encoding is not None:
+        why = f"按 {label}@{file_encoding}" + (f"；.cpg 声明 {cpg}" if cpg else "")
+        return _DbfEncoding(
+            file_encoding,
+            Note(
+                label,
+                "encoding",
+                _show_codec(file_encoding),
+                "given",
+                f"编码 {_show_codec(file_encoding)}",
+                why,
+            ),
+            True,
+        )
+    if cpg:
+        why = ".cpg 声明" + (f"；未用 --encoding {global_encoding}" if global_encoding else "")
+        return _DbfEncoding(
+            None,
+            Note(label, "encoding", cpg.upper(), "declared", f"编码 {cpg.upper()}", why),
+            False,
+        )
+    if global_encoding is not None:
+        shown = _show_codec(global_encoding)
+        return _DbfEncoding(
+            global_encoding,
+            Note(label, "encoding", shown, "given", f"编码 {shown}", "按 --encoding"),
+            True,
+        )
+    names, values = _dbf_text(parts.get(".dbf", b""))
+    text = values + b"\n" + names if values else names
+    if not text.strip():
+        return _DbfEncoding(None, None, False)  # ASCII only: nothing to decide
+    found = detect_encoding(text)
+    if found is None:
+        return _DbfEncoding(None, None, False)  # left to GDAL, and to the mojibake check
+    codec, shown = found
+    return _DbfEncoding(
+        codec.upper(),
+        Note(
+            label,
+            "encoding",
+            shown,
+            "detected",
+            f"编码 {shown}",
+            _detected_why(label, shown, "无 .cpg 文件"),
+        ),
+        False,
+    )
 
 
 def _read_cut_dbf(
@@ -209,185 +384,438 @@ def _read_cut_dbf(
     )
 
 
+def _values_decode(path: Path, target: str, codec: str) -> bool:
+    """True if the DBF's text values (not its field names) decode as ``codec``."""
+    _, values = _dbf_text(_shapefile_parts(path, target, (".dbf",)).get(".dbf", b""))
+    try:
+        return _incremental(values, codec)
+    except LookupError:
+        return True
+
+
+# --- vector files ---------------------------------------------------------------------------
+
+
+def _choose_layer(
+    label: str, names: list[str], *, layer: str, source_layer: str | None
+) -> tuple[str | None, Problem | None]:
+    """The layer to read from a multi-layer file: named, the only one, or named like ``layer``."""
+    if source_layer is not None:
+        if source_layer in names:
+            return source_layer, None
+        return None, Problem(
+            label,
+            None,
+            None,
+            source_layer,
+            f"no layer named {source_layer!r}; the file has {', '.join(names) or 'none'}",
+        )
+    if len(names) == 1:
+        return names[0], None
+    for candidate in (layer, LAYERS[layer].label_zh):
+        if candidate in names:
+            return candidate, None
+    return None, Problem(
+        label,
+        None,
+        None,
+        None,
+        f"the file has {len(names)} layers ({', '.join(names)}); name the one to load "
+        "as source_layer",
+    )
+
+
+def _zip_target(
+    path: Path, label: str, source_layer: str | None
+) -> tuple[str | None, Problem | None]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.namelist()
+    except zipfile.BadZipFile as exc:
+        return None, Problem(label, None, None, None, f"not a readable zip file: {exc}")
+    shps = [m for m in members if m.lower().endswith(".shp") and not m.startswith("__MACOSX")]
+    if not shps:
+        return None, Problem(label, None, None, None, "the zip file holds no .shp file")
+    chosen = shps[0]
+    if len(shps) > 1:
+        wanted = [m for m in shps if source_layer and Path(m).stem == source_layer]
+        if not wanted:
+            return None, Problem(
+                label,
+                None,
+                None,
+                None,
+                f"the zip holds {len(shps)} shapefiles ({', '.join(shps)}); "
+                "name one as source_layer",
+            )
+        chosen = wanted[0]
+    return f"/vsizip/{path.resolve()}/{chosen}", None
+
+
+def _geojson_declares_crs(path: Path) -> bool:
+    """True if a GeoJSON file has the (pre-RFC 7946) ``crs`` member naming its CRS."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    return re.search(rb'"crs"\s*:\s*\{', head) is not None
+
+
+def _read_layers(
+    target: str, names: list[str], chosen: str | None, codec: str | None
+) -> gpd.GeoDataFrame:
+    kwargs: dict[str, Any] = {} if codec is None else {"encoding": codec}
+    if chosen is not None:
+        return pyogrio.read_dataframe(target, layer=chosen, **kwargs)
+    parts = [pyogrio.read_dataframe(target, layer=n, **kwargs) for n in names]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pyogrio.read_dataframe(target, layer=names[0], **kwargs)
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+
+
+@dataclass
+class _Encoding:
+    """The encoding to read a vector file with (None: the file's own), whether the user
+    named it, and the notes saying so."""
+
+    codec: str | None
+    given: bool
+    notes: list[Note]
+
+
+def _vector_encoding(
+    path: Path,
+    target: str,
+    *,
+    label: str,
+    file_encoding: str | None,
+    global_encoding: str | None,
+) -> _Encoding:
+    suffix = path.suffix.lower()
+    if suffix in (".shp", ".zip"):
+        decided = _dbf_encoding(
+            path, target, label=label, file_encoding=file_encoding, global_encoding=global_encoding
+        )
+        return _Encoding(decided.codec, decided.given, [decided.note] if decided.note else [])
+    if suffix in UTF8_BY_SPEC:
+        asked = file_encoding or global_encoding
+        if asked is None or _show_codec(asked) == "UTF-8":
+            return _Encoding(None, False, [])
+        # The specification fixes UTF-8: a user's encoding could only garble the text.
+        which = f"{label}@{file_encoding}" if file_encoding else f"--encoding {global_encoding}"
+        why = f"{UTF8_BY_SPEC[suffix]} 规定；未用 {which}"
+        return _Encoding(None, False, [Note(label, "encoding", "UTF-8", "spec", "编码 UTF-8", why)])
+    given = file_encoding or global_encoding
+    return _Encoding(given, given is not None, [])
+
+
+def _not_valid(label: str, codec: str, exc: Exception) -> Problem:
+    message = (
+        f"text is not valid {_show_codec(codec)} ({exc}); name the file's encoding after "
+        f"its name ({label}@gbk, {label}@utf-8)"
+    )
+    return Problem(label, None, "encoding", codec, message)
+
+
+def _read_shapefile(
+    path: Path,
+    target: str,
+    names: list[str],
+    chosen: str | None,
+    text: _Encoding,
+    *,
+    label: str,
+) -> tuple[gpd.GeoDataFrame | None, list[Problem], list[Note]]:
+    """Read a Shapefile's layer in ``text``'s encoding, and mend what the DBF got wrong:
+    a ``.cpg`` that is not the values' encoding, field names cut mid-character, or text
+    that reads as mojibake (then read as GBK, unless the user named the encoding)."""
+    notes = list(text.notes)
+    problems: list[Problem] = []
+    codec = text.codec
+    try:
+        gdf = _read_layers(target, names, chosen, codec)
+    except UnicodeDecodeError as exc:
+        cpg = _shapefile_parts(path, target, (".cpg",)).get(".cpg", b"")
+        declared = codec or cpg.decode("ascii", errors="ignore").strip() or "utf-8"
+        if text.given or _values_decode(path, target, declared):
+            gdf, problem = _read_cut_dbf(path, target, encoding=codec, label=label)
+            problems.append(problem)
+        else:
+            dbf = _shapefile_parts(path, target, (".dbf",)).get(".dbf", b"")
+            sniffed = detect_encoding(_dbf_text(dbf)[1])
+            if sniffed is None:
+                return None, [_not_valid(label, declared, exc)], notes
+            codec, shown = sniffed[0].upper(), sniffed[1]
+            gdf = _read_layers(target, names, chosen, codec)
+            grounds = f".cpg 声明 {declared}，但文字不是 {declared}"
+            notes = [n for n in notes if n.topic != "encoding"]
+            why = _detected_why(label, shown, grounds)
+            notes.append(Note(label, "encoding", shown, "detected", f"编码 {shown}", why))
+    found = _garbled_sample(gdf)
+    if found is None:
+        return gdf, problems, notes
+    read_as = pyogrio.read_info(target, layer=chosen)["encoding"] if codec is None else codec
+    used = _show_codec(str(read_as or "ISO-8859-1"))
+    if text.given or found[1] is None:
+        return None, [_garbled_problem(label, found, used)], notes
+    gdf = _read_layers(target, names, chosen, "GB18030")
+    notes = [n for n in notes if n.topic != "encoding"]
+    why = _detected_why(label, "GBK", f"按 {used} 读出是乱码")
+    notes.append(Note(label, "encoding", "GBK", "detected", "编码 GBK", why))
+    return gdf, problems, notes
+
+
+def _list_layers(target: str, label: str, is_shapefile: bool) -> tuple[list[str], Problem | None]:
+    try:
+        return [str(n) for n in pyogrio.list_layers(target)[:, 0]], None
+    except UnicodeDecodeError as exc:
+        if not is_shapefile:
+            message = f"cannot list the layers of the file: {exc}"
+            return [], Problem(label, None, None, None, message)
+        # GDAL's note about a field name cut mid-character cannot be decoded; a
+        # Shapefile has one layer, named after the file.
+        return [Path(target).stem], None
+    except (pyogrio.errors.DataSourceError, OSError) as exc:
+        return [], Problem(label, None, None, None, f"cannot open the file: {exc}")
+
+
+def _declared_by(path: Path, gdf: gpd.GeoDataFrame) -> str | None:
+    """``"file"`` if the file declares its CRS, the format's name if its specification
+    fixes it (KML; GeoJSON without a ``crs`` member), None if the CRS is unknown."""
+    suffix = path.suffix.lower()
+    if gdf.crs is None:
+        return None
+    if suffix in (".geojson", ".json") and _geojson_declares_crs(path):
+        return "file"
+    return WGS84_BY_SPEC.get(suffix, "file")
+
+
 def read_vector(
     path: Path,
     *,
     label: str,
     layer: str,
     source_layer: str | None,
-    encoding: str | None,
-) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    file_encoding: str | None,
+    global_encoding: str | None,
+    file_source: str | None,
+    global_source: str | None,
+) -> FileRead:
+    """A vector file as a GeoDataFrame in EPSG:4490 (columns not yet renamed)."""
     suffix = path.suffix.lower()
     target = str(path)
-    problems: list[Problem] = []
     is_shapefile = suffix in (".shp", ".zip")
     if suffix == ".zip":
-        try:
-            with zipfile.ZipFile(path) as archive:
-                members = archive.namelist()
-        except zipfile.BadZipFile as exc:
-            return None, [Problem(label, None, None, None, f"not a readable zip file: {exc}")]
-        shps = [m for m in members if m.lower().endswith(".shp") and not m.startswith("__MACOSX")]
-        if not shps:
-            return None, [Problem(label, None, None, None, "the zip file holds no .shp file")]
-        chosen = shps[0]
-        if len(shps) > 1:
-            wanted = [m for m in shps if source_layer and Path(m).stem == source_layer]
-            if not wanted:
-                return None, [
-                    Problem(
-                        label,
-                        None,
-                        None,
-                        None,
-                        f"the zip holds {len(shps)} shapefiles ({', '.join(shps)}); "
-                        "name one as source_layer",
-                    )
-                ]
-            chosen = wanted[0]
-        target = f"/vsizip/{path.resolve()}/{chosen}"
-        source_layer = None
-    try:
-        names = [str(n) for n in pyogrio.list_layers(target)[:, 0]]
-    except UnicodeDecodeError as exc:
-        if not is_shapefile:
-            return None, [
-                Problem(label, None, None, None, f"cannot list the layers of the file: {exc}")
-            ]
-        # GDAL's note about a field name cut mid-character cannot be decoded; a
-        # Shapefile has one layer, named after the file.
-        names = [Path(target).stem]
-    except (pyogrio.errors.DataSourceError, OSError) as exc:
-        return None, [Problem(label, None, None, None, f"cannot open the file: {exc}")]
-    kwargs: dict[str, Any] = {}
-    if encoding is not None:
-        kwargs["encoding"] = encoding
-    chosen_layer: str | None = None
+        zipped, problem = _zip_target(path, label, source_layer)
+        if zipped is None:
+            return FileRead(None, [problem] if problem else [])
+        target, source_layer = zipped, None
+    names, problem = _list_layers(target, label, is_shapefile)
+    if problem is not None:
+        return FileRead(None, [problem])
+    chosen: str | None = None
     if not (suffix in (".kml", ".kmz") and source_layer is None and len(names) > 1):
-        chosen_layer, problem = _choose_layer(label, names, layer=layer, source_layer=source_layer)
+        chosen, problem = _choose_layer(label, names, layer=layer, source_layer=source_layer)
         if problem is not None:
-            return None, [problem]
+            return FileRead(None, [problem])
+
+    text = _vector_encoding(
+        path, target, label=label, file_encoding=file_encoding, global_encoding=global_encoding
+    )
+    problems: list[Problem] = []
+    notes = text.notes
     try:
-        if chosen_layer is None:
-            parts = [pyogrio.read_dataframe(target, layer=n, **kwargs) for n in names]
-            parts = [p for p in parts if len(p)]
-            gdf = (
-                gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
-                if parts
-                else pyogrio.read_dataframe(target, layer=names[0], **kwargs)
-            )
+        if is_shapefile:
+            read, problems, notes = _read_shapefile(path, target, names, chosen, text, label=label)
+            if read is None:
+                return FileRead(None, problems, notes)
+            gdf = read
         else:
-            gdf = pyogrio.read_dataframe(target, layer=chosen_layer, **kwargs)
+            gdf = _read_layers(target, names, chosen, text.codec)
     except UnicodeDecodeError as exc:
-        if not is_shapefile:
-            return None, [
-                Problem(
-                    label,
-                    None,
-                    "encoding",
-                    encoding,
-                    f"text is not valid {encoding or 'UTF-8'} ({exc}); name the file's "
-                    "encoding with --encoding",
-                )
-            ]
-        gdf, problem = _read_cut_dbf(path, target, encoding=encoding, label=label)
-        problems.append(problem)
+        return FileRead(None, [_not_valid(label, text.codec or "utf-8", exc)], notes)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        return None, [Problem(label, None, None, None, f"cannot read the file: {exc}")]
+        return FileRead(None, [Problem(label, None, None, None, f"cannot read the file: {exc}")])
     except LookupError as exc:  # an encoding Python does not know
-        return None, [Problem(label, None, "encoding", encoding, f"unknown encoding: {exc}")]
+        problem = Problem(label, None, "encoding", text.codec, f"unknown encoding: {exc}")
+        return FileRead(None, [problem])
 
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.active_geometry_name is None:
-        return None, [
-            Problem(
-                label, None, "geometry", None, "the layer has no geometry (it is a plain table)"
-            )
-        ]
+        message = "the layer has no geometry (it is a plain table)"
+        return FileRead(None, [Problem(label, None, "geometry", None, message)], notes)
     if suffix in (".kml", ".kmz"):
         drop = [c for c in gdf.columns if c in _KML_INTERNAL]
         drop += [c for c in ("id", "description") if c in gdf.columns and gdf[c].isna().all()]
         gdf = gdf.drop(columns=drop)
-    if is_shapefile:
-        problem = _encoding_problem(gdf, label)
-        if problem is not None:
-            return None, [problem]
     if gdf.geometry.name != "geometry" and "geometry" not in gdf.columns:
         gdf = gdf.rename_geometry("geometry")
     gdf = clean_geometries(gdf)
-    return gdf, problems
+    gdf, found, crs_notes, offset = to_cgcs2000(
+        gdf,
+        label=label,
+        declared_by=_declared_by(path, gdf),
+        file_source=file_source,
+        global_source=global_source,
+        default_cgcs2000=False,
+        check_degrees=True,
+    )
+    return FileRead(gdf, [*problems, *found], [*notes, *crs_notes], offset=offset)
 
 
 # --- tables ---------------------------------------------------------------------------------
 
 
-def _read_csv(
-    path: Path, *, label: str, encoding: str | None
-) -> tuple[pd.DataFrame | None, Problem | None]:
-    sep = "\t" if path.suffix.lower() == ".tsv" else ","
-    if path.suffix.lower() == ".txt":
-        with path.open("rb") as fh:
-            first = fh.readline()
-        sep = "\t" if b"\t" in first else ","
-    candidates = [encoding] if encoding else ["utf-8-sig", "gb18030"]
-    last: Exception | None = None
-    for codec in candidates:
-        try:
-            df = pd.read_csv(
-                path,
-                dtype=str,
-                sep=sep,
-                encoding=codec,
-                keep_default_na=False,
-                na_values=_CSV_NA,
-                skipinitialspace=True,
-            )
-        except UnicodeDecodeError as exc:
-            last = exc
-            continue
-        except LookupError as exc:
-            return None, Problem(label, None, "encoding", encoding, f"unknown encoding: {exc}")
-        except pd.errors.EmptyDataError:
-            return None, Problem(label, None, None, None, "the file is empty")
-        except pd.errors.ParserError as exc:
-            return None, Problem(label, None, None, None, f"not a readable CSV file: {exc}")
-        if codec != candidates[0] or encoding is None:
-            log.info("%s: read as %s", label, "GB18030" if codec == "gb18030" else "UTF-8")
-        return df, None
-    return None, Problem(
-        label,
-        None,
-        "encoding",
-        encoding,
-        f"cannot decode the file ({last}); save it as UTF-8 or name its encoding with --encoding",
-    )
+def _cell(value: object) -> str | None:
+    """One spreadsheet cell as text: whole numbers without ``.0``, blanks and errors None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return None
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    text = str(value).strip()
+    return None if text in _NA_TEXT else text
 
 
-def _read_excel(
-    path: Path, *, label: str, layer: str, sheet: str | None
-) -> tuple[pd.DataFrame | None, Problem | None]:
+def _text_grid(
+    path: Path, *, label: str, codec: str, given: bool
+) -> tuple[Grid | None, Problem | None]:
+    data = path.read_bytes()
     try:
-        book = pd.ExcelFile(path)
-    except ImportError:
-        return None, Problem(
-            label, None, None, None, "old .xls workbooks are not supported; save it as .xlsx"
-        )
-    except (ValueError, OSError, zipfile.BadZipFile) as exc:
-        return None, Problem(label, None, None, None, f"not a readable workbook: {exc}")
-    with book:
-        names = [str(n) for n in book.sheet_names]
-        if sheet is not None:
-            if sheet not in names:
-                return None, Problem(
-                    label, None, "sheet", sheet, f"no sheet {sheet!r}; sheets: {', '.join(names)}"
-                )
-            chosen = sheet
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        what = f"the file is not valid {_show_codec(codec)} ({exc})"
+        if given:
+            found = detect_encoding(data)
+            hint = f"it reads as {found[1]}; " if found else ""
+            advice = f"{hint}leave the encoding out to have it detected, or name another"
         else:
-            wanted = {norm_header(layer), norm_header(LAYERS[layer].label_zh)}
-            matches = [n for n in names if norm_header(n) in wanted]
-            chosen = matches[0] if matches else names[0]
-        df = pd.read_excel(book, sheet_name=chosen, dtype=str)
-    log.info("%s: reading sheet %r", label, chosen)
-    return df, None
+            advice = f"name its encoding after its name ({label}@gbk, {label}@utf-8)"
+        return None, Problem(label, None, "encoding", codec, f"{what}; {advice}")
+    except LookupError as exc:
+        return None, Problem(label, None, "encoding", codec, f"unknown encoding: {exc}")
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        return None, Problem(label, None, None, None, "the file is empty")
+    first = text.split("\n", 1)[0]
+    if path.suffix.lower() == ".tsv" or (path.suffix.lower() == ".txt" and "\t" in first):
+        sep = "\t"
+    else:
+        sep = ","
+    try:
+        rows = list(
+            csv.reader(_io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
+        )
+    except csv.Error as exc:
+        return None, Problem(label, None, None, None, f"not a readable CSV file: {exc}")
+    return [[_cell(v) for v in row] for row in rows], None
+
+
+@dataclass
+class _Sheet:
+    """A table file's cells as read, the sheet they came from (workbooks), the notes on
+    how they were read, or the problem that stopped it."""
+
+    rows: Grid | None
+    notes: list[Note] = field(default_factory=list)
+    problem: Problem | None = None
+    name: str | None = None
+
+
+def _pick_sheet(label: str, layer: str, names: list[str], sheet: str | None) -> _Sheet:
+    """The sheet to read (rows still empty): named, else named like the layer, else the first."""
+    if sheet is not None:
+        if sheet not in names:
+            message = f"no sheet {sheet!r}; sheets: {', '.join(names)}"
+            return _Sheet(None, problem=Problem(label, None, "sheet", sheet, message))
+        note = Note(label, "sheet", sheet, "given", f"工作表“{sheet}”", "按命令行指定")
+        return _Sheet(None, [note], name=sheet)
+    if not names:
+        return _Sheet(None, problem=Problem(label, None, None, None, "the workbook has no sheets"))
+    wanted = {norm_header(layer), norm_header(LAYERS[layer].label_zh)}
+    matches = [n for n in names if norm_header(n) in wanted]
+    chosen = matches[0] if matches else names[0]
+    if len(names) < 2:
+        return _Sheet(None, name=chosen)
+    how = "按表名识别" if matches else "第一个工作表"
+    why = f"{how}，共 {len(names)} 个；不对请写 {label}@sheet=表名"
+    note = Note(label, "sheet", chosen, "detected", f"工作表“{chosen}”", why)
+    return _Sheet(None, [note], name=chosen)
+
+
+def _excel_sheet(path: Path, *, label: str, layer: str, sheet: str | None) -> _Sheet:
+    try:
+        from python_calamine import CalamineError, CalamineWorkbook
+    except ImportError:
+        return _openpyxl_sheet(path, label=label, layer=layer, sheet=sheet)
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError) as exc:
+        problem = Problem(label, None, None, None, f"not a readable workbook: {exc}")
+        return _Sheet(None, problem=problem)
+    with book:
+        names = list(book.sheet_names)
+        if sheet is None:  # hidden sheets hold lookups and drafts, not the table
+            visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")]
+            names = [n for n in names if n in visible] or names
+        picked = _pick_sheet(label, layer, names, sheet)
+        if picked.name is not None:
+            cells = book.get_sheet_by_name(picked.name).to_python(skip_empty_area=False)
+            picked.rows = [[_cell(v) for v in row] for row in cells]
+    return picked
+
+
+def _openpyxl_sheet(path: Path, *, label: str, layer: str, sheet: str | None) -> _Sheet:
+    if path.suffix.lower() == ".xls":
+        message = (
+            "reading old .xls workbooks needs python-calamine (pip install python-calamine); "
+            "or save the workbook as .xlsx"
+        )
+        return _Sheet(None, problem=Problem(label, None, None, None, message))
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
+        problem = Problem(label, None, None, None, f"not a readable workbook: {exc}")
+        return _Sheet(None, problem=problem)
+    try:
+        picked = _pick_sheet(label, layer, list(book.sheetnames), sheet)
+        if picked.name is not None:
+            cells = book[picked.name].iter_rows(values_only=True)
+            picked.rows = [[_cell(v) for v in row] for row in cells]
+    finally:
+        book.close()
+    return picked
+
+
+def _text_sheet(
+    path: Path, *, label: str, file_encoding: str | None, global_encoding: str | None
+) -> _Sheet:
+    given = file_encoding or global_encoding
+    if given is not None:
+        shown = _show_codec(given)
+        why = f"按 {label}@{file_encoding}" if file_encoding else "按 --encoding"
+        codec, note = given, Note(label, "encoding", shown, "given", f"编码 {shown}", why)
+    else:
+        with path.open("rb") as fh:
+            found = detect_encoding(fh.read(_SNIFF_BYTES))
+        if found is None:
+            message = (
+                "cannot tell the file's text encoding (it is not UTF-8, GBK/GB18030 or Big5); "
+                f"save it as UTF-8, or name its encoding after its name ({label}@gbk)"
+            )
+            return _Sheet(None, problem=Problem(label, None, "encoding", None, message))
+        codec, shown = found
+        why = _detected_why(label, shown)
+        note = Note(label, "encoding", shown, "detected", f"编码 {shown}", why)
+    rows, problem = _text_grid(path, label=label, codec=codec, given=given is not None)
+    return _Sheet(rows, [note], problem)
 
 
 def read_table(
@@ -395,23 +823,30 @@ def read_table(
     *,
     label: str,
     layer: str,
-    encoding: str | None,
     sheet: str | None,
+    header_row: int | None,
+    file_encoding: str | None,
+    global_encoding: str | None,
     lon_col: str | None,
     lat_col: str | None,
-    source: str | None,
-) -> tuple[gpd.GeoDataFrame | None, list[Problem], list[int]]:
-    """CSV/XLSX to a GeoDataFrame; returns the positions whose coordinates were reported."""
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        df, problem = _read_excel(path, label=label, layer=layer, sheet=sheet)
+    file_source: str | None,
+    global_source: str | None,
+) -> FileRead:
+    """CSV/TXT/XLSX/XLS to a GeoDataFrame in EPSG:4490, indexed by sheet row numbers."""
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        read = _excel_sheet(path, label=label, layer=layer, sheet=sheet)
     else:
-        df, problem = _read_csv(path, label=label, encoding=encoding)
-    if df is None:
-        return None, [problem] if problem else [], []
-    df.columns = [str(c).lstrip("\ufeff").strip() for c in df.columns]
-    unnamed = [c for c in df.columns if c.startswith("Unnamed:") and df[c].isna().all()]
-    df = df.drop(columns=unnamed)
-    df = df.dropna(how="all").reset_index(drop=True)
+        read = _text_sheet(
+            path, label=label, file_encoding=file_encoding, global_encoding=global_encoding
+        )
+    grid, notes, problem, sheet_name = read.rows, read.notes, read.problem, read.name
+    if grid is None:
+        return FileRead(None, [problem] if problem else [], notes)
+    laid: TableLayout = lay_out_table(grid, layer=layer, label=label, header_row=header_row)
+    notes.extend(laid.notes)
+    if laid.frame is None:
+        return FileRead(None, laid.problems, notes)
+    df = laid.frame
 
     schema = LAYERS[layer]
     wkt_col = find_column(df.columns, None, WKT_ALIASES)
@@ -428,7 +863,12 @@ def read_table(
                 else "no longitude/latitude columns found (looked for 经度/lon/lng/x and "
                 "纬度/lat/y)"
             )
-            return (
+            hint = (
+                ""
+                if header_row
+                else f"; if the header is not on the row found, give it as {label}@header=N"
+            )
+            return FileRead(
                 None,
                 [
                     Problem(
@@ -436,13 +876,13 @@ def read_table(
                         None,
                         None,
                         ", ".join(map(str, df.columns)),
-                        f"{what}; name them with --lon-col/--lat-col",
+                        f"{what}; name them with --lon-col/--lat-col{hint}",
                     )
                 ],
-                [],
+                notes,
             )
     elif wkt_col is None:
-        return (
+        return FileRead(
             None,
             [
                 Problem(
@@ -454,15 +894,9 @@ def read_table(
                     "column (wkt/geometry); export boundaries as GeoPackage or Shapefile instead",
                 )
             ],
-            [],
+            notes,
         )
 
-    if source is None:
-        log.warning(
-            "%s: no source coordinate system given; treating coordinates as CGCS2000/WGS84 "
-            "(use --source-crs gcj02 for AMap/Tencent, bd09 for Baidu)",
-            label,
-        )
     geometry_cols = [c for c in (lon_name, lat_name, wkt_col) if c is not None]
     attrs = rename_columns(df.drop(columns=geometry_cols), layer, None)
     rows = RowLabels(attrs, schema)
@@ -483,14 +917,12 @@ def read_table(
                 )
         bad = np.isnan(lon) | np.isnan(lat)
         reported = [int(p) for p in np.flatnonzero(bad)]
-        if source in ("gcj02", "bd09"):
-            lon, lat = deoffset(lon, lat, source)
         geoms = shapely.points(np.where(bad, 0.0, lon), np.where(bad, 0.0, lat))
         geoms[bad] = None
     else:
         text = df[wkt_col].astype("str").str.strip()
         geoms = shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore")
-        present = text.notna().to_numpy()
+        present = df[wkt_col].notna().to_numpy()
         failed = present & shapely.is_missing(geoms)
         for pos in np.flatnonzero(failed):
             problems.append(
@@ -499,9 +931,18 @@ def read_table(
         reported = [int(p) for p in np.flatnonzero(failed)]
     gdf = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, index=attrs.index), crs=None)
     gdf = clean_geometries(gdf)
-    if wkt_col is not None and lon_name is None:
-        gdf, found, _ = layer_to_cgcs2000(gdf, source=source, label=label, default_wgs84=True)
-        problems.extend(found)
-    else:
-        gdf = gdf.set_crs(_crs.CGCS2000)
-    return gdf, problems, reported
+    gdf, found, crs_notes, offset = to_cgcs2000(
+        gdf,
+        label=label,
+        declared_by=None,
+        file_source=file_source,
+        global_source=global_source,
+        default_cgcs2000=True,
+        # a typo in one row must be reported on that row, not as "the file is in metres"
+        check_degrees=lon_name is None,
+    )
+    problems.extend(found)
+    notes.extend(crs_notes)
+    if sheet_name is not None:
+        gdf.attrs[SOURCE_SHEET] = sheet_name
+    return FileRead(gdf, problems, notes, reported=reported, offset=offset)

@@ -1,7 +1,14 @@
-"""Tables for people: CSV that Excel on Chinese Windows opens right, and XLSX workbooks.
+"""Tables as offices write them and as people open them.
 
-Names come from the county's files and from residents (a station called ``=1+1``, an
-issue titled ``=HYPERLINK(...)``): a spreadsheet program must show them, never run them.
+Reading: a county office's sheet has a title row (often merged across the columns) above
+the header, a 合计 row and a 备注 line below the data, blank rows between groups, and the
+header repeated on every printed page. :func:`lay_out_table` finds the header among the
+first rows by how many cells are headers gridgov knows (:func:`column_aliases`), drops the
+rows that are not data, and keeps each data row's number as Excel shows it, so a problem
+can say "row 7" and the user finds row 7.
+
+Writing: CSV that Excel on Chinese Windows opens right, and XLSX workbooks. Names come
+from the county's files and from residents (a station called ``=1+1``, an issue titled ``=HYPERLINK(...)``): a spreadsheet program must show them, never run them.
 XLSX cells holding text are stored as text, whatever they start with; in CSV, which has
 no types, text starting with a character Excel reads as a formula gets a leading ``'``
 (OWASP's advice against CSV injection).
@@ -9,15 +16,47 @@ no types, text starting with a character Excel reads as a formula gets a leading
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from gridgov._errors import ParameterError
+from gridgov._errors import ParameterError, Problem
+from gridgov._validate.source import SOURCE_ROW
+from gridgov.io._columns import LAT_ALIASES, LON_ALIASES, WKT_ALIASES, column_aliases, norm_header
+from gridgov.io._notes import Note
+from gridgov.model import LAYERS
 
-__all__ = ["write_table", "write_xlsx"]
+__all__ = ["Grid", "TableLayout", "lay_out_table", "write_table", "write_xlsx"]
+
+#: A sheet as read: rows of cells, text or None, row 0 being the sheet's first row.
+Grid = Sequence[Sequence[str | None]]
+#: How many rows from the top may hold the header.
+HEADER_SEARCH_ROWS = 10
+# Headers of office tables that name no schema column but show that a row is the header.
+_OFFICE_HEADERS = ("序号", "备注", "说明", "编号", "no", "xh")
+# A row whose first cells say it sums the rows above: 合计, 小计, 总计, 全镇合计: 12 ...
+_TOTAL = re.compile(r"^(?:\w{0,8}(?:合计|小计|总计|共计)|总数|累计)(?:[:：(（].*)?$")
+# A line under the table: remarks, who filled it in, where the data came from.
+_NOTE_START = (
+    "备注",
+    "注:",
+    "说明",
+    "附注",
+    "填表",
+    "填报",
+    "制表",
+    "审核",
+    "负责人",
+    "联系人",
+    "数据来源",
+    "资料来源",
+)
 
 #: First characters that make a spreadsheet program read a CSV field as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -99,3 +138,221 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
                 width = max(len(str(c.value or "")) for c in column[:200])
                 ws.column_dimensions[column[0].column_letter].width = min(40, 4 + width * 1.6)
     return target
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@dataclass
+class TableLayout:
+    """A grid laid out as a table: the frame of data rows (text cells, None for blanks)
+    indexed by each row's sheet row number (1-based, as Excel shows it; the index is
+    named ``source_row``, which the checks in :mod:`gridgov._validate` name rows by),
+    notes and problems."""
+
+    frame: pd.DataFrame | None
+    notes: list[Note] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@functools.cache
+def _header_vocabulary(layer: str) -> frozenset[str]:
+    known = set(column_aliases(layer))
+    known.update(
+        norm_header(a) for a in (*LON_ALIASES, *LAT_ALIASES, *WKT_ALIASES, *_OFFICE_HEADERS)
+    )
+    return frozenset(known)
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def header_score(row: Sequence[str | None], layer: str) -> int:
+    """How many cells of ``row`` are headers gridgov knows for ``layer``."""
+    vocabulary = _header_vocabulary(layer)
+    score = 0
+    for cell in row:
+        if cell is None:
+            continue
+        key = norm_header(cell)
+        if key in vocabulary or "经度" in key or "纬度" in key:
+            score += 1
+    return score
+
+
+def _find_header(grid: Grid, layer: str) -> int | None:
+    """0-based index of the header row: the best-scoring of the first rows, else the
+    first row that is not blank (None if all are blank)."""
+    best, best_score = None, 0
+    first = None
+    for k, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        if not any(cell is not None for cell in row):
+            continue
+        if first is None:
+            first = k
+        score = header_score(row, layer)
+        if score > best_score:
+            best, best_score = k, score
+    if best is not None:
+        return best
+    if first is not None:
+        return first
+    return next((k for k, row in enumerate(grid) if any(c is not None for c in row)), None)
+
+
+def _column_names(header: Sequence[str | None], width: int) -> list[str]:
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for k in range(width):
+        cell = header[k] if k < len(header) else None
+        name = str(cell).lstrip("\ufeff").strip() if cell is not None else f"Unnamed: {k}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    return names
+
+
+def _row_kind(cells: list[str | None], key_at: int | None, header: list[str]) -> str:
+    """``data``, ``blank``, ``total``, ``note`` or ``header`` (the header repeated)."""
+    filled = [c for c in cells if c is not None]
+    if not filled:
+        return "blank"
+    if [norm_header(c) if c else "" for c in cells] == [norm_header(h) for h in header]:
+        return "header"
+    key = cells[key_at] if key_at is not None and key_at < len(cells) else None
+    leading = [_squeeze(c) for c in filled[:3]]
+    keyless = key is None or _squeeze(key) in leading
+    if keyless and any(_TOTAL.match(c) for c in leading):
+        return "total"
+    if keyless and leading[0].startswith(_NOTE_START) and len(filled) <= max(2, len(cells) // 2):
+        return "note"
+    return "data"
+
+
+_KIND_ZH = {"total": "合计/小计", "note": "备注/说明", "header": "重复表头", "blank": "空行"}
+
+
+def _rows_note(label: str, dropped: dict[str, list[int]]) -> Note | None:
+    parts = []
+    for kind in ("total", "note", "header", "blank"):
+        rows = dropped.get(kind, [])
+        if not rows:
+            continue
+        where = ""
+        if kind != "blank":
+            listed = "、".join(str(r) for r in rows[:5])
+            where = f"（第 {listed}{' 等' if len(rows) > 5 else ''} 行）"
+        parts.append(f"{_KIND_ZH[kind]} {len(rows)} 行{where}")
+    if not parts:
+        return None
+    total = sum(len(v) for v in dropped.values())
+    return Note(
+        label,
+        "rows",
+        str(total),
+        "detected",
+        f"略去 {total} 行非数据行：{'，'.join(parts)}",
+        "自动识别",
+    )
+
+
+def lay_out_table(
+    grid: Grid, *, layer: str, label: str, header_row: int | None = None
+) -> TableLayout:
+    """Find the header of ``grid``, drop the rows that are not data, keep sheet row numbers.
+
+    Parameters
+    ----------
+    grid : sequence of rows
+        The sheet's cells as text (None for blank), row 0 being sheet row 1.
+    layer : str
+        The workspace layer the table is for: its headers are the ones looked for.
+    label : str
+        The file's name, for notes and problems.
+    header_row : int, optional
+        The header's sheet row number (1-based), when the user knows better.
+
+    Returns
+    -------
+    TableLayout
+        With a note for a header found below row 1 (or given), and one for the rows
+        dropped: totals (合计/小计/总计), remarks (备注/说明/填表人...), repeated headers
+        and blank rows. A total or remark row is one whose key cell is blank or is the
+        total itself, so a village called 合计村 stays.
+    """
+    notes: list[Note] = []
+    if header_row is not None:
+        if not 1 <= header_row <= len(grid) or not any(c is not None for c in grid[header_row - 1]):
+            return TableLayout(
+                None,
+                problems=[
+                    Problem(
+                        label,
+                        header_row,
+                        "header",
+                        header_row,
+                        f"row {header_row} cannot be the header: it is "
+                        + ("blank" if header_row <= len(grid) else "past the end of the sheet"),
+                    )
+                ],
+            )
+        at = header_row - 1
+        notes.append(
+            Note(
+                label,
+                "header",
+                str(header_row),
+                "given",
+                f"表头在第 {header_row} 行",
+                "按命令行指定",
+            )
+        )
+    else:
+        found = _find_header(grid, layer)
+        if found is None:
+            return TableLayout(
+                None, problems=[Problem(label, None, None, None, "the file is empty")]
+            )
+        at = found
+        if at > 0:
+            notes.append(
+                Note(
+                    label,
+                    "header",
+                    str(at + 1),
+                    "detected",
+                    f"表头在第 {at + 1} 行",
+                    f"自动识别；不对请写 {label}@header=N",
+                )
+            )
+    width = max((len(r) for r in grid[at:]), default=0)
+    header = _column_names(grid[at], width)
+    aliases = column_aliases(layer)
+    key = LAYERS[layer].key
+    key_at = next((k for k, h in enumerate(header) if aliases.get(norm_header(h)) == key), None)
+    kept: list[list[str | None]] = []
+    sheet_rows: list[int] = []
+    dropped: dict[str, list[int]] = {}
+    for k in range(at + 1, len(grid)):
+        cells = list(grid[k]) + [None] * (width - len(grid[k]))
+        kind = _row_kind(cells, key_at, header)
+        if kind == "data":
+            kept.append(cells)
+            sheet_rows.append(k + 1)
+        else:
+            dropped.setdefault(kind, []).append(k + 1)
+    # blank rows after the last data row are the sheet's empty tail, not worth a note
+    last = sheet_rows[-1] if sheet_rows else at + 1
+    dropped["blank"] = [r for r in dropped.get("blank", []) if r < last]
+    note = _rows_note(label, dropped)
+    if note is not None:
+        notes.append(note)
+    index = pd.Index(sheet_rows, dtype="int64", name=SOURCE_ROW)
+    frame = pd.DataFrame(kept, columns=header, index=index, dtype=object)
+    unnamed = [c for c in header if c.startswith("Unnamed:") and frame[c].isna().all()]
+    frame = frame.drop(columns=unnamed)
+    return TableLayout(frame, notes)

@@ -1,20 +1,26 @@
 """Workspace GeoPackages: read, validate and write them whole, atomically.
 
-A *workspace* is one GeoPackage with a layer per :data:`gridgov.model.LAYERS` entry and a
-``gridgov_meta`` key/value table. :func:`write_workspace` validates the whole workspace and
-writes it atomically (a temporary file in the same folder, then :func:`os.replace`), so a
-failed write never damages the file a planner has open in QGIS. :func:`load_into_workspace`
-reads files into layers of a workspace, all or nothing; :func:`preview_workspace` does the
-same without writing; :func:`workspace_info` summarises one.
+A *workspace* is one GeoPackage with a layer per :data:`gridgov.model.LAYERS` entry, a
+``gridgov_meta`` key/value table and a ``gridgov_layers`` table saying when each input layer
+was loaded and from which input versions each result layer (coverage, plans) was computed.
+:func:`write_workspace` validates the whole workspace and writes it atomically (a temporary
+file in the same folder, then :func:`os.replace`), so a failed write never damages the file
+a planner has open in QGIS. :func:`load_into_workspace` reads files into layers of a
+workspace, all or nothing, keeping every other layer; results computed from a layer it
+replaces are then out of date, and it says so (:func:`stale_results`).
+:func:`preview_workspace` does the same without writing; :func:`workspace_info` summarises
+one.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
+import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,9 +35,21 @@ import pyproj
 from gridgov import crs as _crs
 from gridgov._errors import NotFoundError, ParameterError, Problem, ValidationError
 from gridgov._json import strict
-from gridgov._validate import clean_layer, coerce_values, relation_problems, validate_workspace
+from gridgov._validate import (
+    NOTE,
+    Finding,
+    clean_layer,
+    coerce_values,
+    mark_cascades,
+    relation_problems,
+    resolve_references,
+    validate_workspace,
+)
+from gridgov._validate.vocabulary import layer_term
 from gridgov.io._layer import log_warnings, read_source
+from gridgov.messages import Items, text
 from gridgov.model import (
+    CHINA_TIME,
     LAYERS,
     REQUIRED_LAYERS,
     DeputyLevel,
@@ -44,11 +62,13 @@ from gridgov.model import (
 from gridgov.settings import Settings
 
 __all__ = [
+    "LAYERS_TABLE",
     "META_LAYER",
     "SCHEMA_VERSION",
     "load_into_workspace",
     "preview_workspace",
     "read_workspace",
+    "stale_results",
     "workspace_info",
     "write_result_layers",
     "write_workspace",
@@ -61,7 +81,14 @@ log = logging.getLogger(__name__)
 META_LAYER = "gridgov_meta"
 #: Version of the workspace layout, stored in ``gridgov_meta``.
 SCHEMA_VERSION = "1"
+#: Name of the non-spatial table of layer versions: one row per input layer (``role``
+#: ``input``: when it was loaded, from which file) and per result layer (``role``
+#: ``result``: when it was computed, and the versions of the inputs it was computed from,
+#: as JSON ``{layer: updated_at}``).
+LAYERS_TABLE = "gridgov_layers"
 _HAS_ARROW = importlib.util.find_spec("pyarrow") is not None
+# Result layers by name prefix, and the command that computes them again.
+_RESULT_COMMANDS = {"coverage_": "gridgov coverage", "plan_": "gridgov consolidate"}
 
 
 def read_workspace(path: str | Path) -> Workspace:
@@ -88,19 +115,19 @@ def read_workspace(path: str | Path) -> Workspace:
     """
     path = Path(path)
     if not path.is_file():
-        raise NotFoundError(f"workspace {path} does not exist")
+        raise NotFoundError(text("load.no_workspace", path=path))
     try:
         names = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
     except (pyogrio.errors.DataSourceError, OSError) as exc:
+        message = text("load.not_gpkg", error=exc)
         raise ValidationError(
-            [Problem(path.name, None, None, None, f"not a readable GeoPackage: {exc}")],
-            context=str(path),
+            [Finding(path.name, None, None, None, message)], context=str(path)
         ) from exc
     missing = [name for name in REQUIRED_LAYERS if name not in names]
     if missing:
         raise ValidationError(
             [
-                Problem(name, None, None, None, f"the workspace has no {name} layer")
+                Finding(name, None, None, None, text("validate.no_layer", layer=layer_term(name)))
                 for name in missing
             ],
             context=str(path),
@@ -185,20 +212,32 @@ def _for_gpkg(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def _write_gpkg(ws: Workspace, path: Path, *, keep_others: bool = False) -> None:
-    """Write every layer and the meta table to a temporary file, then replace ``path``.
+def _write_gpkg(
+    ws: Workspace,
+    path: Path,
+    *,
+    keep_others: bool = False,
+    loaded: Collection[str] | None = None,
+) -> None:
+    """Write every layer, the meta table and the layer versions to a temporary file, then
+    replace ``path``.
 
     With ``keep_others`` the temporary file starts as a copy of ``path`` (when it exists),
     so whatever the workspace's own layers do not overwrite stays: result layers, the
     issues layer, a planner's own layers, QGIS styles (``layer_styles``), GeoPackage
-    metadata and any other table in the file.
+    metadata and any other table in the file. ``loaded`` names the layers new in this
+    write (None: all of them); the others keep their recorded versions.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     tmp = workdir / (path.name if path.suffix.lower() == ".gpkg" else f"{path.name}.gpkg")
     try:
+        versions: dict[str, dict[str, str]] = {}
         if keep_others and path.is_file():
             shutil.copy2(path, tmp)
+            versions = _read_versions(tmp)
+            versions.update(_legacy_results(tmp, versions))
+        now = _now()
         for name, gdf in ws.layers().items():
             geometry_type = _GPKG_GEOMETRY[LAYERS[name].geometry]
             pyogrio.write_dataframe(
@@ -209,14 +248,141 @@ def _write_gpkg(ws: Workspace, path: Path, *, keep_others: bool = False) -> None
                 geometry_type=geometry_type,
                 promote_to_multi=geometry_type.startswith("Multi"),
             )
+            if loaded is None or name in loaded:
+                source = ws.meta.get(f"source_{name}", "")
+                versions[name] = _version(name, "input", now, source=source)
+            elif name not in versions:
+                versions[name] = _version(name, "input", "")  # loaded before versions were kept
         meta = pd.DataFrame(
             {"key": list(ws.meta), "value": [str(v) for v in ws.meta.values()]}, dtype=str
         )
         pyogrio.write_dataframe(meta, tmp, layer=META_LAYER, driver="GPKG")
+        _write_versions(tmp, versions)
         tmp.replace(path)  # atomic on POSIX and Windows (os.replace)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     log.info("wrote workspace %s (%s)", path, ", ".join(f"{k} {v}" for k, v in ws.counts().items()))
+
+
+# --- layer versions: which results are out of date ------------------------------------------
+
+
+def _now() -> str:
+    # microseconds: two loads in one second are two versions
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _version(
+    layer: str, role: str, updated_at: str, *, source: str = "", inputs: str = ""
+) -> dict[str, str]:
+    return {
+        "layer": layer,
+        "role": role,
+        "updated_at": updated_at,
+        "source": source,
+        "inputs": inputs,
+    }
+
+
+def _read_versions(path: Path) -> dict[str, dict[str, str]]:
+    """The ``gridgov_layers`` rows of a GeoPackage by layer ({} if it has no such table)."""
+    try:
+        names = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+    except (pyogrio.errors.DataSourceError, OSError):
+        return {}
+    if LAYERS_TABLE not in names:
+        return {}
+    table = pyogrio.read_dataframe(path, layer=LAYERS_TABLE, read_geometry=False)
+    out: dict[str, dict[str, str]] = {}
+    for record in table.to_dict(orient="records"):
+        row = {k: "" if pd.isna(v) else str(v) for k, v in record.items()}
+        out[row.get("layer", "")] = _version(
+            row.get("layer", ""),
+            row.get("role", ""),
+            row.get("updated_at", ""),
+            source=row.get("source", ""),
+            inputs=row.get("inputs", ""),
+        )
+    out.pop("", None)
+    return out
+
+
+def _write_versions(path: Path, versions: Mapping[str, Mapping[str, str]]) -> None:
+    table = pd.DataFrame(
+        [dict(v) for v in versions.values()],
+        columns=["layer", "role", "updated_at", "source", "inputs"],
+        dtype=str,
+    )
+    pyogrio.write_dataframe(table, path, layer=LAYERS_TABLE, driver="GPKG")
+
+
+def _result_command(name: str) -> str | None:
+    return next((c for p, c in _RESULT_COMMANDS.items() if name.startswith(p)), None)
+
+
+def _legacy_results(
+    path: Path, versions: Mapping[str, Mapping[str, str]]
+) -> dict[str, dict[str, str]]:
+    """Result layers without a version (written before versions were kept, or by hand):
+    taken as computed from the inputs as they are before this write, so the layers this
+    write replaces make them out of date."""
+    names = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+    inputs = json.dumps(
+        {
+            layer: versions[layer]["updated_at"] if layer in versions else ""
+            for layer in LAYERS
+            if layer in names
+        }
+    )
+    return {
+        name: _version(name, "result", "", inputs=inputs)
+        for name in sorted(names)
+        if name not in versions and _result_command(name) is not None
+    }
+
+
+def stale_results(path: str | Path) -> dict[str, list[str]]:
+    """Result layers of a workspace computed from inputs loaded again since.
+
+    Parameters
+    ----------
+    path : str or Path
+        A workspace GeoPackage.
+
+    Returns
+    -------
+    dict
+        Result layer -> the input layers that changed since it was computed (sorted);
+        results that are up to date, or whose inputs are unknown, are left out.
+    """
+    versions = _read_versions(Path(path))
+    current = {k: v["updated_at"] for k, v in versions.items() if v["role"] == "input"}
+    out: dict[str, list[str]] = {}
+    for name, row in versions.items():
+        if row["role"] != "result" or not row["inputs"]:
+            continue
+        try:
+            used = json.loads(row["inputs"])
+        except json.JSONDecodeError:
+            continue
+        changed = sorted(
+            layer for layer, at in used.items() if layer in current and current[layer] != at
+        )
+        if changed:
+            out[name] = changed
+    return out
+
+
+def _stale_note(path: Path, stale: Mapping[str, list[str]]) -> Finding:
+    inputs = sorted({layer for layers in stale.values() for layer in layers})
+    commands = sorted({c for name in stale if (c := _result_command(name)) is not None})
+    message = text(
+        "note.stale_results",
+        layers=Items(sorted(stale), limit=8),
+        inputs=Items([layer_term(i) for i in inputs]),
+        commands=Items(commands or ["gridgov coverage"]),
+    )
+    return Finding(path.name, None, None, None, message, NOTE)
 
 
 def _write_validated(
@@ -274,7 +440,7 @@ def write_workspace(
 
 def _assemble(
     workspace: str | Path | None,
-    sources: Mapping[str, str | Path],
+    sources: Mapping[str, str | os.PathLike[str]],
     *,
     encoding: str | None,
     source_crs: str | None,
@@ -287,22 +453,14 @@ def _assemble(
     problems: list[Problem] = []
     unknown = [name for name in sources if name not in LAYERS]
     if unknown:
+        message = text("load.unknown_layer", layers=", ".join(LAYERS))
         raise ValidationError(
-            [
-                Problem(
-                    "sources",
-                    None,
-                    "layer",
-                    name,
-                    f"not a workspace layer; expected one of {', '.join(LAYERS)}",
-                )
-                for name in unknown
-            ],
+            [Finding("sources", None, "layer", name, message) for name in unknown],
             context="sources",
         )
     absent = [Path(p) for p in sources.values() if not Path(p).exists()]
     if absent:
-        raise NotFoundError("no such file: " + ", ".join(str(p) for p in absent))
+        raise NotFoundError(text("load.no_such_file", paths=", ".join(str(p) for p in absent)))
     new: dict[str, gpd.GeoDataFrame] = {}
     failed: set[str] = set()
     labels: dict[str, str] = {}
@@ -325,9 +483,12 @@ def _assemble(
 
     layers: dict[str, gpd.GeoDataFrame] = {}
     meta: dict[str, str] = {}
-    if workspace is not None and Path(workspace).exists():
+    before: set[str] = set()
+    exists = workspace is not None and Path(workspace).exists()
+    if workspace is not None and exists:
         existing = read_workspace(workspace)
         meta = dict(existing.meta)
+        before = set(existing.layers())
         for name, gdf in existing.layers().items():
             if name in sources:
                 continue
@@ -337,19 +498,13 @@ def _assemble(
     layers.update(new)
     for name in REQUIRED_LAYERS:
         if name not in layers and name not in failed:
-            problems.append(
-                Problem(
-                    name,
-                    None,
-                    None,
-                    None,
-                    f"the workspace has no {name} layer; give a {name} file too "
-                    "(the workspace does not exist yet)"
-                    if workspace is None or not Path(workspace).exists()
-                    else f"the workspace has no {name} layer",
-                )
-            )
+            key = "validate.no_layer" if exists else "validate.no_layer_new"
+            message = text(key, layer=layer_term(name))
+            problems.append(Finding(name, None, None, None, message))
+    layers, found = resolve_references(layers, labels=labels)
+    problems.extend(found)
     problems.extend(relation_problems(layers, settings=settings, labels=labels))
+    problems = mark_cascades(problems, replaced=before & set(sources), kept=before - set(sources))
     if any(name not in layers for name in REQUIRED_LAYERS):
         return None, problems
     meta.update({f"source_{name}": Path(p).name for name, p in sources.items()})
@@ -358,7 +513,7 @@ def _assemble(
 
 def preview_workspace(
     workspace: str | Path | None,
-    sources: Mapping[str, str | Path],
+    sources: Mapping[str, str | os.PathLike[str]],
     *,
     encoding: str | None = None,
     source_crs: str | None = None,
@@ -412,7 +567,7 @@ def preview_workspace(
 
 def load_into_workspace(
     workspace: str | Path,
-    sources: Mapping[str, str | Path],
+    sources: Mapping[str, str | os.PathLike[str]],
     *,
     encoding: str | None = None,
     source_crs: str | None = None,
@@ -437,7 +592,8 @@ def load_into_workspace(
         Workspace GeoPackage; created if missing (then the required layers county,
         townships, villages and stations must all be among ``sources``).
     sources : mapping of str to path
-        Layer name (:data:`gridgov.model.LAYERS` key) -> file to read into it.
+        Layer name (:data:`gridgov.model.LAYERS` key) -> file to read into it (a path, or
+        a :class:`~gridgov.io.SourceFile` carrying that file's own options).
     encoding, source_crs, lon_col, lat_col
         As for :func:`read_layer`; applied to every source.
     fix : bool, default False
@@ -450,12 +606,17 @@ def load_into_workspace(
     Returns
     -------
     (Workspace, list of Problem)
-        The workspace as written, and the warnings.
+        The workspace as written, and the warnings and notes: notes (severity
+        ``"note"``) say what was derived (a station's township from its name, a deputy's
+        station from the station's name) and which results are now out of date
+        (``结果已过期``: computed from a layer this load replaced).
 
     Raises
     ------
     ValidationError
-        Listing every problem, if any is an error; nothing is written.
+        Listing every problem, if any is an error; nothing is written. Problems of the
+        files come first; problems of layers the load kept that only follow from a layer
+        it replaced come last, marked (``cause``).
     NotFoundError
         If a source file does not exist.
     """
@@ -471,7 +632,10 @@ def load_into_workspace(
     )
     written = replace(ws, meta=_meta(ws, meta))
     # the layers it reads are replaced; every other layer and table of the file stays
-    _write_gpkg(written, Path(workspace), keep_others=True)
+    _write_gpkg(written, Path(workspace), keep_others=True, loaded=set(sources))
+    stale = stale_results(workspace)
+    if stale:
+        problems = [*problems, _stale_note(Path(workspace), stale)]
     return written, problems
 
 
@@ -503,7 +667,9 @@ def workspace_info(path: str | Path) -> dict[str, Any]:
         ``villages_by_kind``, ``population_total``, ``households_total``,
         ``stations_by_tier``, ``stations_by_kind``, ``deputies_by_level``,
         ``deputies_without_station``, ``grids``, ``road_km_by_class``, ``road_km_total``
-        (lengths measured in the projected CRS), and ``meta``.
+        (lengths measured in the projected CRS), ``layers_loaded_at`` (input layer ->
+        China time it was loaded), ``results`` (result layer -> 最新 or 结果已过期 with the
+        inputs loaded again since), ``stale_results`` (their names), and ``meta``.
 
     Raises
     ------
@@ -559,10 +725,41 @@ def workspace_info(path: str | Path) -> dict[str, Any]:
         **{str(k): round(float(v), 3) for k, v in by_class.items()},
     }
     info["road_km_total"] = round(float(by_class.sum()), 3)
+    info.update(_version_info(path))
     info["meta"] = dict(ws.meta)
     # NaN (the bounds of an empty county) would make the summary invalid JSON
     result: dict[str, Any] = strict(info)
     return result
+
+
+def _shown_time(at: str) -> str:
+    try:
+        return datetime.fromisoformat(at).astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return at
+
+
+def _version_info(path: Path) -> dict[str, Any]:
+    """``layers_loaded_at``, ``results`` (each with 最新/结果已过期) and ``stale_results``."""
+    versions = _read_versions(path)
+    stale = stale_results(path)
+    loaded = {
+        k: _shown_time(v["updated_at"])
+        for k, v in versions.items()
+        if v["role"] == "input" and v["updated_at"]
+    }
+    results: dict[str, str] = {}
+    for name, row in versions.items():
+        if row["role"] != "result":
+            continue
+        if name in stale:
+            inputs = Items([layer_term(i) for i in stale[name]])
+            results[name] = text("info.result_stale", inputs=inputs)
+        elif row["updated_at"]:
+            results[name] = text("info.result_fresh", at=_shown_time(row["updated_at"]))
+        else:
+            results[name] = text("info.result_unknown")
+    return {"layers_loaded_at": loaded, "results": results, "stale_results": sorted(stale)}
 
 
 def write_result_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]) -> Path:
@@ -571,7 +768,9 @@ def write_result_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]
     The workspace's own layers are untouched; a copy gets the new layers and replaces the
     file only when every layer is written. Names must not clash with workspace layers.
     Loading files into the workspace (``gridgov load``) keeps them; rerunning the analysis
-    writes them again.
+    writes them again. Each is recorded in ``gridgov_layers`` with the versions of the
+    input layers it was computed from, so a later load can say it is out of date
+    (:func:`stale_results`).
 
     Raises
     ------
@@ -582,12 +781,11 @@ def write_result_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]
     """
     target = Path(path)
     if not target.exists():
-        raise NotFoundError(f"workspace {str(target)!r} does not exist")
-    clash = sorted(set(layers) & (set(LAYERS) | {META_LAYER}))
+        raise NotFoundError(text("load.no_workspace", path=repr(str(target))))
+    clash = sorted(set(layers) & (set(LAYERS) | {META_LAYER, LAYERS_TABLE}))
     if clash:
         raise ParameterError(
-            f"layer names {', '.join(clash)} belong to the workspace itself; "
-            "name analysis layers differently",
+            text("load.result_name_clash", names=", ".join(clash)),
             parameter="layers",
             value=clash,
         )
@@ -595,9 +793,19 @@ def write_result_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]
     tmp = workdir / target.name
     try:
         shutil.copy2(target, tmp)
+        versions = _read_versions(tmp)
+        present = {str(n) for n in pyogrio.list_layers(tmp)[:, 0]}
+        inputs = {
+            name: versions[name]["updated_at"] if name in versions else ""
+            for name in LAYERS
+            if name in present
+        }
+        now = _now()
         for name, gdf in layers.items():
             out = gdf.to_crs(_crs.CGCS2000) if gdf.crs is not None else gdf
             pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG", promote_to_multi=True)
+            versions[name] = _version(name, "result", now, inputs=json.dumps(inputs))
+        _write_versions(tmp, versions)
         tmp.replace(target)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -10,7 +10,9 @@ the reason. Within a pool deputies rank by travel time minus ``Settings.specialt
 when their specialty suits the issue's category (``Settings.category_specialties``).
 
 Travel is by road in ``Settings.dispatch_mode`` within ``Settings.dispatch_cutoff_s``,
-walking snap legs included at both ends (as in :mod:`gridgov.routing.costs`); a deputy
+walking snap legs included at both ends (as in :mod:`gridgov.routing.costs`), from the
+deputy's home to the issue: one-way streets and roads closed to the mode are honoured
+(the search runs from the issue over the reversed arcs the mode may travel); a deputy
 beyond the cutoff, or a county without roads, gets a straight-line estimate (distance times
 ``Settings.detour_factor`` at the mode's village-road speed), flagged ``estimated``.
 """
@@ -34,6 +36,7 @@ from scipy.sparse import csgraph
 from gridgov._errors import CRSError, NotFoundError, ParameterError, Problem, ValidationError
 from gridgov.crs import CGCS2000, workspace_crs
 from gridgov.model import StationKind, Workspace
+from gridgov.routing.costs import snap_to_graph
 from gridgov.routing.graph import RoadGraph, build_road_graph
 from gridgov.settings import Settings
 
@@ -189,7 +192,9 @@ class Dispatcher:
     by_station: dict[int, NDArray[np.int64]]
     regional_by_township: dict[str, NDArray[np.int64]]
     by_county: dict[str, NDArray[np.int64]]
-    # Symmetric CSR of the road graph: row i lists both directions of every edge at i.
+    # Arcs of the road graph searched from an issue, as CSR (row i: arcs out of node i): both
+    # directions of every edge on roads without one-way or closed edges for the dispatch
+    # mode; otherwise only the arcs it permits, reversed (deputies travel to the issue).
     adj_indptr: NDArray[np.int64]
     adj_node: NDArray[np.int64]
     adj_edge: NDArray[np.int64]
@@ -346,11 +351,13 @@ class Dispatcher:
         if graph is not None:
             known = np.isfinite(dx) & np.isfinite(dy)
             if known.any():
-                d, nd = graph.node_tree.query(np.column_stack([dx[known], dy[known]]), workers=-1)
-                node[known], snap_m[known] = nd, d
-            indptr, adj_node, adj_edge = _symmetric_csr(graph)
+                # The nearest node the dispatch mode can travel from (not a footway's end
+                # for a car).
+                snapped = snap_to_graph(graph, dx[known], dy[known], mode=settings.dispatch_mode)
+                node[known], snap_m[known] = snapped.node, snapped.snap_m
             edge_s = graph.edge_seconds(settings.dispatch_mode, settings)
-            graph.edge_keys  # noqa: B018 - computed now, not on the first dispatch
+            indptr, adj_node, adj_edge = _search_csr(graph, settings.dispatch_mode, edge_s)
+            graph.mode_tree(settings.dispatch_mode)  # built now, not on the first dispatch
         else:
             indptr = np.zeros(1, dtype=np.int64)
             adj_node = adj_edge = np.zeros(0, dtype=np.int64)
@@ -576,8 +583,9 @@ class Dispatcher:
         """
         graph = self.graph
         assert graph is not None  # callers check; not an input check
-        snap_m, src = graph.node_tree.query((x, y))
-        src = int(src)
+        tree, usable = graph.mode_tree(self.settings.dispatch_mode)
+        snap_m, src = tree.query((x, y))
+        src = int(src) if usable is None else int(usable[src])
         centre = (graph.node_x[src], graph.node_y[src])
         local = np.asarray(
             graph.node_tree.query_ball_point(centre, self.radius_m, return_sorted=True),
@@ -650,10 +658,16 @@ class Dispatcher:
             v = int(pred[v])
             path.append(v)
         nodes = local[np.array(path)]
-        a = np.minimum(nodes[1:], nodes[:-1])
-        b = np.maximum(nodes[1:], nodes[:-1])
-        where = np.searchsorted(graph.edge_keys, a * graph.n_nodes + b)
-        return float(graph.edge_length_m[where].sum())
+        # Each step of the path is the search arc pred -> node: look it up in its row (one
+        # entry per (tail, head), the one the search took where two edges join the nodes).
+        # Road rows hold a few entries: scan them all in step.
+        tail, head = nodes[1:], nodes[:-1]
+        slot = self.adj_indptr[tail].copy()
+        todo = np.flatnonzero(self.adj_node[slot] != head)
+        while todo.size:
+            slot[todo] += 1
+            todo = todo[self.adj_node[slot[todo]] != head[todo]]
+        return float(graph.edge_length_m[self.adj_edge[slot]].sum())
 
     def _candidate(
         self,
@@ -710,10 +724,25 @@ class Dispatcher:
         )
 
 
-def _symmetric_csr(
-    graph: RoadGraph,
+def _search_csr(
+    graph: RoadGraph, mode: str, edge_s: NDArray[np.float64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Both directions of every edge, grouped by node: ``(indptr, neighbour, edge id)``."""
+    """Arcs a search from an issue follows, grouped by tail: ``(indptr, head, edge id)``.
+
+    Where ``mode`` meets no one-way or closed edge (and no two edges join the same nodes),
+    both directions of every edge. Otherwise the arcs ``mode`` may travel, reversed: a
+    search from the issue then gives every node's time *to* the issue, the way a deputy
+    travels; where two edges join the same nodes the faster by ``edge_s`` is kept.
+    """
+    if not graph.is_simple or graph.has_restrictions(mode):
+        sm = graph.search_matrix(edge_s, mode, travel="to")
+        assert sm.directed and sm.entry_edge is not None  # search_matrix's contract
+        matrix = sm.matrix
+        return (
+            matrix.indptr.astype(np.int64),
+            matrix.indices.astype(np.int64),
+            sm.entry_edge.astype(np.int64),
+        )
     n = graph.n_nodes
     m = graph.n_edges
     rows = np.concatenate([graph.edge_u, graph.edge_v])

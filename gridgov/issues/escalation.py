@@ -292,8 +292,8 @@ def _add_grids(
     if graph is not None:
         near = nearest_facility(
             graph,
-            snap_to_graph(graph, gx[rest], gy[rest]),
-            snap_to_graph(graph, reg_xy[:, 0], reg_xy[:, 1]),
+            snap_to_graph(graph, gx[rest], gy[rest], mode=settings.dispatch_mode),
+            snap_to_graph(graph, reg_xy[:, 0], reg_xy[:, 1], mode=settings.dispatch_mode),
             weight="time",
             mode=settings.dispatch_mode,
             settings=settings,

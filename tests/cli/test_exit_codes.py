@@ -29,7 +29,7 @@ def test_a_bug_in_a_command_exits_1_with_the_traceback(
     workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(io, "workspace_info", _boom)
-    assert main(["info", str(workspace)]) == 1
+    assert main(["--lang", "en", "info", str(workspace)]) == 1
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err
     assert "ValueError: assignment destination is read-only" in err
