@@ -2,17 +2,21 @@
 
 ``create_app(service)`` builds the FastAPI app around an
 :class:`~gridgov.issues.service.IssueService`; nothing connects to a store or reads a file at
-import time. The middlewares bound what a request may be (body size, rate, no U+0000);
+import time. The middlewares bound what a request may be (body size, rate, no U+0000) and
+how many heavy ones (statistics, map layers, Open311 lists) a worker serves at once;
 errors are answered as :mod:`api.errors` says: a 4xx JSON body
 ``{"error", "message", "problems"}`` naming the field and the bad value, or under
-``/open311/v2`` the spec's error list, limits (413, 429) included.
+``/open311/v2`` the spec's error list, limits (413, 429, 503) included. HTML answers carry a
+CSP whose nonce, fresh per response, is the only way an inline script or style runs.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
+import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
@@ -22,17 +26,28 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import FastAPI
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
 
 from api.errors import error_json, install_errors, limit_response
 from api.open311 import PREFIX as OPEN311_PREFIX
 from api.open311 import error_response, format_of, is_open311
+from api.params import CSP_NONCE, csp_nonce
 from gridgov import __version__
 from gridgov._errors import ExtraMissingError
 from gridgov.issues.access import hash_token
 from gridgov.issues.service import IssueService
 
-__all__ = ["MAX_BODY_BYTES", "create_app"]
+__all__ = [
+    "HEAVY_PATHS",
+    "HEAVY_WAIT_S",
+    "MAX_BODY_BYTES",
+    "MAX_HEAVY",
+    "HeavyLimit",
+    "create_app",
+    "csp",
+]
 
 log = logging.getLogger(__name__)
 
@@ -360,24 +375,120 @@ class RateLimit:
         self._prune_at = max(_PRUNE_AT, 2 * len(self._buckets))
 
 
-#: What every HTML page may load and who may frame it: only the service itself (the QR
-#: pages and the API docs are self-contained), never a frame of another site.
-CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+#: Heavy requests one worker serves at once; more wait :data:`HEAVY_WAIT_S`, then get 503.
+MAX_HEAVY = 4
+
+#: How long a heavy request waits for a free slot before it is answered 503.
+HEAVY_WAIT_S = 1.0
+
+#: GET paths whose answer reads many issues or events at once: the statistics, the map
+#: layers and Open311's request lists. A year of a county is seconds of CPU and hundreds
+#: of MB for a few of these, so they are counted apart from the cheap reads.
+HEAVY_PATHS = (
+    re.compile(r"/statistics"),
+    re.compile(r"/layers/[^/]+\.geojson"),
+    re.compile(re.escape(OPEN311_PREFIX) + r"/requests\.[^/]+"),
 )
 
+
+class HeavyLimit:
+    """At most ``limit`` heavy requests (:data:`HEAVY_PATHS`) in this worker at once.
+
+    One more waits up to ``wait_s`` for a slot, then gets 503 with ``Retry-After`` in the
+    shape of the app's other limits (:func:`~api.errors.limit_response`): a burst of
+    county-wide statistics or layers must leave the worker its memory and its threads
+    for raising and handling issues. A slot is held until the answer is sent and given
+    back however the request ends, errors included. The count is shared by every event
+    loop and thread of the process, and waiting never blocks a thread.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int = MAX_HEAVY,
+        wait_s: float = HEAVY_WAIT_S,
+        retry_after_s: int = 1,
+    ) -> None:
+        self.app = app
+        self.limit = limit
+        self.wait_s = wait_s
+        self.retry_after_s = retry_after_s
+        self.running = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def heavy(scope: Scope) -> bool:
+        """Whether the request is one :data:`HEAVY_PATHS` names."""
+        path = scope.get("path", "")
+        return scope.get("method") == "GET" and any(p.fullmatch(path) for p in HEAVY_PATHS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.limit <= 0 or not self.heavy(scope):
+            await self.app(scope, receive, send)
+            return
+        if not await self._acquire():
+            response = limit_response(
+                scope.get("path", ""),
+                503,
+                "busy",
+                f"more than {self.limit} heavy requests (statistics, map layers, Open311 "
+                "lists) at once; try again shortly",
+                {"Retry-After": str(self.retry_after_s)},
+            )
+            await response(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+    def _take(self) -> bool:
+        with self._lock:
+            if self.running >= self.limit:
+                return False
+            self.running += 1
+            return True
+
+    async def _acquire(self) -> bool:
+        # polled, not a semaphore: the slots are shared by every event loop of the process
+        # (a test client runs one per thread), and a sleeping poll holds no thread
+        deadline = time.monotonic() + self.wait_s
+        pause_s = 0.002
+        while not self._take():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            await anyio.sleep(min(pause_s, left))
+            pause_s = min(2 * pause_s, 0.05)
+        return True
+
+
+def csp(nonce: str, *, styles: Sequence[str] = ()) -> str:
+    """What an HTML page may load and who may frame it: only the service itself (the QR
+    pages and the API docs are self-contained), never a frame of another site; inline
+    scripts and styles only where they carry this response's ``nonce``, so text that
+    slips into a page unescaped can never run or restyle it. ``styles``: more sources
+    for ``style-src`` (the hashes of fixed inline styles a page cannot put a nonce on)."""
+    style_src = " ".join(("'self'", f"'nonce-{nonce}'", *styles))
+    return (
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src {style_src}; "
+        "img-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
 _HTML_HEADERS = [
-    (b"content-security-policy", CSP.encode()),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
 ]
 
 
 class WebHeaders:
-    """Browser defences on every answer: ``nosniff`` everywhere; a CSP, frame denial and
-    no referrer on HTML. HEAD is answered wherever GET is (the GET's headers, no body)."""
+    """Browser defences on every answer: ``nosniff`` everywhere; a CSP (:func:`csp`, its
+    nonce drawn per request and handed to the route, :func:`api.params.csp_nonce`),
+    frame denial and no referrer on HTML. A route may send its own CSP; none does. HEAD is
+    answered wherever GET is (the GET's headers, no body)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -389,6 +500,8 @@ class WebHeaders:
         head = scope.get("method") == "HEAD"
         if head:
             scope = {**scope, "method": "GET"}
+        nonce = secrets.token_urlsafe(16)  # 128 bits, fresh for every response
+        scope = {**scope, "state": {**(scope.get("state") or {}), CSP_NONCE: nonce}}
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -397,7 +510,7 @@ class WebHeaders:
                 kind = dict(headers).get(b"content-type", b"")
                 extra = [(b"x-content-type-options", b"nosniff")]
                 if kind.startswith(b"text/html"):
-                    extra += _HTML_HEADERS
+                    extra += [(b"content-security-policy", csp(nonce).encode()), *_HTML_HEADERS]
                 headers += [(k, v) for k, v in extra if k not in names]
                 message = {**message, "headers": headers}
             elif head and message["type"] == "http.response.body":
@@ -410,8 +523,7 @@ class WebHeaders:
 def _docs(app: FastAPI) -> None:
     """``/docs`` and ``/redoc`` from assets shipped in the ``fastapi-offline`` package:
     a CDN is out of reach on a government intranet, and the page stays blank."""
-    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-    from fastapi.responses import HTMLResponse
+    from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.staticfiles import StaticFiles
 
     try:
@@ -424,24 +536,52 @@ def _docs(app: FastAPI) -> None:
     openapi_url = app.openapi_url or "/openapi.json"
 
     @app.get("/docs", include_in_schema=False)
-    def swagger() -> HTMLResponse:
-        return get_swagger_ui_html(
+    def swagger(request: Request) -> HTMLResponse:
+        page = get_swagger_ui_html(
             openapi_url=openapi_url,
             title=f"{app.title} API",
             swagger_js_url=f"{DOCS_STATIC}/swagger-ui-bundle.js",
             swagger_css_url=f"{DOCS_STATIC}/swagger-ui.css",
             swagger_favicon_url=f"{DOCS_STATIC}/favicon.png",
         )
+        # the one inline script starts Swagger UI; the bundle itself is a file
+        return _with_nonce(page, csp_nonce(request))
 
     @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=openapi_url,
-            title=f"{app.title} API",
-            redoc_js_url=f"{DOCS_STATIC}/redoc.standalone.js",
-            redoc_favicon_url=f"{DOCS_STATIC}/favicon.png",
-            with_google_fonts=False,
-        )
+    def redoc(request: Request) -> HTMLResponse:
+        # not FastAPI's page: its <redoc> element cannot pass ReDoc the nonce (browsers
+        # hide a nonce attribute from scripts), Redoc.init can
+        nonce = csp_nonce(request)
+        page = f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>{html.escape(app.title)} API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="shortcut icon" href="{DOCS_STATIC}/favicon.png">
+<style nonce="{nonce}">body {{ margin: 0; padding: 0; }}</style></head>
+<body><div id="redoc"></div>
+<script src="{DOCS_STATIC}/redoc.standalone.js"></script>
+<script nonce="{nonce}">
+Redoc.init({json.dumps(openapi_url)}, {{nonce: document.currentScript.nonce}},
+           document.getElementById("redoc"));
+</script></body></html>"""
+        policy = csp(nonce, styles=REDOC_STYLE_HASHES)
+        return HTMLResponse(page, headers={"Content-Security-Policy": policy})
+
+
+#: The two styles ReDoc 2.5 (fastapi-offline's bundle) inserts while its script loads,
+#: before ``Redoc.init`` hands it the nonce: an empty one it fills through the CSSOM, and a
+#: fixed sheet. Allowed by hash on ``/redoc`` only; a new bundle with other sheets shows
+#: as CSP errors in the browser test (tests/api/test_csp.py).
+REDOC_STYLE_HASHES = (
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+    "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",
+)
+
+
+def _with_nonce(page: HTMLResponse, nonce: str) -> HTMLResponse:
+    """FastAPI's docs page with ``nonce`` on its inline ``<script>`` (those without
+    ``src``)."""
+    text = bytes(page.body).decode().replace("<script>", f'<script nonce="{nonce}">')
+    return HTMLResponse(text, status_code=page.status_code)
 
 
 #: Where the docs' scripts and styles are served from.
@@ -449,7 +589,8 @@ DOCS_STATIC = "/docs-static"
 
 
 class Scheduler:
-    """Applies deadlines every ``interval_s`` seconds in a background thread."""
+    """Applies deadlines every ``interval_s`` seconds in a background thread, then brings
+    the statistics' per-issue facts up to date."""
 
     def __init__(self, service: IssueService, interval_s: float) -> None:
         self.service = service
@@ -476,6 +617,14 @@ class Scheduler:
                     )  # fmt: skip
             except Exception:  # the scheduler must outlive a bad pass (store restarting)
                 log.exception("tick failed; will retry")
+            try:
+                # keep the statistics' per-issue facts current between calls, so a
+                # /statistics after a busy hour recomputes nothing (a few counts when idle)
+                from gridgov.issues.stats import refresh_facts
+
+                refresh_facts(self.service.store, self.service.settings)
+            except Exception:
+                log.exception("refreshing the statistics facts failed; will retry")
 
     def stop(self) -> None:
         self._stop.set()
@@ -489,6 +638,8 @@ def create_app(
     tick_interval_s: float = 60.0,
     rate_per_s: float = 200.0,
     max_body_bytes: int = MAX_BODY_BYTES,
+    max_heavy: int = MAX_HEAVY,
+    heavy_wait_s: float = HEAVY_WAIT_S,
 ) -> FastAPI:
     """The gridgov web service around ``service``.
 
@@ -502,6 +653,14 @@ def create_app(
         Requests per second allowed per client address (0: no limit).
     max_body_bytes : int
         Largest request body accepted (413 above).
+    max_heavy : int
+        Heavy requests (:data:`HEAVY_PATHS`: statistics, map layers, Open311 lists) served
+        at once by this worker (0: no limit); one more waits ``heavy_wait_s`` seconds for
+        a slot, then gets 503 with ``Retry-After``.
+    heavy_wait_s : float
+        How long a heavy request waits for a slot.
+
+    The service keeps idempotency records for its ``settings.idempotency_hours``.
     """
     from api.routes import analytics, issues, open311, places, public
 
@@ -548,6 +707,7 @@ def create_app(
 
     _docs(app)
 
+    app.add_middleware(HeavyLimit, limit=max_heavy, wait_s=heavy_wait_s)  # innermost
     app.add_middleware(NoNul)
     app.add_middleware(
         RateLimit,

@@ -11,7 +11,7 @@ problems naming each bad field and value. FastAPI's own request validation (422
 handlers. Anything else, a plain ``ValueError`` included, is a bug: logged, and answered
 with a generic 500 that leaks nothing.
 
-Under ``/open311/v2`` every error, the app's request limits (413, 429) included, is the
+Under ``/open311/v2`` every error, the app's request limits (413, 429, 503) included, is the
 spec's error list instead, in the format the path asks for, with the same status (bad
 input is the spec's 400): :func:`open311_response` for the errors of its routes,
 :func:`open311_routing_error` for paths and methods it does not have.
@@ -132,8 +132,9 @@ def error_json(
 def limit_response(
     path: str, status: int, error: str, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
-    """An answer of the app's request limits (413, 429): the spec's error list in the
-    path's format under ``/open311/v2``, gridgov's JSON body elsewhere."""
+    """An answer of the app's request limits (413 too large, 429 too many from one client,
+    503 too many heavy requests at once): the spec's error list in the path's format
+    under ``/open311/v2``, gridgov's JSON body elsewhere."""
     if is_open311(path):
         return error_response(format_of(path), status, [message], headers)
     response = error_json(status, error, message)

@@ -2,19 +2,33 @@
 :class:`~gridgov._errors.ParameterError` naming the parameter and echoing the value.
 
 Routes parse here, at the edge, instead of letting a core ``ValueError`` escape: a plain
-``ValueError`` out of a route is a bug (a 500), never a client's 4xx.
+``ValueError`` out of a route is a bug (a 500), never a client's 4xx. :func:`csp_nonce`
+reads the one value the app itself puts on a request: the nonce of its HTML answer's CSP.
 """
 
 from __future__ import annotations
 
 import math
+import secrets
 from datetime import UTC, datetime
 from typing import TypeVar
+
+from starlette.requests import Request
 
 from gridgov._errors import ParameterError
 from gridgov.model import IssueStatus, Rating, StationTier
 
-__all__ = ["BBOX_HELP", "EARLIEST", "LATEST", "aware", "choice", "instant", "parse_bbox"]
+__all__ = [
+    "BBOX_HELP",
+    "CSP_NONCE",
+    "EARLIEST",
+    "LATEST",
+    "aware",
+    "choice",
+    "csp_nonce",
+    "instant",
+    "parse_bbox",
+]
 
 #: The instants a date parameter may name: issues of this century. Outside them the
 #: arithmetic of a period (a 90-day window, a conversion to UTC) leaves ``datetime``'s range.
@@ -110,3 +124,15 @@ def parse_bbox(text: str, parameter: str = "bbox") -> tuple[float, float, float,
             value=text,
         )
     return x0, y0, x1, y1
+
+
+#: Where :class:`api.app.WebHeaders` leaves the nonce of a request's CSP (``request.state``).
+CSP_NONCE = "csp_nonce"
+
+
+def csp_nonce(request: Request) -> str:
+    """The nonce of this response's CSP (:class:`api.app.WebHeaders` draws one per
+    request): put it on every inline ``<script>`` and ``<style>`` of an HTML page.
+    Outside the middleware (no CSP is sent) a fresh one, harmless."""
+    nonce = getattr(request.state, CSP_NONCE, None)
+    return nonce if isinstance(nonce, str) else secrets.token_urlsafe(16)

@@ -12,7 +12,10 @@ connection is closed after 5 s, a request head over 16 KiB is refused, and past 
 connections per worker new ones get 503. uvicorn has no timeout for reading a request's
 headers, so a client trickling a head byte by byte (slowloris) still holds a connection
 until it finishes; behind a reverse proxy (nginx ``client_header_timeout``) that is the
-proxy's job, and a service open to the internet should sit behind one.
+proxy's job, and a service open to the internet should sit behind one. Inside each
+worker, :class:`api.app.HeavyLimit` bounds the heavy requests (statistics, map layers,
+Open311 lists) served at once, so a burst of them cannot take the memory and threads
+the cheap ones need.
 """
 
 from __future__ import annotations

@@ -168,6 +168,11 @@ _LAYERS = ("townships", "villages", "stations", "grids", "issues", "escalation")
 #: The most issues one answer of the issues layer holds (a page; ``offset`` for the next).
 MAX_LAYER_FEATURES = 5000
 
+#: Issues in a page of the issues layer when the client names no ``limit``: read and
+#: written in about 150 ms of CPU at 100,000 issues, where a page of
+#: :data:`MAX_LAYER_FEATURES` takes three times as long, most of it decoding the issues.
+LAYER_PAGE = 1000
+
 
 @router.get("/layers/{name}.geojson")
 def layer(
@@ -176,44 +181,44 @@ def layer(
     service: ServiceDep,
     p: PrincipalDep,
     bbox: Annotated[str | None, Query(max_length=100, description=BBOX_HELP)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LAYER_FEATURES)] = MAX_LAYER_FEATURES,
+    limit: Annotated[int, Query(ge=1, le=MAX_LAYER_FEATURES)] = LAYER_PAGE,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Response:
     """A map layer as GeoJSON (EPSG:4490 degrees): townships, villages, stations, grids
     (no personal columns), issues (the caller's scope), escalation (graph edges).
 
-    The issues layer is paged, newest first: at most ``limit`` features
-    (:data:`MAX_LAYER_FEATURES` at most; more is a 4xx) from ``offset``, inside ``bbox`` when
-    given; ``X-Total-Count`` says how many match, and a ``Link: rel="next"`` header names
-    the next page while there is one."""
-    headers: dict[str, str] = {}
+    The issues layer is paged, newest first: at most ``limit`` features (default
+    :data:`LAYER_PAGE`, :data:`MAX_LAYER_FEATURES` at most; more is a 4xx) from ``offset``,
+    inside ``bbox`` when given; ``X-Total-Count`` says how many match, and a
+    ``Link: rel="next"`` header names the next page while there is one. Its coordinates
+    are rounded to 1e-7 degree (about 1 cm)."""
     if name not in _LAYERS:
         raise NotFoundError(f"no layer {name!r}; layers: {', '.join(_LAYERS)}")
+    if name == "issues":
+        require(p, "grid_worker", "deputy", *_STAFF)
+        box = None if bbox is None else parse_bbox(bbox)
+        query = scope_query(p, IssueQuery(bbox=box, limit=limit, offset=offset))
+        items, total = ([], 0) if query is None else service.store.list_issues(query)
+        from gridgov.issues.layers import issues_geojson
+
+        headers = {"X-Total-Count": str(total)}
+        if offset + limit < total:
+            following = request.url.include_query_params(offset=offset + limit, limit=limit)
+            headers["Link"] = f'<{following}>; rel="next"'
+        # written straight from the issues: through a GeoDataFrame and to_json the writing
+        # cost more than the reading
+        text = issues_geojson([i for i in items if can_see(p, i)])
+        return Response(text, media_type="application/geo+json", headers=headers)
     from gridgov.model import LAYERS
 
     if name == "escalation":
         from gridgov.issues.escalation import escalation_edges
 
         gdf = escalation_edges(service.escalation)
-    elif name == "issues":
-        require(p, "grid_worker", "deputy", *_STAFF)
-        box = None if bbox is None else parse_bbox(bbox)
-        query = scope_query(p, IssueQuery(bbox=box, limit=limit, offset=offset))
-        items, total = ([], 0) if query is None else service.store.list_issues(query)
-        from gridgov.issues.layers import issues_layer
-
-        gdf = issues_layer([i for i in items if can_see(p, i)])
-        headers["X-Total-Count"] = str(total)
-        if offset + limit < total:
-            following = request.url.include_query_params(offset=offset + limit, limit=limit)
-            headers["Link"] = f'<{following}>; rel="next"'
-
     else:
         gdf = getattr(service.ws, name)
         personal = LAYERS[name].personal if name in LAYERS else []
         gdf = gdf.drop(columns=[c for c in personal if c in gdf.columns])
     return Response(
-        gdf.to_json(drop_id=True, ensure_ascii=False),
-        media_type="application/geo+json",
-        headers=headers,
+        gdf.to_json(drop_id=True, ensure_ascii=False), media_type="application/geo+json"
     )

@@ -2,7 +2,9 @@
 there, and following or rating it with the tracking token given on raising.
 
 Pages are self-contained HTML (no CDN, no external script): government intranets and
-cheap phones both open them. Nothing personal is ever shown here.
+cheap phones both open them. Their one inline script and style carry the response's CSP
+nonce (:func:`api.params.csp_nonce`), and nothing else inline may run. Nothing personal is
+ever shown here.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import ServiceDep, get_secret
-from api.params import choice
+from api.params import choice, csp_nonce
 from api.schemas import IssuePublicOut, PublicIssueCreate, RateIn
 from api.views import issue_public
 from gridgov._errors import NotFoundError, ParameterError
@@ -27,22 +29,23 @@ from gridgov.model import Rating
 router = APIRouter()
 
 
-def _page(title: str, body: str) -> HTMLResponse:
+def _page(title: str, body: str, nonce: str) -> HTMLResponse:
     doc = f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
-<style>
+<style nonce="{nonce}">
 body{{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0 auto;max-width:40rem;padding:1rem;color:#222}}
 h1{{font-size:1.4rem}} table{{border-collapse:collapse;width:100%}}
 td,th{{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}}
 label{{display:block;margin-top:.6rem}} select,textarea,input{{width:100%;font-size:1rem}}
+input[type=checkbox]{{width:auto}}
 button{{margin-top:.8rem;font-size:1.1rem;padding:.4rem 1.2rem}} .note{{color:#666;font-size:.9rem}}
 </style></head><body>{body}</body></html>"""
     return HTMLResponse(doc)
 
 
-def _form(service: ServiceDep, station_id: str) -> str:
+def _form(service: ServiceDep, station_id: str, nonce: str) -> str:
     options = "".join(
         f'<option value="{html.escape(k)}">{html.escape(v)}</option>'
         for k, v in service.settings.issue_categories.items()
@@ -54,10 +57,10 @@ def _form(service: ServiceDep, station_id: str) -> str:
 <label>问题描述<textarea name="description" rows="4" maxlength="{MAX_DESCRIPTION}" required></textarea></label>
 <label>姓名（可不填）<input name="reporter_name" maxlength="50"></label>
 <label>电话（可不填，仅工作人员可见）<input name="reporter_phone" maxlength="32"></label>
-<label><input type="checkbox" name="anonymous" style="width:auto"> 匿名</label>
+<label><input type="checkbox" name="anonymous"> 匿名</label>
 <button type="submit">提交</button></form>
 <p id="result" class="note"></p>
-<script>
+<script nonce="{nonce}">
 document.getElementById('raise').addEventListener('submit', async function (ev) {{
   ev.preventDefault();
   var f = new FormData(ev.target), body = {{}};
@@ -78,6 +81,7 @@ document.getElementById('raise').addEventListener('submit', async function (ev) 
 @router.get("/stations/{station_id}", response_class=HTMLResponse)
 def station_page(
     station_id: str,
+    request: Request,
     service: ServiceDep,
     fmt: Annotated[Literal["html", "json"], Query(alias="format")] = "html",
 ) -> Response:
@@ -88,6 +92,7 @@ def station_page(
     info = public_station(service.ws, station_id)
     if fmt == "json":
         return Response(json.dumps(info, ensure_ascii=False), media_type="application/json")
+    nonce = csp_nonce(request)
     rows = "".join(
         "<tr>"
         + "".join(
@@ -102,14 +107,15 @@ def station_page(
         f"<p>{html.escape(str(info.get('tier', '')))} · {html.escape(str(info.get('township', '')))}"
         f" · 接待日：{html.escape(str(info.get('reception_day', '') or '—'))}</p>"
         f"<h2>驻站代表</h2><table><tr><th>姓名</th><th>代表层级</th><th>专业/行业</th></tr>{rows}</table>"
-        + _form(service, station_id)
+        + _form(service, station_id, nonce)
     )
-    return _page(name, body)
+    return _page(name, body, nonce)
 
 
 @router.get("/deputies/{deputy_id}", response_class=HTMLResponse)
 def deputy_page(
     deputy_id: str,
+    request: Request,
     service: ServiceDep,
     fmt: Annotated[Literal["html", "json"], Query(alias="format")] = "html",
 ) -> Response:
@@ -119,15 +125,16 @@ def deputy_page(
     info = public_deputy(service.ws, deputy_id)
     if fmt == "json":
         return Response(json.dumps(info, ensure_ascii=False), media_type="application/json")
+    nonce = csp_nonce(request)
     name = str(info.get("name", deputy_id))
     station = str(info.get("station_id", "") or "")
     body = (
         f"<h1>{html.escape(name)}</h1><p>{html.escape(str(info.get('level', '')))}"
         f" · {html.escape(str(info.get('specialty', '') or ''))}"
         f" · {html.escape(str(info.get('station_name', '') or station))}</p>"
-        + (_form(service, station) if station else "")
+        + (_form(service, station, nonce) if station else "")
     )
-    return _page(name, body)
+    return _page(name, body, nonce)
 
 
 @router.post("/stations/{station_id}/issues", status_code=201)

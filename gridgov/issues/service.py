@@ -99,9 +99,6 @@ MAX_ADDRESS = 300
 MAX_MEDIA_URL = 500
 _MEDIA_URL = re.compile(r"https?://[^\s<>\"]+")
 
-#: How long an idempotency record is kept (hours): long enough for any client's retries.
-IDEMPOTENCY_TTL_H = 48.0
-
 #: Fields of a new issue that identify a person: never part of the request fingerprint.
 _PERSONAL = frozenset({"reporter_name", "reporter_phone", "tracking_hash"})
 
@@ -213,8 +210,9 @@ class IssueService:
     secret : bytes, optional
         Key of the idempotency fingerprints (default: :func:`request_key`, read when
         first needed).
-    idempotency_ttl_h : float
-        Idempotency records older than this are deleted (on the next creation).
+    idempotency_ttl_h : float, optional
+        Idempotency records older than this many hours are deleted (on the next
+        creation); ``settings.idempotency_hours`` when left out.
     """
 
     def __init__(
@@ -226,8 +224,11 @@ class IssueService:
         graph: RoadGraph | None = None,
         clock: Callable[[], datetime] = utcnow,
         secret: bytes | None = None,
-        idempotency_ttl_h: float = IDEMPOTENCY_TTL_H,
+        idempotency_ttl_h: float | None = None,
     ) -> None:
+        settings = settings or Settings()
+        if idempotency_ttl_h is None:
+            idempotency_ttl_h = float(settings.idempotency_hours)
         if not idempotency_ttl_h > 0:
             raise ParameterError(
                 f"idempotency_ttl_h: must be > 0, got {idempotency_ttl_h!r}",
@@ -238,7 +239,7 @@ class IssueService:
         self.idempotency_ttl_h = idempotency_ttl_h
         self.ws = ws
         self.store = store
-        self.settings = settings or Settings()
+        self.settings = settings
         self.clock = clock
         crs = workspace_crs(ws)
         graph = graph if graph is not None else workspace_road_graph(ws)

@@ -29,10 +29,11 @@ from gridgov.model import IssueStatus
 from gridgov.store._facts import (
     FACT_COLUMNS,
     FACT_SUMS,
+    VISITS,
     fact_values,
     fact_where,
     totals,
-    visit_join,
+    visits_by_unit,
 )
 from gridgov.store.base import (
     ConflictError,
@@ -464,9 +465,12 @@ class SQLiteStore:
         where, params = _where(query)
         con = self._con()
         total = con.execute(f"SELECT count(*) FROM issues{where}", params).fetchone()[0]
+        # the page's rowids first, from the index, then only their documents: sorting whole
+        # documents cost 160 ms for a page of 5,000 (50 ms this way)
         rows = con.execute(
-            f"SELECT doc, version FROM issues{where} ORDER BY created_at DESC, issue_id"
-            " LIMIT ? OFFSET ?",
+            "SELECT doc, version FROM issues WHERE rowid IN (SELECT rowid FROM issues"
+            f"{where} ORDER BY created_at DESC, issue_id LIMIT ? OFFSET ?)"
+            " ORDER BY created_at DESC, issue_id",
             [*params, int(query.limit), int(query.offset)],
         ).fetchall()
         return [_issue(r) for r in rows], int(total)
@@ -589,7 +593,7 @@ class SQLiteStore:
         issues_where, iparams = _where(replace(query, created_from=start, created_to=end))
         until = _ts(end) if end is not None else "9999"
         key, join = _FACT_KEYS[by]
-        need = visit_join(by, bool(scope))
+        by_unit = visits_by_unit(by, bool(scope))
         where = " AND ".join(["basis = ?", *cohort])
         con = self._con()
         con.execute("BEGIN")  # one snapshot for every read (WAL)
@@ -613,14 +617,21 @@ class SQLiteStore:
                     " issue_facts f WHERE f.issue_id = issues.issue_id AND f.basis = ?)",
                     [*iparams, basis],
                 )]  # fmt: skip
-            visits = con.execute(
+            window = VISITS.format(mark="?")
+            visits: list[Any] = []
+            only = ""
+            if by_unit:  # at a station: the event's unit says which
+                visits += con.execute(
+                    f"SELECT actor_id, unit, '', '', '', '', count(*) FROM events WHERE {window}"
+                    " AND unit LIKE 'station:%' GROUP BY 1, 2",
+                    [_ts(start) if start is not None else "", until],
+                ).fetchall()
+                only = " AND unit NOT LIKE 'station:%'"
+            visits += con.execute(
                 "SELECT v.actor_id, v.e_unit, f.station_id, f.township_code, f.category,"
-                f" CASE WHEN f.issue_id IS NULL AND {need} THEN v.issue_id ELSE '' END, count(*)"
-                " FROM"
-                " (SELECT issue_id, actor_id, unit AS e_unit FROM events"
-                " WHERE kind = 'acknowledged' AND actor_role = 'deputy' AND at >= ? AND at < ?)"
-                f" AS v LEFT JOIN issue_facts f ON {need} AND f.issue_id = v.issue_id"
-                " AND f.basis = ?"
+                " CASE WHEN f.issue_id IS NULL THEN v.issue_id ELSE '' END, count(*) FROM"
+                f" (SELECT issue_id, actor_id, unit AS e_unit FROM events WHERE {window}{only})"
+                " AS v LEFT JOIN issue_facts f ON f.issue_id = v.issue_id AND f.basis = ?"
                 + (f" WHERE f.issue_id IS NULL OR ({' AND '.join(scope)})" if scope else "")
                 + " GROUP BY 1, 2, 3, 4, 5, 6",
                 [_ts(start) if start is not None else "", until, basis, *sparams],
@@ -740,8 +751,11 @@ def _with_version(issue: Issue, version: int) -> Issue:
 
 
 def _issue(row: Sequence[Any]) -> Issue:
-    issue = Issue.from_json(row[0])
-    return _with_version(issue, int(row[1]))
+    # the version into the decoded document, not replace() after: a page of 4,000 issues
+    # spent ~120 ms in dataclasses.replace
+    doc = json.loads(row[0])
+    doc["version"] = int(row[1])
+    return Issue.from_json(doc)
 
 
 def _event(row: Sequence[Any]) -> Event:
