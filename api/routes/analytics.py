@@ -111,9 +111,7 @@ def statistics(
     own units."""
     require(p, *_ANALYSTS)
     _period(start, end)
-    import pandas as pd
-
-    from gridgov.issues.stats import store_statistics, summary_of
+    from gridgov.issues.stats import store_figures
 
     # the figures of the caller's scope, summed by the store from the facts it keeps per
     # issue (see gridgov.issues.stats.store_statistics): a year costs a few aggregates
@@ -121,19 +119,13 @@ def statistics(
     if p.role in ("station_admin", "township_staff"):
         scope = scope_query(p, IssueQuery(limit=-1))
     if scope is None:  # a role whose scope holds nothing: every figure is zero
-        scope = IssueQuery(issue_ids=(), limit=-1)
-
-    def figures(by: str) -> pd.DataFrame:
-        return store_statistics(service.store, scope=scope, ws=service.ws, start=start,
-                                end=end, by=by, settings=service.settings)  # fmt: skip
-
-    table = figures(by)
+        scope = IssueQuery(station_ids=(), limit=-1)
+    table, summary = store_figures(service.store, scope=scope, ws=service.ws, start=start,
+                                   end=end, by=by, settings=service.settings)  # fmt: skip
     if p.role in ("station_admin", "township_staff") and by in ("station", "township"):
         keep = p.stations if by == "station" else p.townships
         key = table.index if table.index.name else table.iloc[:, 0]
         table = table[key.astype(str).isin(keep)] if len(table) else table
-    county = table if by == "county" else figures("county")
-    summary = summary_of(county, start, end)
     rows = json.loads(table.reset_index().to_json(orient="records", force_ascii=False))
     return {"by": by, "summary": summary, "rows": rows}
 

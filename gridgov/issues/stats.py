@@ -63,6 +63,7 @@ __all__ = [
     "refresh_facts",
     "statistics_sheets",
     "statistics_summary",
+    "store_figures",
     "store_sheets",
     "store_statistics",
     "store_summary",
@@ -213,9 +214,12 @@ def facts_basis(settings: Settings) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def issue_facts(issue: Issue, log: Sequence[Event], settings: Settings) -> IssueFacts:
+def issue_facts(
+    issue: Issue, log: Sequence[Event], settings: Settings, *, basis: str | None = None
+) -> IssueFacts:
     """What ``issue`` contributes to the figures as of the end of ``log`` (its events
-    before the period's end, in order; all of them for the facts a store keeps)."""
+    before the period's end, in order; all of them for the facts a store keeps).
+    ``basis``: :func:`facts_basis` of ``settings`` when the caller has it already."""
     resolved = [e.at for e in log if e.kind == "resolved"]
     acknowledged = [e.at for e in log if e.kind == "acknowledged"]
     ratings = [str(e.data.get("rating", "")) for e in log if e.kind == "rated"]
@@ -233,7 +237,7 @@ def issue_facts(issue: Issue, log: Sequence[Event], settings: Settings) -> Issue
     return IssueFacts(
         issue_id=issue.issue_id,
         version=issue.version,
-        basis=facts_basis(settings),
+        basis=basis if basis is not None else facts_basis(settings),
         created_at=issue.created_at,
         station_id=issue.station_id,
         township_code=issue.township_code,
@@ -346,6 +350,17 @@ class _Totals:
         }[self.by]
         self._row(key)[_VISITS] += n
 
+    def summed(self) -> _Totals:
+        """The county's one row: every unit's added up (for groupings where each issue and
+        visit falls in one unit; not ``deputy``)."""
+        out = _Totals("county", None)
+        out.county = self.county
+        row = out._row(self.county)
+        for values in self.units.values():
+            for k, v in enumerate(values):
+                row[k] += v
+        return out
+
     def table(self, ws: Workspace | None, settings: Settings) -> pd.DataFrame:
         n = len(COUNTS)
         names = _units(self.by, ws, settings)
@@ -418,6 +433,7 @@ def issue_statistics(
     """
     _check(by, start, end)
     settings = settings or Settings()
+    basis = facts_basis(settings)
     logs: dict[str, list[Event]] = {}
     for e in events:
         if end is None or e.at < end:
@@ -426,7 +442,7 @@ def issue_statistics(
     for i in issues:
         if _in(i.created_at, start, end):
             log = sorted(logs.get(i.issue_id, []), key=lambda e: e.seq)
-            totals.add_facts(i, issue_facts(i, log, settings))
+            totals.add_facts(i, issue_facts(i, log, settings, basis=basis))
     # visits are a flow: an issue raised before the period may get one in it
     by_id = {i.issue_id: i for i in issues}
     for e in events:
@@ -462,7 +478,7 @@ def refresh_facts(store: Store, settings: Settings) -> int:
             page = stale[k : k + PAGE]
             found, _ = store.list_issues(IssueQuery(issue_ids=tuple(page), limit=-1))
             logs = store.events_of([i.issue_id for i in found])
-            written += store.put_facts([issue_facts(i, logs[i.issue_id], settings)
+            written += store.put_facts([issue_facts(i, logs[i.issue_id], settings, basis=basis)
                                         for i in found])  # fmt: skip
     return written
 
@@ -503,9 +519,44 @@ def store_statistics(
     """
     _check(by, start, end)
     settings = settings or Settings()
+    return _store_totals(store, scope, ws, start, end, by, settings).table(ws, settings)
+
+
+def store_figures(
+    store: Store,
+    *,
+    scope: IssueQuery | None = None,
+    ws: Workspace | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    by: str = "station",
+    settings: Settings | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`store_statistics` and the county's :func:`summary_of` over the same issues,
+    in one pass over the store (two for ``by="deputy"``, whose rows overlap)."""
+    _check(by, start, end)
+    settings = settings or Settings()
+    totals = _store_totals(store, scope, ws, start, end, by, settings)
+    if by == "deputy":
+        county = _store_totals(store, scope, ws, start, end, "county", settings)
+    else:  # every issue and visit falls in exactly one unit: the county is their sum
+        county = totals.summed()
+    return totals.table(ws, settings), summary_of(county.table(ws, settings), start, end)
+
+
+def _store_totals(
+    store: Store,
+    scope: IssueQuery | None,
+    ws: Workspace | None,
+    start: datetime | None,
+    end: datetime | None,
+    by: str,
+    settings: Settings,
+) -> _Totals:
+    basis = facts_basis(settings)
     scope = scope or IssueQuery(limit=-1)
     refresh_facts(store, settings)
-    reading = store.fact_totals(scope, by=by, start=start, end=end, basis=facts_basis(settings))
+    reading = store.fact_totals(scope, by=by, start=start, end=end, basis=basis)
     totals = _Totals(by, ws)
     for t in reading.totals:
         totals.add_sums(t)
@@ -523,12 +574,12 @@ def store_statistics(
         for issue_id, log in logs.items():
             issue = seen[issue_id]
             kept = [e for e in log if end is None or e.at < end]
-            totals.add_facts(issue, issue_facts(issue, kept, settings))
+            totals.add_facts(issue, issue_facts(issue, kept, settings, basis=basis))
     for deputy, unit, issue_id, n in reading.visits_unplaced:
         if issue_id in seen:  # in the scope
             i = seen[issue_id]
             totals.add_visits(deputy, unit, i.station_id, i.township_code, i.category, n)
-    return totals.table(ws, settings)
+    return totals
 
 
 def _check(by: str, start: datetime | None, end: datetime | None) -> None:

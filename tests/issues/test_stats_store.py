@@ -171,3 +171,23 @@ def test_upgraded_sqlite_store_gets_the_facts_table(tmp_path: Path, ws: Workspac
 def test_settings_fingerprint_ignores_what_facts_do_not_read() -> None:
     base = Settings()
     assert facts_basis(base) == facts_basis(replace(base, reach_standard="30min:walk"))
+
+
+@pytest.mark.parametrize("by", BY)
+def test_figures_give_the_county_summary_in_the_same_pass(service: IssueService, by: str) -> None:
+    from gridgov.issues.stats import statistics_summary, store_figures
+
+    issues, events = _everything(service.store)
+    start, end = PERIODS[2]
+    table, summary = store_figures(service.store, ws=service.ws, start=start, end=end, by=by,
+                                   settings=service.settings)  # fmt: skip
+    want = statistics_summary(issues, events, ws=service.ws, start=start, end=end,
+                              settings=service.settings)  # fmt: skip
+    assert summary.keys() == want.keys()
+    for key, value in want.items():
+        if isinstance(value, float):
+            assert summary[key] == pytest.approx(value, abs=0.011), key
+        else:
+            assert summary[key] == value, key
+    _same(table, issue_statistics(issues, events, ws=service.ws, start=start, end=end, by=by,
+                                  settings=service.settings))  # fmt: skip
