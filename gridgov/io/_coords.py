@@ -28,6 +28,7 @@ from gridgov import crs as _crs
 from gridgov._arrays import Floats
 from gridgov._errors import CRSError, Problem
 from gridgov.io._notes import Note
+from gridgov.messages import text
 
 __all__ = [
     "OFFSETS",
@@ -275,12 +276,10 @@ def to_cgcs2000(
         if ignored:
             option = f"{label}@{asked}" if file_source else f"--source-crs {asked}"
             if by_spec:
-                message = (
-                    f"{declared_by} coordinates are WGS84 by specification, so {option} was "
-                    f"not applied to it; if they really are {asked}, write {label}@{asked}"
-                )
+                message = text("load.crs_by_spec_kept", kind=declared_by, option=option,
+                               asked=asked, label=label)  # fmt: skip
             else:
-                message = f"the file declares its CRS, so {option} was not applied to it"
+                message = text("load.crs_declared_kept", option=option)
             problems.append(Problem(label, None, None, value, message, "warning"))
     gdf = _to_4490(gdf, label)
     if offset is not None:

@@ -205,6 +205,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "name analysis layers differently",
     },
     # --- notes: what the loader derived or matched -------------------------------------------
+    "load.crs_by_spec_kept": {
+        "zh": "{kind} 的坐标按规范就是 WGS84，因此未对它应用 {option}；"
+        "如果确实是 {asked}，请写 {label}@{asked}",
+        "en": "{kind} coordinates are WGS84 by specification, so {option} was not applied "
+        "to it; if they really are {asked}, write {label}@{asked}",
+    },
+    "load.crs_declared_kept": {
+        "zh": "文件已声明坐标系，因此未对它应用 {option}",
+        "en": "the file declares its CRS, so {option} was not applied to it",
+    },
     "note.column_by_values": {
         "zh": "{file}：列“{header}”按其取值识别为{column}",
         "en": "{file}: column '{header}' read as {column} from its values",

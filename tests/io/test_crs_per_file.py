@@ -69,7 +69,7 @@ def test_a_global_gcj02_leaves_a_wgs84_kml_where_it_is(files: PlannerFiles, ws: 
     assert read.frame is not None
     assert_same_layer(read.frame, ws.grids, key="code")  # not moved ~600 m
     assert "grids.kml: 坐标系 WGS84（KML 规定）" in [str(n) for n in read.notes]
-    spared = [p for p in read.problems if "--source-crs gcj02 was not applied" in p.message]
+    spared = [p for p in read.problems if "未对它应用 --source-crs gcj02" in p.message]
     assert spared and spared[0].severity == "warning" and "grids.kml@gcj02" in spared[0].message
 
 
@@ -108,7 +108,7 @@ def test_a_file_declaring_wgs84_is_spared_a_global_gcj02_but_not_its_own(
     pyogrio.write_dataframe(amap, path, layer="stations")
     spared = io.read_file(path, "stations", source_crs="gcj02")
     assert spared.frame is not None and _max_offset_m(spared.frame, stations) > 100
-    assert any("declares its CRS" in p.message for p in spared.problems)
+    assert any("文件已声明坐标系" in p.message for p in spared.problems)
     got = io.read_layer(SourceFile(path, crs="gcj02"), layer="stations", source_crs="bd09")
     assert_same_layer(got, stations, key="station_id")
 
