@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from gridgov._errors import ParameterError
-from gridgov.store.base import FACT_FILTERS, FactTotals, IssueFacts, IssueQuery
+from gridgov.store.base import FACT_FILTERS, FactReading, FactTotals, IssueFacts, IssueQuery
 
 __all__ = [
-    "FACT_COLUMNS", "FACT_SUMS", "VISITS", "fact_values", "fact_where", "flags_of", "totals",
+    "FACT_COLUMNS", "FACT_SUMS", "VISITS", "fact_values", "fact_where", "flags_of", "reading",
+    "totals",
     "visits_by_unit",
 ]  # fmt: skip
 
@@ -154,3 +155,14 @@ def totals(rows: Sequence[Sequence[Any]]) -> list[FactTotals]:
         )
         for key, c in counts.items()
     ]
+
+
+def reading(sums: Sequence[Any], late: list[str], visits: Sequence[Any]) -> FactReading:
+    """The rows of ``fact_totals``' queries as a :class:`FactReading`: the sums per unit and
+    flags, the late ids, and the visits ``(deputy, unit, station, township, category,
+    issue id or "", number)`` split into those placed by the facts and those whose issue
+    has none (its id given)."""
+    placed = [(str(a), str(u), str(s or ""), str(t or ""), str(c or ""), int(n))
+              for a, u, s, t, c, i, n in visits if not i]  # fmt: skip
+    unplaced = [(str(a), str(u), str(i), int(n)) for a, u, s, t, c, i, n in visits if i]
+    return FactReading(totals=totals(sums), late=late, visits=placed, visits_unplaced=unplaced)

@@ -47,7 +47,7 @@ from gridgov.store._facts import (
     VISITS,
     fact_values,
     fact_where,
-    totals,
+    reading,
     visits_by_unit,
 )
 from gridgov.store._pg import connect, reason, where_is
@@ -727,10 +727,7 @@ class PostGISStore:
                 + " GROUP BY 1, 2, 3, 4, 5, 6",
                 [since, until, basis, *sparams],
             ).fetchall()
-        placed = [(str(a), str(u), str(s or ""), str(t or ""), str(c or ""), int(n))
-                  for a, u, s, t, c, i, n in visits if not i]  # fmt: skip
-        unplaced = [(str(a), str(u), str(i), int(n)) for a, u, s, t, c, i, n in visits if i]
-        return FactReading(totals=totals(sums), late=late, visits=placed, visits_unplaced=unplaced)
+        return reading(sums, late, visits)
 
     # --- tokens and secret ---------------------------------------------------------------
 

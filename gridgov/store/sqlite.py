@@ -32,7 +32,7 @@ from gridgov.store._facts import (
     VISITS,
     fact_values,
     fact_where,
-    totals,
+    reading,
     visits_by_unit,
 )
 from gridgov.store.base import (
@@ -638,7 +638,7 @@ class SQLiteStore:
             ).fetchall()
         finally:
             con.execute("COMMIT")
-        return _reading(sums, late, visits)
+        return reading(sums, late, visits)
 
     # --- tokens ------------------------------------------------------------------------
 
@@ -691,13 +691,6 @@ _FACT_KEYS: dict[str, tuple[str, str]] = {
     "county": ("''", ""),
     "deputy": ("d.value", ", json_each(issue_facts.fact_deputies) AS d"),
 }
-
-
-def _reading(sums: Sequence[Any], late: list[str], visits: Sequence[Any]) -> FactReading:
-    placed = [(str(a), str(u), str(s or ""), str(t or ""), str(c or ""), int(n))
-              for a, u, s, t, c, i, n in visits if not i]  # fmt: skip
-    unplaced = [(str(a), str(u), str(i), int(n)) for a, u, s, t, c, i, n in visits if i]
-    return FactReading(totals=totals(sums), late=late, visits=placed, visits_unplaced=unplaced)
 
 
 def _private_files(path: Path) -> None:
