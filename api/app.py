@@ -662,6 +662,7 @@ def create_app(
 
     The service keeps idempotency records for its ``settings.idempotency_hours``.
     """
+    from api import web
     from api.routes import analytics, issues, open311, places, public
 
     scheduler = Scheduler(service, tick_interval_s)
@@ -706,6 +707,7 @@ def create_app(
         }
 
     _docs(app)
+    web.install(app)
 
     app.add_middleware(HeavyLimit, limit=max_heavy, wait_s=heavy_wait_s)  # innermost
     app.add_middleware(NoNul)

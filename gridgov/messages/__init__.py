@@ -36,6 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from gridgov.messages import pages, public
 from gridgov.messages.catalogue import MESSAGES
 
 __all__ = [
@@ -61,9 +62,23 @@ DEFAULT_LANG = "zh"
 #: Environment variable choosing the language (``zh`` or ``en``).
 ENV_VAR = "GRIDGOV_LANG"
 
+
+
+def _merged(*parts: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, str]]:
+    # The catalogue is kept in several modules (the loader's, the staff screens', the
+    # public pages'); a key said twice would silently win in one of them, so it is a bug.
+    merged: dict[str, Mapping[str, str]] = {}
+    for part in parts:
+        for key, entry in part.items():
+            if key in merged:
+                raise RuntimeError(f"message key {key!r} is defined twice in the catalogue")
+            merged[key] = MappingProxyType(dict(entry))
+    return merged
+
+
 #: Message key -> {"zh": template, "en": template}; read-only.
 CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {key: MappingProxyType(dict(entry)) for key, entry in MESSAGES.items()}
+    _merged(MESSAGES, pages.MESSAGES, public.MESSAGES)
 )
 
 _LANG: ContextVar[str | None] = ContextVar("gridgov_lang", default=None)

@@ -1,0 +1,10 @@
+"""Messages of the staff, grid-worker and deputy screens (``page.*``, ``web.*`` keys).
+
+Same rules as :mod:`gridgov.messages.catalogue`: both templates of a key, same placeholders.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MESSAGES"]
+
+MESSAGES: dict[str, dict[str, str]] = {}
