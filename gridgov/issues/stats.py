@@ -107,7 +107,8 @@ COLUMNS: tuple[str, ...] = (
 )
 _VISITS = COUNTS.index("deputy_visits")
 # bumped when issue_facts changes what it computes, so stored facts are recomputed
-_FACTS_FORMAT = 1
+# (2: facts carry their earlier values, kept_facts)
+_FACTS_FORMAT = 2
 _RATES = {
     "settle_rate": ("settled", "received"),
     "on_time_rate": ("on_time", "settled"),
@@ -466,6 +467,32 @@ PAGE = 500
 _REFRESHING = threading.Lock()
 
 
+def _figures(f: IssueFacts) -> tuple[Any, ...]:
+    # what a period's figures read of ``f`` (not when it was computed or from which event)
+    return (f.merged, f.settled, f.on_time, f.rated, f.satisfied, f.unsatisfied, f.reopened,
+            f.escalated, f.open_at_end, f.hours_to_acknowledge, f.hours_to_resolve,
+            f.deputies)  # fmt: skip
+
+
+def kept_facts(issue: Issue, log: Sequence[Event], settings: Settings, *, basis: str) -> IssueFacts:
+    """The facts a store keeps for ``issue``: :func:`issue_facts` over its whole ``log``,
+    with ``earlier`` holding what it contributed as of each earlier moment of its log at
+    which the figures changed (so that a period ending then is summed, not replayed).
+
+    Each entry is exactly what :func:`issue_facts` gives over the events before a period end
+    in its interval (from its ``last_event_at``, exclusive, to the next entry's, inclusive),
+    the rule :func:`store_statistics` uses for an issue still moving at the period's end.
+    """
+    final = issue_facts(issue, log, settings, basis=basis)
+    times = sorted({e.at for e in log})
+    earlier: list[IssueFacts] = []
+    for t in times[:-1]:
+        f = issue_facts(issue, [e for e in log if e.at <= t], settings, basis=basis)
+        if not earlier or _figures(f) != _figures(earlier[-1]):
+            earlier.append(f)
+    return replace(final, earlier=tuple(earlier))
+
+
 def refresh_facts(store: Store, settings: Settings) -> int:
     """Compute and store the facts of every issue that has none under ``settings``' deadlines
     (new or changed since, or never computed), :data:`PAGE` issues at a time; returns how
@@ -478,7 +505,7 @@ def refresh_facts(store: Store, settings: Settings) -> int:
             page = stale[k : k + PAGE]
             found, _ = store.list_issues(IssueQuery(issue_ids=tuple(page), limit=-1))
             logs = store.events_of([i.issue_id for i in found])
-            written += store.put_facts([issue_facts(i, logs[i.issue_id], settings, basis=basis)
+            written += store.put_facts([kept_facts(i, logs[i.issue_id], settings, basis=basis)
                                         for i in found])  # fmt: skip
     return written
 

@@ -16,8 +16,8 @@ from gridgov._errors import ParameterError
 from gridgov.store.base import FACT_FILTERS, FactReading, FactTotals, IssueFacts, IssueQuery
 
 __all__ = [
-    "FACT_COLUMNS", "FACT_SUMS", "VISITS", "fact_values", "fact_where", "flags_of", "reading",
-    "totals",
+    "BEFORE_COLUMNS", "FACT_COLUMNS", "FACT_SUMS", "VISITS", "before_values", "fact_values",
+    "fact_where", "flags_of", "reading", "sums_sql", "totals",
     "visits_by_unit",
 ]  # fmt: skip
 
@@ -38,6 +38,51 @@ _ACKNOWLEDGED = 1 << len(_BITS)  # hours_to_acknowledge is known
 
 #: Per unit (column 1) and combination of flags: issues, hours to acknowledge and to resolve.
 FACT_SUMS = "flags, count(*), sum(hours_to_acknowledge), sum(hours_to_resolve)"
+
+
+#: The columns of ``issue_facts_before`` (an issue's earlier facts, see
+#: :attr:`IssueFacts.earlier`) in the order :func:`before_values` gives them: each row holds
+#: for a period ending after its ``last_event_at`` and at or before its ``valid_until``.
+BEFORE_COLUMNS = (
+    "valid_until", "created_at", "issue_id", "last_event_at", "basis", "station_id",
+    "township_code", "category", "flags", "hours_to_acknowledge", "hours_to_resolve",
+    "fact_deputies",
+)  # fmt: skip
+
+
+def sums_sql(key: str, join: str, where: str, mark: str) -> tuple[str, str]:
+    """The two statements summing the facts in force at a period's end, per unit (``key``)
+    and flags: the final facts of the issues whose last event came before the end
+    (parameters: ``where``'s, the end), and the earlier facts whose interval holds the end
+    (``where``'s, the end twice). ``where`` filters either table (their columns share names);
+    ``join`` may name the table as ``issue_facts``. Two statements, not a UNION: SQLite
+    answers the first from the ``issue_facts_period`` index alone (100,000 issues: 80 ms
+    against 137 ms as one UNION ALL on a loaded machine)."""
+    final = (
+        f"SELECT {key}, {FACT_SUMS} FROM issue_facts{join}"
+        f" WHERE {where} AND last_event_at < {mark} GROUP BY 1, 2"
+    )
+    before = (
+        f"SELECT {key}, {FACT_SUMS} FROM issue_facts_before AS issue_facts{join}"
+        f" WHERE {where} AND valid_until >= {mark} AND last_event_at < {mark} GROUP BY 1, 2"
+    )
+    return final, before
+
+
+def before_values(
+    f: IssueFacts, when: Callable[[Any], Any], deputies: Callable[[IssueFacts], Any]
+) -> list[tuple[Any, ...]]:
+    """The rows of :data:`BEFORE_COLUMNS` for ``f.earlier``: each holds until the next
+    one's (the last until ``f``'s) ``last_event_at``."""
+    rows: list[tuple[Any, ...]] = []
+    ends = [e.last_event_at for e in f.earlier[1:]] + [f.last_event_at] if f.earlier else []
+    for e, until in zip(f.earlier, ends, strict=True):
+        rows.append((
+            when(until), when(e.created_at), e.issue_id, when(e.last_event_at), e.basis,
+            e.station_id, e.township_code, e.category, flags_of(e), e.hours_to_acknowledge,
+            e.hours_to_resolve, deputies(e),
+        ))  # fmt: skip
+    return rows
 
 
 def flags_of(f: IssueFacts) -> int:

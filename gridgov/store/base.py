@@ -88,6 +88,12 @@ class IssueFacts:
     still at ``version`` (a store deletes them when it writes the issue) and the settings
     still have that fingerprint. The issue's creation time, station, township and category
     are copied so that the figures are summed from these rows alone.
+
+    ``earlier`` holds what the issue contributed before its last event: one entry per
+    change of the figures, each as of its own ``last_event_at`` (the time from which it
+    holds; it holds until the next entry's, the last one until this one's). A period that
+    ends while the issue was still moving reads the entry in force at its end instead of
+    replaying the issue's log.
     """
 
     issue_id: str
@@ -110,6 +116,7 @@ class IssueFacts:
     hours_to_acknowledge: float | None
     hours_to_resolve: float | None
     deputies: tuple[str, ...]
+    earlier: tuple[IssueFacts, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,7 @@ class FactReading:
 
     #: per unit, over the issues of the period whose facts are fresh and final by ``end``
     totals: list[FactTotals]
-    #: the other issues of the period (facts stale, missing, or events at or after ``end``)
+    #: the other issues of the period (facts stale or missing, or none in force at ``end``)
     late: list[str]
     #: deputies' visits in the period: (deputy, event unit, the issue's station, township,
     #: category, number); the issue's columns are "" for issues whose facts are missing

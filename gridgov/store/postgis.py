@@ -42,12 +42,14 @@ from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.model import IssueStatus
 from gridgov.store import migrations
 from gridgov.store._facts import (
+    BEFORE_COLUMNS,
     FACT_COLUMNS,
-    FACT_SUMS,
     VISITS,
+    before_values,
     fact_values,
     fact_where,
     reading,
+    sums_sql,
     visits_by_unit,
 )
 from gridgov.store._pg import connect, reason, where_is
@@ -637,13 +639,20 @@ class PostGISStore:
                     ([f.issue_id for f in facts],),
                 ).fetchall()
             )
-            rows = [
-                fact_values(f, _same, list(f.deputies))
-                for f in facts
-                if current.get(f.issue_id) == f.version
-            ]
+            fresh = [f for f in facts if current.get(f.issue_id) == f.version]
+            rows = [fact_values(f, _same, list(f.deputies)) for f in fresh]
             if rows:
-                conn.cursor().executemany(_PUT_FACTS, rows)
+                cur = conn.cursor()
+                cur.executemany(_PUT_FACTS, rows)
+                cur.execute(
+                    "DELETE FROM issue_facts_before WHERE issue_id = ANY(%s::text[])",
+                    ([f.issue_id for f in fresh],),
+                )
+                before = [
+                    r for f in fresh for r in before_values(f, _same, lambda e: list(e.deputies))
+                ]
+                if before:
+                    cur.executemany(_PUT_BEFORE, before)
         return len(rows)
 
     def stale_facts(self, *, basis: str) -> list[str]:
@@ -686,15 +695,15 @@ class PostGISStore:
         where = " AND ".join(["basis = %s", *cohort])
         with self._conn("summing issue facts") as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # one snapshot
-            sums = conn.execute(
-                f"SELECT {key}, {FACT_SUMS} FROM issue_facts{join}"
-                f" WHERE {where} AND last_event_at < %s::timestamptz GROUP BY 1, 2",
-                [basis, *cparams, until],
-            ).fetchall()
-            late = [r[0] for r in conn.execute(
-                f"SELECT issue_id FROM issue_facts WHERE {where}"
-                " AND last_event_at >= %s::timestamptz",
-                [basis, *cparams, until],
+            final, before = sums_sql(key, join, where, "%s::timestamptz")
+            sums = conn.execute(final, [basis, *cparams, until]).fetchall()
+            sums += conn.execute(before, [basis, *cparams, until, until]).fetchall()
+            late = [r[0] for r in conn.execute(  # moving at the end, with no row in force then
+                f"SELECT issue_id FROM issue_facts AS f WHERE {where}"
+                " AND last_event_at >= %s::timestamptz AND NOT EXISTS (SELECT 1 FROM"
+                " issue_facts_before AS b WHERE b.issue_id = f.issue_id AND b.basis = f.basis"
+                " AND b.valid_until >= %s::timestamptz AND b.last_event_at < %s::timestamptz)",
+                [basis, *cparams, until, until, until],
             ).fetchall()]  # fmt: skip
             counted = conn.execute(
                 f"SELECT (SELECT count(*) FROM issues{issues_where}),"
@@ -815,6 +824,11 @@ _PUT_FACTS = (
     f" VALUES ({', '.join('%s' for _ in FACT_COLUMNS)})"
     " ON CONFLICT (issue_id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS if c != "issue_id")
+)
+_PUT_BEFORE = (
+    f"INSERT INTO issue_facts_before ({', '.join(BEFORE_COLUMNS)})"
+    f" VALUES ({', '.join('%s' for _ in BEFORE_COLUMNS)})"
+    " ON CONFLICT (issue_id, last_event_at) DO NOTHING"
 )
 # The unit of each grouping, and the join it needs (a deputy row per dispatched deputy).
 _FACT_KEYS: dict[str, tuple[str, str]] = {

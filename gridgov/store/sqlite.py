@@ -27,12 +27,14 @@ from gridgov._json import strict_json
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.model import IssueStatus
 from gridgov.store._facts import (
+    BEFORE_COLUMNS,
     FACT_COLUMNS,
-    FACT_SUMS,
     VISITS,
+    before_values,
     fact_values,
     fact_where,
     reading,
+    sums_sql,
     visits_by_unit,
 )
 from gridgov.store.base import (
@@ -46,7 +48,7 @@ from gridgov.store.base import (
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -136,8 +138,36 @@ CREATE TABLE IF NOT EXISTS issue_facts (
 -- one row per issue (its creation time never changes); visits look their issue up here
 CREATE UNIQUE INDEX IF NOT EXISTS issue_facts_issue
     ON issue_facts (issue_id, basis, station_id, township_code, category);
-CREATE TRIGGER IF NOT EXISTS issues_facts_stale AFTER UPDATE ON issues
-BEGIN DELETE FROM issue_facts WHERE issue_id = NEW.issue_id; END;
+-- version 6: the same with the figures each issue gave before its last event, one row per
+-- change (gridgov.store.base.IssueFacts.earlier): a period that ends while an issue was
+-- still moving reads the row in force at its end instead of replaying the issue's log.
+-- Keyed by the end of each row's interval, so a period's end reads only the rows still in
+-- force then (none for a period ending now).
+CREATE TABLE IF NOT EXISTS issue_facts_before (
+    valid_until TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    issue_id TEXT NOT NULL,
+    last_event_at TEXT NOT NULL,
+    basis TEXT NOT NULL,
+    station_id TEXT NOT NULL,
+    township_code TEXT NOT NULL,
+    category TEXT NOT NULL,
+    flags INTEGER NOT NULL,
+    hours_to_acknowledge REAL,
+    hours_to_resolve REAL,
+    fact_deputies TEXT NOT NULL,
+    PRIMARY KEY (valid_until, created_at, issue_id, last_event_at)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS issue_facts_before_issue ON issue_facts_before (issue_id);
+-- a period's sums, counts and late issues read this index alone (half the table's width)
+CREATE INDEX IF NOT EXISTS issue_facts_period ON issue_facts (created_at, basis,
+    last_event_at, station_id, township_code, category, flags, hours_to_acknowledge,
+    hours_to_resolve);
+CREATE TRIGGER IF NOT EXISTS issues_facts_stale_6 AFTER UPDATE ON issues
+BEGIN
+    DELETE FROM issue_facts WHERE issue_id = NEW.issue_id;
+    DELETE FROM issue_facts_before WHERE issue_id = NEW.issue_id;
+END;
 -- deputies' visits in a period, for the statistics (the predicate is written literally
 -- in fact_totals, so SQLite can use this partial index)
 CREATE INDEX IF NOT EXISTS events_deputy_visits
@@ -218,6 +248,9 @@ class SQLiteStore:
                 # issue_id), made above; the old ones only slow every write down
                 for old in ("issues_status", "issues_station", "issues_township"):
                     con.execute(f"DROP INDEX IF EXISTS {old}")
+            if row is not None and int(row[0]) < 6:
+                # version 5 -> 6: the trigger also drops an issue's earlier facts
+                con.execute("DROP TRIGGER IF EXISTS issues_facts_stale")
             con.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -555,6 +588,11 @@ class SQLiteStore:
             for f in facts:
                 row = fact_values(f, _ts, strict_json(list(f.deputies)))
                 cur = con.execute(_PUT_FACTS, [*row, f.issue_id, f.version])
+                if cur.rowcount:
+                    con.execute("DELETE FROM issue_facts_before WHERE issue_id = ?", (f.issue_id,))
+                    con.executemany(
+                        _PUT_BEFORE, before_values(f, _ts, lambda e: strict_json(list(e.deputies)))
+                    )
                 stored += cur.rowcount
         return stored
 
@@ -598,14 +636,15 @@ class SQLiteStore:
         con = self._con()
         con.execute("BEGIN")  # one snapshot for every read (WAL)
         try:
-            sums = con.execute(
-                f"SELECT {key}, {FACT_SUMS} FROM issue_facts{join}"
-                f" WHERE {where} AND last_event_at < ? GROUP BY 1, 2",
-                [basis, *cparams, until],
-            ).fetchall()
-            late = [r[0] for r in con.execute(
-                f"SELECT issue_id FROM issue_facts WHERE {where} AND last_event_at >= ?",
-                [basis, *cparams, until],
+            final, before = sums_sql(key, join, where, "?")
+            sums = con.execute(final, [basis, *cparams, until]).fetchall()
+            sums += con.execute(before, [basis, *cparams, until, until]).fetchall()
+            late = [r[0] for r in con.execute(  # moving at the end, with no row in force then
+                f"SELECT issue_id FROM issue_facts AS f WHERE {where} AND last_event_at >= ?"
+                " AND NOT EXISTS (SELECT 1 FROM issue_facts_before AS b WHERE"
+                " b.issue_id = f.issue_id AND b.basis = f.basis AND b.valid_until >= ?"
+                " AND b.last_event_at < ?)",
+                [basis, *cparams, until, until, until],
             )]  # fmt: skip
             n_issues = con.execute(f"SELECT count(*) FROM issues{issues_where}", iparams)
             n_facts = con.execute(f"SELECT count(*) FROM issue_facts WHERE {where}",
@@ -682,6 +721,10 @@ _PUT_FACTS = (
     " WHERE EXISTS (SELECT 1 FROM issues WHERE issue_id = ? AND version = ?)"
     " ON CONFLICT (created_at, issue_id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS if c not in ("issue_id", "created_at"))
+)
+_PUT_BEFORE = (
+    f"INSERT OR REPLACE INTO issue_facts_before ({', '.join(BEFORE_COLUMNS)})"
+    f" VALUES ({', '.join('?' for _ in BEFORE_COLUMNS)})"
 )
 # The unit of each grouping, and the join it needs (a deputy row per dispatched deputy).
 _FACT_KEYS: dict[str, tuple[str, str]] = {
