@@ -48,6 +48,7 @@ from gridgov.store._facts import (
     before_values,
     fact_values,
     fact_where,
+    month_split,
     reading,
     sums_sql,
     visits_by_unit,
@@ -721,11 +722,22 @@ class PostGISStore:
             visits: list[Any] = []
             only = ""
             if by_unit:  # at a station: the event's unit says which
-                visits += conn.execute(
-                    f"SELECT actor_id, unit, '', '', '', '', count(*) FROM events WHERE {window}"
-                    " AND unit LIKE 'station:%%' GROUP BY 1, 2",
-                    [since, until],
-                ).fetchall()
+                months, edges = month_split(start, end)
+                if months is not None:
+                    lo, hi = months
+                    visits += conn.execute(
+                        "SELECT actor_id, unit, '', '', '', '', sum(visits) FROM visit_months"
+                        " WHERE month >= %s::date AND month < %s::date"
+                        " AND unit LIKE 'station:%%' GROUP BY 1, 2",
+                        ["-infinity" if lo is None else lo.date(),
+                         "infinity" if hi is None else hi.date()],
+                    ).fetchall()  # fmt: skip
+                for a, b in edges:
+                    visits += conn.execute(
+                        f"SELECT actor_id, unit, '', '', '', '', count(*) FROM events"
+                        f" WHERE {window} AND unit LIKE 'station:%%' GROUP BY 1, 2",
+                        ["-infinity" if a is None else a, "infinity" if b is None else b],
+                    ).fetchall()
                 only = " AND unit NOT LIKE 'station:%%'"
             visits += conn.execute(
                 "SELECT v.actor_id, v.e_unit, f.station_id, f.township_code, f.category,"

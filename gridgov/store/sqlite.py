@@ -33,6 +33,7 @@ from gridgov.store._facts import (
     before_values,
     fact_values,
     fact_where,
+    month_split,
     reading,
     sums_sql,
     visits_by_unit,
@@ -48,7 +49,7 @@ from gridgov.store.base import (
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -163,6 +164,27 @@ CREATE INDEX IF NOT EXISTS issue_facts_before_issue ON issue_facts_before (issue
 CREATE INDEX IF NOT EXISTS issue_facts_period ON issue_facts (created_at, basis,
     last_event_at, station_id, township_code, category, flags, hours_to_acknowledge,
     hours_to_resolve);
+-- version 7: deputies' visits per UTC calendar month, deputy and unit, kept by the trigger
+-- (events are only ever added): a period's whole months are read here, its edges from the
+-- events (gridgov.store._facts.month_split)
+CREATE TABLE IF NOT EXISTS visit_months (
+    month TEXT NOT NULL,  -- YYYY-MM of the event's UTC time
+    actor_id TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    visits INTEGER NOT NULL,
+    PRIMARY KEY (month, actor_id, unit)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS events_visit_months AFTER INSERT ON events
+WHEN NEW.kind = 'acknowledged' AND NEW.actor_role = 'deputy'
+BEGIN
+    INSERT INTO visit_months (month, actor_id, unit, visits)
+    VALUES (substr(NEW.at, 1, 7), NEW.actor_id, NEW.unit, 1)
+    ON CONFLICT (month, actor_id, unit) DO UPDATE SET visits = visits + 1;
+END;
+-- the visits away from a station (joined to their issue's facts), without reading the rest
+CREATE INDEX IF NOT EXISTS events_deputy_visits_elsewhere
+    ON events (at, issue_id, actor_id, unit, kind, actor_role)
+    WHERE kind = 'acknowledged' AND actor_role = 'deputy' AND unit NOT LIKE 'station:%';
 CREATE TRIGGER IF NOT EXISTS issues_facts_stale_6 AFTER UPDATE ON issues
 BEGIN
     DELETE FROM issue_facts WHERE issue_id = NEW.issue_id;
@@ -251,6 +273,15 @@ class SQLiteStore:
             if row is not None and int(row[0]) < 6:
                 # version 5 -> 6: the trigger also drops an issue's earlier facts
                 con.execute("DROP TRIGGER IF EXISTS issues_facts_stale")
+            if row is not None and int(row[0]) < 7:
+                # version 6 -> 7: the monthly visits, counted once from the events (under
+                # the write lock: the trigger counts every event written after this)
+                con.execute("DELETE FROM visit_months")
+                con.execute(
+                    "INSERT INTO visit_months (month, actor_id, unit, visits)"
+                    " SELECT substr(at, 1, 7), actor_id, unit, count(*) FROM events"
+                    " WHERE kind = 'acknowledged' AND actor_role = 'deputy' GROUP BY 1, 2, 3"
+                )
             con.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -660,11 +691,23 @@ class SQLiteStore:
             visits: list[Any] = []
             only = ""
             if by_unit:  # at a station: the event's unit says which
-                visits += con.execute(
-                    f"SELECT actor_id, unit, '', '', '', '', count(*) FROM events WHERE {window}"
-                    " AND unit LIKE 'station:%' GROUP BY 1, 2",
-                    [_ts(start) if start is not None else "", until],
-                ).fetchall()
+                months, edges = month_split(start, end)
+                if months is not None:
+                    lo, hi = months
+                    visits += con.execute(
+                        "SELECT actor_id, unit, '', '', '', '', sum(visits) FROM visit_months"
+                        " WHERE month >= ? AND month < ? AND unit LIKE 'station:%' GROUP BY 1, 2",
+                        [
+                            "" if lo is None else f"{lo:%Y-%m}",
+                            "9999" if hi is None else f"{hi:%Y-%m}",
+                        ],
+                    ).fetchall()
+                for a, b in edges:
+                    visits += con.execute(
+                        f"SELECT actor_id, unit, '', '', '', '', count(*) FROM events"
+                        f" WHERE {window} AND unit LIKE 'station:%' GROUP BY 1, 2",
+                        ["" if a is None else _ts(a), "9999" if b is None else _ts(b)],
+                    ).fetchall()
                 only = " AND unit NOT LIKE 'station:%'"
             visits += con.execute(
                 "SELECT v.actor_id, v.e_unit, f.station_id, f.township_code, f.category,"

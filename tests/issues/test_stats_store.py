@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -262,5 +262,65 @@ def test_a_version_5_sqlite_store_is_upgraded(tmp_path: Path, ws: Workspace) -> 
         issues, events = _everything(store)
         _same(store_statistics(store, ws=ws, end=end, by="county"),
               issue_statistics(issues, events, ws=ws, end=end, by="county"))  # fmt: skip
+    finally:
+        store.close()
+
+
+def test_visits_of_whole_months_come_from_the_rollup_and_equal_the_events(
+    ws: Workspace, store: Store
+) -> None:
+    # issues over the turn of two months (UTC and China time), periods with whole months
+    # inside, edges on both sides, open ends, and an end on a month's first instant
+    t0 = datetime(2026, 3, 27, 8, 0, tzinfo=CHINA_TIME)
+    service = IssueService(ws, store, secret=b"k", clock=lambda: t0 + timedelta(days=40))
+    simulate(service, start=t0, days=38, issues_per_day=6, seed=5)
+    issues, events = _everything(store)
+    visits = [e for e in events if e.kind == "acknowledged" and e.actor_role == "deputy"]
+    months = {(e.at.astimezone(UTC).year, e.at.astimezone(UTC).month) for e in visits}
+    assert len(months) >= 2, "the visits must span months"
+    april = datetime(2026, 4, 1, tzinfo=UTC)
+    for start, end in [
+        (None, None),
+        (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC)),
+        (datetime(2026, 3, 29, 5, tzinfo=UTC), datetime(2026, 5, 2, 7, tzinfo=UTC)),
+        (None, april),
+        (april, None),
+        (april - timedelta(microseconds=1), april + timedelta(days=30, hours=1)),
+        (t0 + timedelta(days=2), t0 + timedelta(days=3)),
+    ]:
+        for by in ("station", "county"):
+            got = store_statistics(store, ws=ws, start=start, end=end, by=by,
+                                   settings=service.settings)  # fmt: skip
+            want = issue_statistics(issues, events, ws=ws, start=start, end=end, by=by,
+                                    settings=service.settings)  # fmt: skip
+            _same(got, want)
+        n = sum(
+            1 for e in visits if (start is None or e.at >= start) and (end is None or e.at < end)
+        )
+        got = store_statistics(store, ws=ws, start=start, end=end, by="county",
+                               settings=service.settings)  # fmt: skip
+        assert int(got["deputy_visits"].iloc[0]) == n, (start, end)
+
+
+def test_a_version_6_sqlite_store_counts_its_visits_per_month(
+    tmp_path: Path, ws: Workspace
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "v6.sqlite"
+    service = IssueService(ws, SQLiteStore(path), secret=b"k", clock=lambda: T0)
+    simulate(service, start=T0, days=2, issues_per_day=20, seed=4)
+    service.store.close()
+    with sqlite3.connect(path) as con:  # as a version-6 store had it
+        con.execute("DROP TRIGGER events_visit_months")
+        con.execute("DROP TABLE visit_months")
+        con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    store = SQLiteStore(path)
+    try:
+        with sqlite3.connect(path) as con:
+            rolled = con.execute("SELECT sum(visits) FROM visit_months").fetchone()[0]
+            counted = con.execute("SELECT count(*) FROM events WHERE kind = 'acknowledged'"
+                                  " AND actor_role = 'deputy'").fetchone()[0]  # fmt: skip
+        assert rolled == counted > 0
     finally:
         store.close()

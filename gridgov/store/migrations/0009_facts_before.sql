@@ -28,3 +28,32 @@ BEGIN
     DELETE FROM issue_facts_before WHERE issue_id = NEW.issue_id;
     RETURN NULL;
 END $$;
+
+-- Deputies' visits per UTC calendar month, deputy and unit, kept by a statement trigger
+-- (events are only ever added; COPY fires it too): a period's whole months are read here,
+-- its edges from the events (gridgov.store._facts.month_split). Keys are taken in order, so
+-- two writers adding visits of the same deputies wait for each other instead of deadlocking.
+CREATE TABLE visit_months (
+    month date NOT NULL,
+    actor_id text COLLATE "C" NOT NULL,
+    unit text COLLATE "C" NOT NULL,
+    visits integer NOT NULL,
+    PRIMARY KEY (month, actor_id, unit)
+);
+CREATE FUNCTION events_visit_months() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO visit_months (month, actor_id, unit, visits)
+    SELECT (date_trunc('month', at AT TIME ZONE 'UTC'))::date, actor_id, unit, count(*)::integer
+    FROM new_events WHERE kind = 'acknowledged' AND actor_role = 'deputy'
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (month, actor_id, unit) DO UPDATE SET visits = visit_months.visits + excluded.visits;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER events_visit_months AFTER INSERT ON events
+    REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION events_visit_months();
+INSERT INTO visit_months (month, actor_id, unit, visits)
+SELECT (date_trunc('month', at AT TIME ZONE 'UTC'))::date, actor_id, unit, count(*)::integer
+FROM events WHERE kind = 'acknowledged' AND actor_role = 'deputy' GROUP BY 1, 2, 3;
+-- the visits away from a station (joined to their issue's facts), without reading the rest
+CREATE INDEX events_deputy_visits_elsewhere ON events (at) INCLUDE (issue_id, actor_id, unit)
+    WHERE kind = 'acknowledged' AND actor_role = 'deputy' AND unit NOT LIKE 'station:%';
