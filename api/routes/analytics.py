@@ -190,7 +190,8 @@ def layer(
         require(p, "grid_worker", "deputy", *_STAFF)
         box = None if bbox is None else parse_bbox(bbox)
         query = scope_query(p, IssueQuery(bbox=box, limit=limit, offset=offset))
-        items, total = ([], 0) if query is None else service.store.list_issues(query)
+        # the layer's fields only, never the issues' documents (bench/bench_year.py)
+        items, total = ([], 0) if query is None else service.store.issue_points(query)
         from gridgov.issues.layers import issues_geojson
 
         headers = {"X-Total-Count": str(total)}

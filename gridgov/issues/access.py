@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from gridgov._errors import ParameterError, Problem, ValidationError
 from gridgov.issues.lifecycle import Actor, Issue
@@ -316,7 +317,25 @@ def create_token(
 # --- what a principal may see and do -------------------------------------------------------
 
 
-def can_see(p: Principal, issue: Issue) -> bool:
+class Scoped(Protocol):
+    """What :func:`can_see` reads of an issue: an :class:`Issue`, or the point of one a
+    map layer reads (:class:`~gridgov.store.base.IssuePoint`)."""
+
+    @property
+    def station_id(self) -> str: ...
+    @property
+    def township_code(self) -> str: ...
+    @property
+    def grid_code(self) -> str: ...
+    @property
+    def deputies(self) -> tuple[str, ...]: ...
+    @property
+    def reporter_role(self) -> str: ...
+    @property
+    def reporter_id(self) -> str: ...
+
+
+def can_see(p: Principal, issue: Scoped) -> bool:
     """Whether ``p`` may read ``issue`` at all (the API answers 404 otherwise)."""
     if p.role == "county_staff":
         return True

@@ -9,6 +9,7 @@ a page of 5,000 issues through ``GeoDataFrame.to_json`` cost more than reading i
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -16,6 +17,7 @@ import shapely
 
 from gridgov.crs import CGCS2000
 from gridgov.issues.lifecycle import Issue
+from gridgov.store.base import POINT_DESCRIPTION, IssuePoint
 
 __all__ = ["COORDINATE_DECIMALS", "issue_properties", "issues_geojson", "issues_layer"]
 
@@ -27,7 +29,7 @@ COORDINATE_DECIMALS = 7
 _CRS_MEMBER = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}}
 
 
-def issue_properties(issue: Issue) -> dict[str, Any]:
+def issue_properties(issue: Issue | IssuePoint) -> dict[str, Any]:
     """The layer's columns for one issue: category, state and place, no personal data."""
     return {
         "issue_id": issue.issue_id,
@@ -42,7 +44,7 @@ def issue_properties(issue: Issue) -> dict[str, Any]:
         "reopened": issue.reopened,
         "rating": issue.rating,
         "created_at": issue.created_at.isoformat(),
-        "description": issue.description[:200],
+        "description": issue.description[:POINT_DESCRIPTION],
     }
 
 
@@ -53,14 +55,18 @@ def issues_layer(issues: list[Issue]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry=list(geom), crs=CGCS2000)
 
 
-def issues_geojson(issues: list[Issue], *, decimals: int = COORDINATE_DECIMALS) -> str:
+def issues_geojson(
+    issues: Sequence[Issue | IssuePoint], *, decimals: int = COORDINATE_DECIMALS
+) -> str:
     """Issues as a GeoJSON FeatureCollection (EPSG:4490 degrees), the features and
     properties of :func:`issues_layer` in the same order, coordinates rounded to
     ``decimals``.
 
     Parameters
     ----------
-    issues : list of Issue
+    issues : sequence of Issue or IssuePoint
+        The issues, or their points as the store reads them for a layer
+        (:meth:`~gridgov.store.base.Store.issue_points`).
     decimals : int, default :data:`COORDINATE_DECIMALS`
         Decimals of the degrees written.
 

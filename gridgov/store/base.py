@@ -34,6 +34,7 @@ from typing import Protocol, runtime_checkable
 
 from gridgov._errors import ConflictError, IdempotencyError, StoreUnavailableError
 from gridgov.issues.lifecycle import Event, Issue
+from gridgov.model import IssueStatus
 
 __all__ = [
     "FACT_FILTERS",
@@ -117,6 +118,38 @@ class IssueFacts:
     hours_to_resolve: float | None
     deputies: tuple[str, ...]
     earlier: tuple[IssueFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class IssuePoint:
+    """An issue as the map layer shows it (:mod:`gridgov.issues.layers`): its place, state
+    and the columns the caller's scope is checked on (:func:`gridgov.issues.access.can_see`),
+    read by the store without decoding the issue's document; the fields are those of
+    :class:`~gridgov.issues.lifecycle.Issue` of the same names, ``description`` cut to
+    :data:`POINT_DESCRIPTION` characters."""
+
+    issue_id: str
+    category: str
+    status: IssueStatus
+    level: str
+    unit_name: str
+    station_id: str
+    township_code: str
+    grid_code: str
+    deputies: tuple[str, ...]
+    reporter_role: str
+    reporter_id: str
+    escalations: int
+    reopened: int
+    rating: str
+    created_at: datetime
+    description: str
+    lon: float
+    lat: float
+
+
+#: The characters of an issue's description an :class:`IssuePoint` carries.
+POINT_DESCRIPTION = 200
 
 
 @dataclass(frozen=True)
@@ -207,6 +240,11 @@ class Store(Protocol):
 
     def list_issues(self, query: IssueQuery) -> tuple[list[Issue], int]:
         """Issues matching ``query`` (newest first) and the total count before paging."""
+        ...
+
+    def issue_points(self, query: IssueQuery) -> tuple[list[IssuePoint], int]:
+        """As :meth:`list_issues`, the issues as map points (:class:`IssuePoint`): a page of
+        a township's issues for the layer without decoding a document."""
         ...
 
     def events(self, issue_id: str) -> list[Event]:

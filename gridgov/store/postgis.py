@@ -55,10 +55,12 @@ from gridgov.store._facts import (
 )
 from gridgov.store._pg import connect, reason, where_is
 from gridgov.store.base import (
+    POINT_DESCRIPTION,
     ConflictError,
     FactReading,
     IdempotencyError,
     IssueFacts,
+    IssuePoint,
     IssueQuery,
     StoreUnavailableError,
     TokenRecord,
@@ -547,6 +549,22 @@ class PostGISStore:
             rows = paged.fetchall()
         return [_issue(r[0], r[1]) for r in rows], int(total[0] if total else 0)
 
+    def issue_points(self, query: IssueQuery) -> tuple[list[IssuePoint], int]:
+        where, params = _where(query)
+        with self._conn("listing issue points") as conn:
+            counted, paged = conn.cursor(), conn.cursor()
+            with conn.pipeline():  # as list_issues, the layer's fields instead of documents
+                counted.execute(f"SELECT count(*) FROM issues{where}", params, prepare=False)
+                paged.execute(
+                    f"SELECT {_POINT_COLUMNS} FROM issues{where}"
+                    " ORDER BY created_at DESC, issue_id LIMIT %s OFFSET %s",
+                    [*params, None if query.limit < 0 else int(query.limit), max(0, query.offset)],
+                    prepare=False,
+                )
+            total = counted.fetchone()
+            rows = paged.fetchall()
+        return [_point(r) for r in rows], int(total[0] if total else 0)
+
     def events(self, issue_id: str) -> list[Event]:
         with self._conn("reading events") as conn:
             rows = conn.execute(
@@ -803,6 +821,38 @@ def _issue(doc: Any, version: Any) -> Issue:
     raw = dict(doc) if isinstance(doc, dict) else json.loads(doc)
     raw["version"] = int(version)  # into the document: replace() after costs a copy
     return Issue.from_json(raw)
+
+
+_POINT_COLUMNS = (
+    "issue_id, category, status, level, doc->>'unit_name', station_id, township_code,"
+    " grid_code, deputies, doc->>'reporter_role', reporter_id, (doc->>'escalations')::int,"
+    " (doc->>'reopened')::int, doc->>'rating', doc->>'created_at',"
+    f" left(doc->>'description', {POINT_DESCRIPTION}), (doc->>'lon')::float8,"
+    " (doc->>'lat')::float8"
+)
+
+
+def _point(row: Sequence[Any]) -> IssuePoint:
+    return IssuePoint(
+        issue_id=row[0],
+        category=row[1],
+        status=IssueStatus(row[2]),
+        level=row[3] or "",
+        unit_name=row[4] or "",
+        station_id=row[5] or "",
+        township_code=row[6] or "",
+        grid_code=row[7] or "",
+        deputies=tuple(row[8] or ()),
+        reporter_role=row[9] or "",
+        reporter_id=row[10] or "",
+        escalations=int(row[11] or 0),
+        reopened=int(row[12] or 0),
+        rating=row[13] or "",
+        created_at=datetime.fromisoformat(row[14]),
+        description=row[15] or "",
+        lon=float(row[16]),
+        lat=float(row[17]),
+    )
 
 
 def _event(row: Sequence[Any]) -> Event:

@@ -7,6 +7,7 @@ schema, so the two stores start every test equally empty.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -376,3 +377,37 @@ def test_sqlite_refuses_memory_and_a_store_of_a_newer_gridgov(tmp_path: Path) ->
     con.close()
     with pytest.raises(DatabaseError, match=r"issues\.sqlite.*newer"):
         SQLiteStore(path)
+
+
+def test_issue_points_are_the_layer_fields_of_the_issues_listed(store: Store) -> None:
+    from dataclasses import fields as dc_fields
+
+    from gridgov.issues.lifecycle import Escalate
+    from gridgov.store.base import POINT_DESCRIPTION, IssuePoint
+
+    for n in range(70, 78):
+        issue, events = _issue(n, station=("S1", "S2")[n % 2], grid=f"G{n % 3}",
+                               deputies=("D1", "D2") if n % 2 else ("D3",))  # fmt: skip
+        issue = replace(issue, description="很长的描述" * 60 if n == 71 else issue.description,
+                        reporter_role="grid_worker", reporter_id=f"gw{n % 2}")  # fmt: skip
+        stored, _ = store.create_issue(issue, events)
+        if n % 4 == 0:  # moved on: level, unit name and escalations change
+            moved, more = apply(stored, Escalate("township:430623101", "township", "某镇", missed="acknowledge"),
+                                actor=W, now=T0 + timedelta(hours=n))  # fmt: skip
+            store.update_issue(moved, more, expected_version=stored.version)
+        elif n % 4 == 1:
+            moved, more = apply(stored, Acknowledge(), actor=Actor("deputy", stored.deputies[0]),
+                                now=T0 + timedelta(hours=n))  # fmt: skip
+            store.update_issue(moved, more, expected_version=stored.version)
+    box = (112.5 + 69.5e-4, 29.49, 112.5 + 75.5e-4, 29.51)
+    for query in (IssueQuery(), IssueQuery(bbox=box, limit=3, offset=2),
+                  IssueQuery(station_ids=("S2",)), IssueQuery(deputy_id="D3")):  # fmt: skip
+        issues, total = store.list_issues(query)
+        points, counted = store.issue_points(query)
+        assert counted == total and len(points) == len(issues) > 0
+        for i, pt in zip(issues, points, strict=True):
+            want = {f.name: getattr(i, f.name) for f in dc_fields(IssuePoint)}
+            want["description"] = i.description[:POINT_DESCRIPTION]
+            got = {f.name: getattr(pt, f.name) for f in dc_fields(IssuePoint)}
+            assert got == want
+    assert any(len(p.description) == POINT_DESCRIPTION for p in store.issue_points(IssueQuery())[0])
