@@ -50,17 +50,21 @@ BEFORE_COLUMNS = (
 )  # fmt: skip
 
 
-def sums_sql(key: str, join: str, where: str, mark: str) -> tuple[str, str]:
+def sums_sql(
+    key: str, join: str, where: str, mark: str, *, hint: str = "", group: str = "1, 2"
+) -> tuple[str, str]:
     """The two statements summing the facts in force at a period's end, per unit (``key``)
     and flags: the final facts of the issues whose last event came before the end
     (parameters: ``where``'s, the end), and the earlier facts whose interval holds the end
     (``where``'s, the end twice). ``where`` filters either table (their columns share names);
     ``join`` may name the table as ``issue_facts``. Two statements, not a UNION: SQLite
     answers the first from the ``issue_facts_period`` index alone (100,000 issues: 80 ms
-    against 137 ms as one UNION ALL on a loaded machine)."""
+    against 137 ms as one UNION ALL on a loaded machine). ``hint`` follows the table's name
+    in the first (SQLite's ``INDEXED BY``), ``group`` is its GROUP BY (finer groups with the
+    same unit and flags are added up by :func:`totals`)."""
     final = (
-        f"SELECT {key}, {FACT_SUMS} FROM issue_facts{join}"
-        f" WHERE {where} AND last_event_at < {mark} GROUP BY 1, 2"
+        f"SELECT {key}, {FACT_SUMS} FROM issue_facts{hint}{join}"
+        f" WHERE {where} AND last_event_at < {mark} GROUP BY {group}"
     )
     before = (
         f"SELECT {key}, {FACT_SUMS} FROM issue_facts_before AS issue_facts{join}"

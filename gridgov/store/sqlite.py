@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +189,12 @@ END;
 CREATE INDEX IF NOT EXISTS events_deputy_visits_elsewhere
     ON events (at, issue_id, actor_id, unit, kind, actor_role)
     WHERE kind = 'acknowledged' AND actor_role = 'deputy' AND unit NOT LIKE 'station:%';
+-- a long period's sums in the index's order, without sorting every row of it (a year of
+-- 100,000 issues: 72-115 ms grouped through a temporary b-tree, 33-55 ms this way)
+CREATE INDEX IF NOT EXISTS issue_facts_units ON issue_facts (station_id, township_code,
+    category, flags, created_at, basis, last_event_at, hours_to_acknowledge, hours_to_resolve);
+-- the issues still moving at a period's end (none for a period ending now)
+CREATE INDEX IF NOT EXISTS issue_facts_last ON issue_facts (last_event_at, created_at, basis);
 CREATE TRIGGER IF NOT EXISTS issues_facts_stale_6 AFTER UPDATE ON issues
 BEGIN
     DELETE FROM issue_facts WHERE issue_id = NEW.issue_id;
@@ -687,11 +693,12 @@ class SQLiteStore:
         con = self._con()
         con.execute("BEGIN")  # one snapshot for every read (WAL)
         try:
-            final, before = sums_sql(key, join, where, "?")
+            final, before = sums_sql(key, join, where, "?", **_sum_plan(by, start, end))
             sums = con.execute(final, [basis, *cparams, until]).fetchall()
             sums += con.execute(before, [basis, *cparams, until, until]).fetchall()
             late = [r[0] for r in con.execute(  # moving at the end, with no row in force then
-                f"SELECT issue_id FROM issue_facts AS f WHERE {where} AND last_event_at >= ?"
+                "SELECT issue_id FROM issue_facts AS f INDEXED BY issue_facts_last"
+                f" WHERE {where} AND last_event_at >= ?"
                 " AND NOT EXISTS (SELECT 1 FROM issue_facts_before AS b WHERE"
                 " b.issue_id = f.issue_id AND b.basis = f.basis AND b.valid_until >= ?"
                 " AND b.last_event_at < ?)",
@@ -785,6 +792,22 @@ _PUT_FACTS = (
     " ON CONFLICT (created_at, issue_id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS if c not in ("issue_id", "created_at"))
 )
+#: Periods longer than this are summed in the order of ``issue_facts_units`` (every fact
+#: read once, no sort); shorter ones from their range of ``issue_facts_period``, sorted.
+#: Measured at 100,000 issues over a year: a month 5 ms by range, 16 ms by units; a year
+#: 72-115 ms by range, 33-55 ms by units.
+LONG_PERIOD = timedelta(days=60)
+
+
+def _sum_plan(by: str, start: datetime | None, end: datetime | None) -> dict[str, str]:
+    if by == "deputy" or (start is not None and end is not None and end - start <= LONG_PERIOD):
+        return {}
+    return {
+        "hint": " INDEXED BY issue_facts_units",
+        "group": "station_id, township_code, category, flags",
+    }
+
+
 _PUT_BEFORE = (
     f"INSERT OR REPLACE INTO issue_facts_before ({', '.join(BEFORE_COLUMNS)})"
     f" VALUES ({', '.join('?' for _ in BEFORE_COLUMNS)})"
