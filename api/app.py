@@ -65,25 +65,35 @@ class BodyLimit:
     """Refuse request bodies over ``limit`` bytes with 413, whether or not they say
     their length up front (a chunked body is counted as it arrives)."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int = MAX_BODY_BYTES,
+        larger: Sequence[tuple[re.Pattern[str], int]] = (),
+    ) -> None:
         self.app = app
         self.limit = limit
+        # (POST path pattern, limit): the few routes that take files (photos)
+        self.larger = tuple(larger)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        limit = next(
+            (n for p, n in self.larger if scope.get("method") == "POST" and p.fullmatch(path)),
+            self.limit,
+        )
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        too_big = limit_response(
-            scope.get("path", ""), 413, "too_large", f"request body over {self.limit} bytes"
-        )
+        too_big = limit_response(path, 413, "too_large", f"request body over {limit} bytes")
         if length is not None:
             try:
                 declared = int(length)
             except ValueError:
-                declared = self.limit + 1
-            if declared > self.limit:
+                declared = limit + 1
+            if declared > limit:
                 await too_big(scope, receive, send)
                 return
             await self.app(scope, receive, send)
@@ -98,7 +108,7 @@ class BodyLimit:
                 return
             body = message.get("body", b"")
             seen += len(body)
-            if seen > self.limit:
+            if seen > limit:
                 await too_big(scope, receive, send)
                 return
             chunks.append(body)
@@ -664,6 +674,9 @@ def create_app(
     """
     from api import web
     from api.routes import analytics, issues, open311, places, public
+    from api.web import photos as web_photos
+    from api.web import public as web_public
+    from api.web.screens import install_screens
 
     scheduler = Scheduler(service, tick_interval_s)
 
@@ -696,6 +709,8 @@ def create_app(
     app.include_router(places.router, tags=["stations, deputies, grids"])
     app.include_router(analytics.router, tags=["analytics"])
     app.include_router(public.router, prefix="/public", tags=["public (QR)"])
+    app.include_router(web_public.router, prefix="/public", tags=["public (QR)"])
+    app.include_router(web_photos.router, tags=["photos"])
     app.include_router(open311.router, prefix=OPEN311_PREFIX, tags=["Open311 GeoReport v2"])
 
     @app.get("/health", tags=["service"])
@@ -708,6 +723,7 @@ def create_app(
 
     _docs(app)
     web.install(app)
+    install_screens(app)
 
     app.add_middleware(HeavyLimit, limit=max_heavy, wait_s=heavy_wait_s)  # innermost
     app.add_middleware(NoNul)
@@ -718,6 +734,6 @@ def create_app(
         principals=app.state.principals,
         trusted_proxies=service.settings.trusted_proxies,
     )
-    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(BodyLimit, limit=max_body_bytes, larger=web_photos.UPLOAD_LIMITS)
     app.add_middleware(WebHeaders)
     return app

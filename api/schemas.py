@@ -248,3 +248,22 @@ class ErrorOut(BaseModel):
     error: str
     message: str
     problems: list[ErrorProblem] = []
+
+
+class PhotoOut(BaseModel):
+    """A photo of an issue. ``lon`` / ``lat`` (where the camera says it was) and the
+    uploader are given only to those who see the staff copy."""
+
+    photo_id: str
+    issue_id: str
+    created_at: datetime
+    width: int
+    height: int
+    url: str = Field(description="the JPEG this caller may see (staff or public copy)")
+    copy_: str = Field(alias="copy", description="staff (EXIF kept) or public (no metadata)")
+    uploaded_by: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    taken_at: str | None = None
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)

@@ -28,7 +28,7 @@ from gridgov.testing import tiny_workspace
 _DYNAMIC = {f"report.{s}" for s in ("error", "warning", "note")} | {
     f"report.col_{c}" for c in ("file", "sheet", "row", "column", "value", "problem", "suggestion")
 }
-_KEY = re.compile(r"""["']((?:validate|load|note|report|info|cli)\.[a-z_]+)["']""")
+_KEY = re.compile(r"""["']((?:validate|load|note|report|info|cli|roads)\.[a-z_]+)["']""")
 
 
 @pytest.mark.parametrize("key", sorted(CATALOGUE))

@@ -29,7 +29,7 @@ from pathlib import Path
 from gridgov import __version__
 from gridgov._errors import GridgovError, ValidationError
 from gridgov._json import strict_json
-from gridgov.cli import data, db, demo, plan, service
+from gridgov.cli import accounts, data, db, demo, plan, service
 from gridgov.cli._common import problem_report_path, validation_report, write_problem_report
 from gridgov.messages import ENV_VAR, LANGS, text, use_lang
 
@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.register(sub, common)
     service.register(sub, common)
     db.register(sub, common)
+    accounts.register(sub, common)
     return parser
 
 

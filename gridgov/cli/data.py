@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from gridgov._errors import ParameterError, Problem, ValidationError
 from gridgov.cli._common import emit, problems_text, progress, settings_of
+from gridgov.messages import Items, text
 from gridgov.model import LAYERS
 
 if TYPE_CHECKING:
@@ -29,8 +30,7 @@ def _read_options(args: argparse.Namespace) -> dict[str, Any]:
             codecs.lookup(args.encoding)
         except LookupError as exc:
             raise ParameterError(
-                f"--encoding {args.encoding!r} is not a text encoding Python knows "
-                "(files from Chinese GIS software are usually GBK, GB18030 or UTF-8)",
+                text("cli.bad_encoding", value=repr(args.encoding)),
                 parameter="--encoding",
                 value=args.encoding,
             ) from exc
@@ -51,16 +51,16 @@ def _layer_sources(args: argparse.Namespace) -> dict[str, SourceFile]:
 
     if args.header_row is not None and args.header_row < 1:
         raise ParameterError(
-            f"--header-row {args.header_row}: a sheet row number is 1 or more",
+            text("cli.bad_header_row", value=args.header_row),
             parameter="--header-row",
             value=args.header_row,
         )
     sources = {}
     for name in LAYERS:
-        text = getattr(args, f"layer_{name}", None)
-        if not text:
+        given = getattr(args, f"layer_{name}", None)
+        if not given:
             continue
-        source = SourceFile.parse(text)
+        source = SourceFile.parse(given)
         if source.header_row is None and args.header_row is not None:
             source = replace(source, header_row=args.header_row)
         if args.allow_outside_china:
@@ -79,6 +79,29 @@ def _notes_apart(problems: list[Problem]) -> tuple[list[Problem], list[Problem]]
 def _notes_text(notes: list[Problem]) -> str:
     """One line per note, each saying how to override it when it was a guess."""
     return "".join(f"\n  {p.message}" for p in notes)
+
+
+def _layer_terms(names: list[str]) -> list[Any]:
+    """Each layer as the planner calls it (``村（社区）``) or, in English, by its name."""
+    from gridgov._validate.vocabulary import layer_term  # the validation stack: lazily
+
+    return [layer_term(name) for name in names]
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    """``村（社区） 225，代表联络站点 97`` / ``villages 225, stations 97``: each layer's count."""
+    terms = _layer_terms(list(counts))
+    parts = [
+        text("cli.count", layer=term, count=f"{n:,}")
+        for term, n in zip(terms, counts.values(), strict=True)
+    ]
+    return text("cli.list_sep").join(parts)
+
+
+def _warnings_text(warnings: list[Problem]) -> str:
+    if not warnings:
+        return ""
+    return f"\n  {text('report.warnings', count=len(warnings))}\n{problems_text(warnings)}"
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -106,12 +129,12 @@ def cmd_synth(args: argparse.Namespace) -> int:
             )
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     counts = summary.get("counts", {})
-    text = (
+    said = (
         f"gridgov synth: {n:,} village-level units, seed {args.seed}, "
         f"{summary.get('parts', 1)} part(s) in {summary['seconds']} s -> {out}\n  "
         + ", ".join(f"{k} {v:,}" for k, v in counts.items())
     )
-    emit(args, summary, text)
+    emit(args, summary, said)
     return 0
 
 
@@ -122,15 +145,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     sources = _layer_sources(args)
     if not sources:
         raise ValidationError(
-            [
-                Problem(
-                    "command line",
-                    None,
-                    None,
-                    None,
-                    "name at least one layer file, e.g. --villages FILE",
-                )
-            ],
+            [Problem(text("cli.command_line"), None, None, None, text("cli.load_no_files"))],
             context="gridgov load",
         )
     # load_into_workspace takes any path-like; a SourceFile carries its file's options
@@ -144,13 +159,10 @@ def cmd_load(args: argparse.Namespace) -> int:
         "notes": [n.as_dict() for n in notes],
         "warnings": [p.as_dict() for p in warnings],
     }
-    text = f"loaded {', '.join(sources)} into {args.workspace}\n  " + ", ".join(
-        f"{k} {v}" for k, v in counts.items()
-    )
-    text += _notes_text(notes)
-    if warnings:
-        text += f"\n  {len(warnings)} warning(s):\n{problems_text(warnings)}"
-    emit(args, payload, text)
+    layers = Items(_layer_terms(list(sources)), limit=len(sources))
+    said = text("cli.loaded", layers=layers, workspace=args.workspace)
+    said += f"\n  {_counts_text(counts)}{_notes_text(notes)}{_warnings_text(warnings)}"
+    emit(args, payload, said)
     return 0
 
 
@@ -161,15 +173,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     sources = _layer_sources(args)
     if args.workspace is None and not sources:
         raise ValidationError(
-            [
-                Problem(
-                    "command line",
-                    None,
-                    None,
-                    None,
-                    "give a WORKSPACE or layer files (--villages FILE ...)",
-                )
-            ],
+            [Problem(text("cli.command_line"), None, None, None, text("cli.validate_nothing"))],
             context="gridgov validate",
         )
     # preview_workspace validates every layer and the relations between them, and raises
@@ -182,11 +186,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         "notes": [n.as_dict() for n in notes],
         "warnings": [p.as_dict() for p in problems],
     }
-    text = "valid: " + ", ".join(f"{k} {v}" for k, v in ws.counts().items())
-    text += _notes_text(notes)
-    if problems:
-        text += f"\n  {len(problems)} warning(s):\n{problems_text(problems)}"
-    emit(args, payload, text)
+    said = text("cli.valid", counts=_counts_text(ws.counts()))
+    said += _notes_text(notes) + _warnings_text(problems)
+    emit(args, payload, said)
     return 0
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from gridgov._errors import NotFoundError, ParameterError
 from gridgov.cli._common import emit, optional_maps, progress, settings_of
+from gridgov.messages import text as _message
 from gridgov.model import StationTier
 from gridgov.settings import Settings
 
@@ -48,13 +49,8 @@ def pieces_line(pieces: dict[str, Any] | None) -> str | None:
     if pieces is None:
         return None
     lonely = int(pieces["places_without_facility"])
-    line = f"路网 {pieces['n_pieces']} 片，{lonely} 个村所在片区无联络站"
-    if lonely:
-        line += (
-            "（注意：这些村未覆盖是因为路网在此断开、道路到不了任何联络站，"
-            "而非附近没有联络站；请检查道路图层的连通，见图层 road_pieces）"
-        )
-    return line
+    line = _message("roads.pieces", pieces=pieces["n_pieces"], lonely=lonely)
+    return line + _message("roads.pieces_lonely") if lonely else line
 
 
 def run_coverage(

@@ -14,7 +14,8 @@ The package is split by concern; everything public is imported here, and callers
 
 - ``_columns``: which schema column a header stands for (:func:`column_aliases`,
   :func:`canonical_column`);
-- ``_notes``: what was decided while reading a file (:class:`Note`);
+- ``_notes``: what was decided while reading a file (:class:`Note`, its words a
+  :class:`Said` rendered in the language of the moment);
 - ``_coords``: declared CRS, GCJ-02 and BD-09 to CGCS2000, and coordinate cells;
 - ``_files``: reading each format (vector files, CSV, XLSX/XLS) and its text encoding;
 - ``_layer``: one file into one workspace layer (:func:`read_layer`, :class:`SourceFile`);
@@ -30,7 +31,7 @@ from __future__ import annotations
 from gridgov.io._columns import canonical_column, column_aliases
 from gridgov.io._files import FileRead
 from gridgov.io._layer import SourceFile, read_file, read_layer
-from gridgov.io._notes import Note
+from gridgov.io._notes import Note, Said
 from gridgov.io._tables import write_table, write_xlsx
 from gridgov.io._workspace import (
     LAYERS_TABLE,
@@ -51,6 +52,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "FileRead",
     "Note",
+    "Said",
     "SourceFile",
     "canonical_column",
     "column_aliases",

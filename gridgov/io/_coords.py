@@ -27,8 +27,8 @@ from numpy.typing import NDArray
 from gridgov import crs as _crs
 from gridgov._arrays import Floats
 from gridgov._errors import CRSError, Problem
-from gridgov.io._notes import Note
-from gridgov.messages import text
+from gridgov.io._notes import Note, Said
+from gridgov.messages import Term, text
 
 __all__ = [
     "OFFSETS",
@@ -48,11 +48,11 @@ log = logging.getLogger(__name__)
 _EPSG = re.compile(r"^\s*epsg\s*[:：]?\s*(\d{4,6})\s*$", re.IGNORECASE)
 #: Offset systems: coordinates picked in AMap/Tencent (gcj02) or Baidu (bd09).
 OFFSETS = ("gcj02", "bd09")
-_SOURCE_ZH = {
-    "wgs84": "WGS84",
-    "cgcs2000": "CGCS2000",
-    "gcj02": "GCJ-02（高德/腾讯）",
-    "bd09": "BD-09（百度）",
+_SOURCE_TERMS = {
+    "wgs84": Term("WGS84", "WGS84"),
+    "cgcs2000": Term("CGCS2000", "CGCS2000"),
+    "gcj02": Term("GCJ-02（高德/腾讯）", "GCJ-02 (AMap/Tencent)"),
+    "bd09": Term("BD-09（百度）", "BD-09 (Baidu)"),
 }
 
 
@@ -78,9 +78,10 @@ def source_key(source_crs: str | None) -> str | None:
     return code
 
 
-def source_text(source: str) -> str:
-    """A source system for people: ``gcj02`` -> ``GCJ-02（高德/腾讯）``, ``EPSG:4547`` as is."""
-    return _SOURCE_ZH.get(source, source)
+def source_text(source: str) -> Term:
+    """A source system for people: ``gcj02`` -> ``GCJ-02（高德/腾讯）`` (English: ``GCJ-02
+    (AMap/Tencent)``), ``EPSG:4547`` as is."""
+    return _SOURCE_TERMS.get(source, Term(source, source))
 
 
 def crs_text(crs: Any) -> str:
@@ -123,8 +124,8 @@ def _looks_like_degrees(gdf: gpd.GeoDataFrame) -> bool:
     return bool(-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90)
 
 
-def _note(label: str, value: str, basis: str, text: str, why: str) -> Note:
-    return Note(label, "crs", value, basis, f"坐标系 {text}", why)
+def _note(label: str, value: str, basis: str, shown: object, why: Said) -> Note:
+    return Note(label, "crs", value, basis, Said.of("note.crs", crs=shown), why)
 
 
 def _to_4490(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
@@ -144,7 +145,9 @@ def _undeclared(
     check_degrees: bool,
 ) -> tuple[gpd.GeoDataFrame, list[Problem], list[Note], str | None]:
     source = file_source or global_source
-    why = f"按 {label}@{file_source}" if file_source else "按 --source-crs"
+    why = Said.of(
+        "note.by_option", option=f"{label}@{file_source}" if file_source else "--source-crs"
+    )
     if source is None:
         if not default_cgcs2000:
             return gdf, [], [], None  # validation reports the missing CRS
@@ -153,7 +156,7 @@ def _undeclared(
             "cgcs2000",
             "default",
             "CGCS2000/WGS84",
-            f"文件未声明、也未指定，按默认；高德/腾讯坐标请写 {label}@gcj02，百度坐标写 {label}@bd09",
+            Said.of("note.crs_default", file=label),
         )
         return gdf.set_crs(_crs.CGCS2000), [], [note], None
     if source.startswith("EPSG:"):
@@ -166,9 +169,7 @@ def _undeclared(
             None,
             "geometry",
             f"{minx:.1f}, {miny:.1f}",
-            f"coordinates look like projected metres, not longitude/latitude, so {source} "
-            f"cannot apply; name the projection after the file name ({label}@epsg:4547 for "
-            "the CGCS2000 3-degree Gauss-Kruger zone at 114E) or supply the file's .prj",
+            text("load.projected_not_degrees", source=source, file=label),
         )
         return gdf, [problem], [], None
     note = _note(label, source, "given", source_text(source), why)
@@ -235,7 +236,11 @@ def to_cgcs2000(
     shown = crs_text(declared)
     value = declared.to_string()
     by_spec = declared_by not in (None, "file")
-    basis, why = ("spec", f"{declared_by} 规定") if by_spec else ("declared", "文件声明")
+    basis, why = (
+        ("spec", Said.of("note.by_spec", spec=declared_by))
+        if by_spec
+        else ("declared", Said.of("note.by_file"))
+    )
     # AMap/Baidu exports are labelled WGS84 at best; a file that declares CGCS2000 or a
     # projection was made by a GIS, and shifting it would move it ~500 m.
     may_be_offset = not (declared.is_projected or declared.equals(pyproj.CRS(_crs.CGCS2000)))
@@ -250,7 +255,9 @@ def to_cgcs2000(
                     file_source,
                     "given",
                     file_source,
-                    f"按 {label}@{file_source}；文件声明的 {shown} 未采用",
+                    Said.of(
+                        "note.by_option_not_declared", option=f"{label}@{file_source}", crs=shown
+                    ),
                 )
             )
             gdf = gdf.set_crs(file_source, allow_override=True)
@@ -261,7 +268,7 @@ def to_cgcs2000(
                 str(file_source),
                 "given",
                 source_text(str(file_source)),
-                f"按 {label}@{file_source}；文件标为 {shown}",
+                Said.of("note.by_option_labelled", option=f"{label}@{file_source}", crs=shown),
             )
         )
         offset = file_source

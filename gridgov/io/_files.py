@@ -38,6 +38,7 @@ import shapely
 from gridgov._errors import Problem
 from gridgov._validate import RowLabels
 from gridgov._validate.source import SOURCE_SHEET
+from gridgov._validate.vocabulary import layer_term
 from gridgov.io._columns import (
     LAT_ALIASES,
     LON_ALIASES,
@@ -47,7 +48,9 @@ from gridgov.io._columns import (
     rename_columns,
 )
 from gridgov.io._coords import Note, clean_geometries, parse_coordinate, to_cgcs2000
+from gridgov.io._notes import Said
 from gridgov.io._tables import Grid, TableLayout, lay_out_table
+from gridgov.messages import text as _text
 from gridgov.model import LAYERS
 
 __all__ = [
@@ -160,12 +163,17 @@ def _show_codec(codec: str) -> str:
     return shown.get(name, name.upper())
 
 
-def _detected_why(label: str, shown: str, grounds: str | None = None) -> str:
+def _detected_why(label: str, shown: str, grounds: Said | None = None) -> Said:
     """Why an encoding was taken, and how to name another: ``自动识别：无 .cpg 文件；不对请写
     villages.shp@utf-8``."""
-    other = "gbk" if shown.startswith("UTF") else "utf-8"
-    said = f"自动识别：{grounds}" if grounds else "自动识别"
-    return f"{said}；不对请写 {label}@{other}"
+    other = f"{label}@{'gbk' if shown.startswith('UTF') else 'utf-8'}"
+    if grounds is None:
+        return Said.of("note.detected_or", option=other)
+    return Said.of("note.detected_because_or", grounds=grounds, option=other)
+
+
+def _encoding_note(label: str, shown: str, basis: str, why: Said) -> Note:
+    return Note(label, "encoding", shown, basis, Said.of("note.encoding", encoding=shown), why)
 
 
 def _garbled(values: Iterable[object]) -> tuple[str, str | None] | None:
@@ -206,15 +214,13 @@ def _garbled_sample(gdf: pd.DataFrame) -> tuple[str, str | None] | None:
 
 def _garbled_problem(label: str, found: tuple[str, str | None], used: str) -> Problem:
     bad, fixed = found
-    reads_as = f"; read as GBK it would be {fixed!r}" if fixed else ""
+    reads_as = Said.of("load.garbled_reads_as", fixed=fixed) if fixed else ""
     return Problem(
         label,
         None,
         "encoding",
         bad,
-        f"text read as {used} looks garbled (mojibake){reads_as}. Name the file's encoding "
-        f"after its name ({label}@gbk, or --encoding GBK for every file), or add a .cpg "
-        "file containing GBK next to the .shp",
+        _text("load.garbled", codec=used, reads_as=reads_as, file=label),
     )
 
 
@@ -292,33 +298,26 @@ def _dbf_encoding(
     parts = _shapefile_parts(path, target, (".cpg", ".dbf"))
     cpg = parts.get(".cpg", b"").decode("ascii", errors="ignore").strip()
     if file_encoding is not None:
-        why = f"按 {label}@{file_encoding}" + (f"；.cpg 声明 {cpg}" if cpg else "")
+        option = f"{label}@{file_encoding}"
+        why = (
+            Said.of("note.by_option_cpg", option=option, cpg=cpg)
+            if cpg
+            else Said.of("note.by_option", option=option)
+        )
         return _DbfEncoding(
-            file_encoding,
-            Note(
-                label,
-                "encoding",
-                _show_codec(file_encoding),
-                "given",
-                f"编码 {_show_codec(file_encoding)}",
-                why,
-            ),
-            True,
+            file_encoding, _encoding_note(label, _show_codec(file_encoding), "given", why), True
         )
     if cpg:
-        why = ".cpg 声明" + (f"；未用 --encoding {global_encoding}" if global_encoding else "")
-        return _DbfEncoding(
-            None,
-            Note(label, "encoding", cpg.upper(), "declared", f"编码 {cpg.upper()}", why),
-            False,
+        why = (
+            Said.of("note.by_cpg_not_option", option=f"--encoding {global_encoding}")
+            if global_encoding
+            else Said.of("note.by_cpg")
         )
+        return _DbfEncoding(None, _encoding_note(label, cpg.upper(), "declared", why), False)
     if global_encoding is not None:
         shown = _show_codec(global_encoding)
-        return _DbfEncoding(
-            global_encoding,
-            Note(label, "encoding", shown, "given", f"编码 {shown}", "按 --encoding"),
-            True,
-        )
+        why = Said.of("note.by_option", option="--encoding")
+        return _DbfEncoding(global_encoding, _encoding_note(label, shown, "given", why), True)
     names, values = _dbf_text(parts.get(".dbf", b""))
     text = values + b"\n" + names if values else names
     if not text.strip():
@@ -327,18 +326,8 @@ def _dbf_encoding(
     if found is None:
         return _DbfEncoding(None, None, False)  # left to GDAL, and to the mojibake check
     codec, shown = found
-    return _DbfEncoding(
-        codec.upper(),
-        Note(
-            label,
-            "encoding",
-            shown,
-            "detected",
-            f"编码 {shown}",
-            _detected_why(label, shown, "无 .cpg 文件"),
-        ),
-        False,
-    )
+    why = _detected_why(label, shown, Said.of("note.no_cpg"))
+    return _DbfEncoding(codec.upper(), _encoding_note(label, shown, "detected", why), False)
 
 
 def _read_cut_dbf(
@@ -378,8 +367,7 @@ def _read_cut_dbf(
         None,
         None,
         ", ".join(cut),
-        f"field names cut mid-character by the DBF's 10-byte limit were read as {codec}; "
-        "prefer GeoPackage for Chinese field names",
+        _text("load.field_names_cut", codec=codec),
         "warning",
     )
 
@@ -408,7 +396,7 @@ def _choose_layer(
             None,
             None,
             source_layer,
-            f"no layer named {source_layer!r}; the file has {', '.join(names) or 'none'}",
+            _text("load.no_such_source_layer", name=source_layer, names=", ".join(names) or "-"),
         )
     if len(names) == 1:
         return names[0], None
@@ -420,8 +408,7 @@ def _choose_layer(
         None,
         None,
         None,
-        f"the file has {len(names)} layers ({', '.join(names)}); name the one to load "
-        "as source_layer",
+        _text("load.many_layers", count=len(names), names=", ".join(names)),
     )
 
 
@@ -432,10 +419,10 @@ def _zip_target(
         with zipfile.ZipFile(path) as archive:
             members = archive.namelist()
     except zipfile.BadZipFile as exc:
-        return None, Problem(label, None, None, None, f"not a readable zip file: {exc}")
+        return None, Problem(label, None, None, None, _text("load.bad_zip", error=exc))
     shps = [m for m in members if m.lower().endswith(".shp") and not m.startswith("__MACOSX")]
     if not shps:
-        return None, Problem(label, None, None, None, "the zip file holds no .shp file")
+        return None, Problem(label, None, None, None, _text("load.zip_no_shp"))
     chosen = shps[0]
     if len(shps) > 1:
         wanted = [m for m in shps if source_layer and Path(m).stem == source_layer]
@@ -445,8 +432,7 @@ def _zip_target(
                 None,
                 None,
                 None,
-                f"the zip holds {len(shps)} shapefiles ({', '.join(shps)}); "
-                "name one as source_layer",
+                _text("load.zip_many_shp", count=len(shps), names=", ".join(shps)),
             )
         chosen = wanted[0]
     return f"/vsizip/{path.resolve()}/{chosen}", None
@@ -502,17 +488,14 @@ def _vector_encoding(
             return _Encoding(None, False, [])
         # The specification fixes UTF-8: a user's encoding could only garble the text.
         which = f"{label}@{file_encoding}" if file_encoding else f"--encoding {global_encoding}"
-        why = f"{UTF8_BY_SPEC[suffix]} 规定；未用 {which}"
-        return _Encoding(None, False, [Note(label, "encoding", "UTF-8", "spec", "编码 UTF-8", why)])
+        why = Said.of("note.by_spec_not_option", spec=UTF8_BY_SPEC[suffix], option=which)
+        return _Encoding(None, False, [_encoding_note(label, "UTF-8", "spec", why)])
     given = file_encoding or global_encoding
     return _Encoding(given, given is not None, [])
 
 
 def _not_valid(label: str, codec: str, exc: Exception) -> Problem:
-    message = (
-        f"text is not valid {_show_codec(codec)} ({exc}); name the file's encoding after "
-        f"its name ({label}@gbk, {label}@utf-8)"
-    )
+    message = _text("load.not_valid_text", codec=_show_codec(codec), error=exc, file=label)
     return Problem(label, None, "encoding", codec, message)
 
 
@@ -546,10 +529,10 @@ def _read_shapefile(
                 return None, [_not_valid(label, declared, exc)], notes
             codec, shown = sniffed[0].upper(), sniffed[1]
             gdf = _read_layers(target, names, chosen, codec)
-            grounds = f".cpg 声明 {declared}，但文字不是 {declared}"
+            grounds = Said.of("note.cpg_not_text", declared=declared)
             notes = [n for n in notes if n.topic != "encoding"]
             why = _detected_why(label, shown, grounds)
-            notes.append(Note(label, "encoding", shown, "detected", f"编码 {shown}", why))
+            notes.append(_encoding_note(label, shown, "detected", why))
     found = _garbled_sample(gdf)
     if found is None:
         return gdf, problems, notes
@@ -559,8 +542,8 @@ def _read_shapefile(
         return None, [_garbled_problem(label, found, used)], notes
     gdf = _read_layers(target, names, chosen, "GB18030")
     notes = [n for n in notes if n.topic != "encoding"]
-    why = _detected_why(label, "GBK", f"按 {used} 读出是乱码")
-    notes.append(Note(label, "encoding", "GBK", "detected", "编码 GBK", why))
+    why = _detected_why(label, "GBK", Said.of("note.garbled_as", codec=used))
+    notes.append(_encoding_note(label, "GBK", "detected", why))
     return gdf, problems, notes
 
 
@@ -569,13 +552,13 @@ def _list_layers(target: str, label: str, is_shapefile: bool) -> tuple[list[str]
         return [str(n) for n in pyogrio.list_layers(target)[:, 0]], None
     except UnicodeDecodeError as exc:
         if not is_shapefile:
-            message = f"cannot list the layers of the file: {exc}"
+            message = _text("load.cannot_list_layers", error=exc)
             return [], Problem(label, None, None, None, message)
         # GDAL's note about a field name cut mid-character cannot be decoded; a
         # Shapefile has one layer, named after the file.
         return [Path(target).stem], None
     except (pyogrio.errors.DataSourceError, OSError) as exc:
-        return [], Problem(label, None, None, None, f"cannot open the file: {exc}")
+        return [], Problem(label, None, None, None, _text("load.cannot_open", error=exc))
 
 
 def _declared_by(path: Path, gdf: gpd.GeoDataFrame) -> str | None:
@@ -634,13 +617,17 @@ def read_vector(
     except UnicodeDecodeError as exc:
         return FileRead(None, [_not_valid(label, text.codec or "utf-8", exc)], notes)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        return FileRead(None, [Problem(label, None, None, None, f"cannot read the file: {exc}")])
+        return FileRead(
+            None, [Problem(label, None, None, None, _text("load.cannot_read", error=exc))]
+        )
     except LookupError as exc:  # an encoding Python does not know
-        problem = Problem(label, None, "encoding", text.codec, f"unknown encoding: {exc}")
+        problem = Problem(
+            label, None, "encoding", text.codec, _text("load.unknown_encoding", error=exc)
+        )
         return FileRead(None, [problem])
 
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.active_geometry_name is None:
-        message = "the layer has no geometry (it is a plain table)"
+        message = _text("load.plain_table")
         return FileRead(None, [Problem(label, None, "geometry", None, message)], notes)
     if suffix in (".kml", ".kmz"):
         drop = [c for c in gdf.columns if c in _KML_INTERNAL]
@@ -689,19 +676,21 @@ def _text_grid(
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
-        what = f"the file is not valid {_show_codec(codec)} ({exc})"
-        if given:
-            found = detect_encoding(data)
-            hint = f"it reads as {found[1]}; " if found else ""
-            advice = f"{hint}leave the encoding out to have it detected, or name another"
+        shown = _show_codec(codec)
+        found = detect_encoding(data) if given else None
+        if found is not None:
+            key, extra = "load.not_valid_given_reads_as", {"found": found[1]}
         else:
-            advice = f"name its encoding after its name ({label}@gbk, {label}@utf-8)"
-        return None, Problem(label, None, "encoding", codec, f"{what}; {advice}")
+            key, extra = ("load.not_valid_given" if given else "load.not_valid_text"), {}
+        message = _text(key, codec=shown, error=exc, file=label, **extra)
+        return None, Problem(label, None, "encoding", codec, message)
     except LookupError as exc:
-        return None, Problem(label, None, "encoding", codec, f"unknown encoding: {exc}")
+        return None, Problem(
+            label, None, "encoding", codec, _text("load.unknown_encoding", error=exc)
+        )
     text = text.lstrip("\ufeff")
     if not text.strip():
-        return None, Problem(label, None, None, None, "the file is empty")
+        return None, Problem(label, None, None, None, _text("load.file_empty"))
     first = text.split("\n", 1)[0]
     if path.suffix.lower() == ".tsv" or (path.suffix.lower() == ".txt" and "\t" in first):
         sep = "\t"
@@ -712,7 +701,7 @@ def _text_grid(
             csv.reader(_io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
         )
     except csv.Error as exc:
-        return None, Problem(label, None, None, None, f"not a readable CSV file: {exc}")
+        return None, Problem(label, None, None, None, _text("load.bad_csv", error=exc))
     return [[_cell(v) for v in row] for row in rows], None
 
 
@@ -731,20 +720,28 @@ def _pick_sheet(label: str, layer: str, names: list[str], sheet: str | None) -> 
     """The sheet to read (rows still empty): named, else named like the layer, else the first."""
     if sheet is not None:
         if sheet not in names:
-            message = f"no sheet {sheet!r}; sheets: {', '.join(names)}"
+            message = _text("load.no_sheet", sheet=sheet, names=", ".join(names))
             return _Sheet(None, problem=Problem(label, None, "sheet", sheet, message))
-        note = Note(label, "sheet", sheet, "given", f"工作表“{sheet}”", "按命令行指定")
+        note = Note(
+            label,
+            "sheet",
+            sheet,
+            "given",
+            Said.of("note.sheet", sheet=sheet),
+            Said.of("note.by_command_line"),
+        )
         return _Sheet(None, [note], name=sheet)
     if not names:
-        return _Sheet(None, problem=Problem(label, None, None, None, "the workbook has no sheets"))
+        return _Sheet(None, problem=Problem(label, None, None, None, _text("load.no_sheets")))
     wanted = {norm_header(layer), norm_header(LAYERS[layer].label_zh)}
     matches = [n for n in names if norm_header(n) in wanted]
     chosen = matches[0] if matches else names[0]
     if len(names) < 2:
         return _Sheet(None, name=chosen)
-    how = "按表名识别" if matches else "第一个工作表"
-    why = f"{how}，共 {len(names)} 个；不对请写 {label}@sheet=表名"
-    note = Note(label, "sheet", chosen, "detected", f"工作表“{chosen}”", why)
+    why = Said.of(
+        "note.sheet_by_name" if matches else "note.sheet_first", count=len(names), file=label
+    )
+    note = Note(label, "sheet", chosen, "detected", Said.of("note.sheet", sheet=chosen), why)
     return _Sheet(None, [note], name=chosen)
 
 
@@ -756,7 +753,7 @@ def _excel_sheet(path: Path, *, label: str, layer: str, sheet: str | None) -> _S
     try:
         book = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as exc:
-        problem = Problem(label, None, None, None, f"not a readable workbook: {exc}")
+        problem = Problem(label, None, None, None, _text("load.bad_workbook", error=exc))
         return _Sheet(None, problem=problem)
     with book:
         names = list(book.sheet_names)
@@ -772,17 +769,14 @@ def _excel_sheet(path: Path, *, label: str, layer: str, sheet: str | None) -> _S
 
 def _openpyxl_sheet(path: Path, *, label: str, layer: str, sheet: str | None) -> _Sheet:
     if path.suffix.lower() == ".xls":
-        message = (
-            "reading old .xls workbooks needs python-calamine (pip install python-calamine); "
-            "or save the workbook as .xlsx"
-        )
+        message = _text("load.xls_needs_calamine")
         return _Sheet(None, problem=Problem(label, None, None, None, message))
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
-        problem = Problem(label, None, None, None, f"not a readable workbook: {exc}")
+        problem = Problem(label, None, None, None, _text("load.bad_workbook", error=exc))
         return _Sheet(None, problem=problem)
     try:
         picked = _pick_sheet(label, layer, list(book.sheetnames), sheet)
@@ -800,20 +794,19 @@ def _text_sheet(
     given = file_encoding or global_encoding
     if given is not None:
         shown = _show_codec(given)
-        why = f"按 {label}@{file_encoding}" if file_encoding else "按 --encoding"
-        codec, note = given, Note(label, "encoding", shown, "given", f"编码 {shown}", why)
+        why = Said.of(
+            "note.by_option", option=f"{label}@{file_encoding}" if file_encoding else "--encoding"
+        )
+        codec, note = given, _encoding_note(label, shown, "given", why)
     else:
         with path.open("rb") as fh:
             found = detect_encoding(fh.read(_SNIFF_BYTES))
         if found is None:
-            message = (
-                "cannot tell the file's text encoding (it is not UTF-8, GBK/GB18030 or Big5); "
-                f"save it as UTF-8, or name its encoding after its name ({label}@gbk)"
-            )
+            message = _text("load.encoding_unknowable", file=label)
             return _Sheet(None, problem=Problem(label, None, "encoding", None, message))
         codec, shown = found
         why = _detected_why(label, shown)
-        note = Note(label, "encoding", shown, "detected", f"编码 {shown}", why)
+        note = _encoding_note(label, shown, "detected", why)
     rows, problem = _text_grid(path, label=label, codec=codec, given=given is not None)
     return _Sheet(rows, [note], problem)
 
@@ -857,16 +850,11 @@ def read_table(
         lat_name = find_column(df.columns, lat_col, LAT_ALIASES, "纬度")
         if lon_name is None or lat_name is None:
             asked = [v for v in (lon_col, lat_col) if v]
+            hint = "" if header_row else _text("load.header_hint", file=label)
             what = (
-                f"column(s) {', '.join(asked)} not found"
+                _text("load.lon_lat_not_found", columns=", ".join(asked), hint=hint)
                 if asked
-                else "no longitude/latitude columns found (looked for 经度/lon/lng/x and "
-                "纬度/lat/y)"
-            )
-            hint = (
-                ""
-                if header_row
-                else f"; if the header is not on the row found, give it as {label}@header=N"
+                else _text("load.no_lon_lat", hint=hint)
             )
             return FileRead(
                 None,
@@ -876,7 +864,7 @@ def read_table(
                         None,
                         None,
                         ", ".join(map(str, df.columns)),
-                        f"{what}; name them with --lon-col/--lat-col{hint}",
+                        what,
                     )
                 ],
                 notes,
@@ -890,8 +878,11 @@ def read_table(
                     None,
                     None,
                     ", ".join(map(str, df.columns)),
-                    f"{layer} are {'/'.join(schema.geometry)} layers: a table needs a WKT "
-                    "column (wkt/geometry); export boundaries as GeoPackage or Shapefile instead",
+                    _text(
+                        "load.table_needs_wkt",
+                        layer=layer_term(layer),
+                        types="/".join(schema.geometry),
+                    ),
                 )
             ],
             notes,
@@ -905,16 +896,14 @@ def read_table(
     if lon_name is not None and lat_name is not None:
         lon, lon_present = parse_coordinate(df[lon_name])
         lat, lat_present = parse_coordinate(df[lat_name])
-        for name, values, present, what in (
-            (lon_name, lon, lon_present, "longitude"),
-            (lat_name, lat, lat_present, "latitude"),
+        for name, values, present, missing, nan in (
+            (lon_name, lon, lon_present, "load.lon_missing", "load.lon_not_number"),
+            (lat_name, lat, lat_present, "load.lat_missing", "load.lat_not_number"),
         ):
             for pos in np.flatnonzero(~present):
-                problems.append(Problem(label, rows[pos], name, None, f"{what} is missing"))
+                problems.append(Problem(label, rows[pos], name, None, _text(missing)))
             for pos in np.flatnonzero(present & np.isnan(values)):
-                problems.append(
-                    Problem(label, rows[pos], name, df[name].iloc[pos], f"{what} is not a number")
-                )
+                problems.append(Problem(label, rows[pos], name, df[name].iloc[pos], _text(nan)))
         bad = np.isnan(lon) | np.isnan(lat)
         reported = [int(p) for p in np.flatnonzero(bad)]
         geoms = shapely.points(np.where(bad, 0.0, lon), np.where(bad, 0.0, lat))
@@ -926,7 +915,7 @@ def read_table(
         failed = present & shapely.is_missing(geoms)
         for pos in np.flatnonzero(failed):
             problems.append(
-                Problem(label, rows[pos], str(wkt_col), text.iloc[pos], "not valid WKT geometry")
+                Problem(label, rows[pos], str(wkt_col), text.iloc[pos], _text("load.bad_wkt"))
             )
         reported = [int(p) for p in np.flatnonzero(failed)]
     gdf = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, index=attrs.index), crs=None)

@@ -34,7 +34,8 @@ from gridgov.io._columns import rename_columns
 from gridgov.io._coords import deoffset, outside_china, source_key
 from gridgov.io._files import TABLE_SUFFIXES, VECTOR_SUFFIXES, FileRead, read_table, read_vector
 from gridgov.io._notes import Note
-from gridgov.io._osm import OSM_SUFFIXES, read_osm_source
+from gridgov.io._osm import OSM_SUFFIXES, osm_roads_note, read_osm_source
+from gridgov.messages import text as _text
 from gridgov.model import LAYERS, RoadClass
 
 __all__ = [
@@ -101,7 +102,7 @@ def _fill_seats(
             None,
             "seat_lon",
             int(fill.sum()),
-            "township seat (驻地经度/驻地纬度) missing; using a point inside the township",
+            _text("load.seat_missing"),
             "warning",
         )
     ]
@@ -188,7 +189,7 @@ class SourceFile(os.PathLike[str]):
             if value and key in ("header", "header_row", "表头"):
                 if not value.isdigit() or int(value) < 1:
                     raise ParameterError(
-                        f"{text}: header={value} must be a sheet row number (1, 2, ...)",
+                        _text("load.option_header", file=text, value=value),
                         parameter="header",
                         value=value,
                     )
@@ -203,9 +204,7 @@ class SourceFile(os.PathLike[str]):
                 options.update(_bare_option(text, token.strip()))
             else:
                 raise ParameterError(
-                    f"{text}: unknown option {token.strip()!r}; use header=N, sheet=NAME, "
-                    "encoding=NAME, crs=NAME, or a bare gcj02/bd09/wgs84/cgcs2000/epsg:N "
-                    "or gbk/utf-8",
+                    _text("load.option_unknown", file=text, token=token.strip()),
                     parameter="file",
                     value=token.strip(),
                 )
@@ -217,8 +216,7 @@ def _known_encoding(text: str, value: str) -> str:
         codecs.lookup(value)
     except LookupError as exc:
         raise ParameterError(
-            f"{text}: {value!r} is not a text encoding Python knows (files from Chinese GIS "
-            "software are usually GBK, GB18030 or UTF-8)",
+            _text("load.option_encoding", file=text, value=value),
             parameter="encoding",
             value=value,
         ) from exc
@@ -234,9 +232,7 @@ def _bare_option(text: str, token: str) -> dict[str, str]:
         codecs.lookup(token)
     except LookupError:
         raise ParameterError(
-            f"{text}: {token!r} is neither a coordinate system (gcj02, bd09, wgs84, cgcs2000, "
-            "amap, baidu, epsg:4547) nor a text encoding (gbk, gb18030, utf-8), nor "
-            "header=N / sheet=NAME",
+            _text("load.option_bare", file=text, token=token),
             parameter="file",
             value=token,
         ) from None
@@ -274,7 +270,9 @@ def _allow_outside(
     if not allow:
         return problems, any(about_outside(p) for p in problems)
     allowed = [
-        replace(p, severity="warning", message=f"{p.message} (--allow-outside-china)")
+        replace(
+            p, severity="warning", message=_text("load.outside_china_allowed", message=p.message)
+        )
         if about_outside(p)
         else p
         for p in problems
@@ -309,13 +307,13 @@ def read_file(
                     None,
                     "layer",
                     layer,
-                    f"not a workspace layer; expected one of {', '.join(LAYERS)}",
+                    _text("load.unknown_layer", layers=", ".join(LAYERS)),
                 )
             ],
             context=label,
         )
     if not path.exists():
-        raise NotFoundError(f"{path}: no such file")
+        raise NotFoundError(_text("load.no_such_file", paths=path))
     global_source = source_key(source_crs)
     file_source = source_key(given.crs)
     suffix = path.suffix.lower()
@@ -336,7 +334,10 @@ def read_file(
     elif suffix in OSM_SUFFIXES and not path.is_dir():
         # extract.osm.pbf: Path.suffix is the last one, ".pbf"
         frame, found = read_osm_source(path, label=label, layer=layer)
-        read = FileRead(None if frame is None else frame.to_crs(CGCS2000), found)
+        if frame is None:
+            read = FileRead(None, found)
+        else:
+            read = FileRead(frame.to_crs(CGCS2000), found, [osm_roads_note(frame, label=label)])
     elif suffix in VECTOR_SUFFIXES or path.is_dir():
         read = read_vector(
             path,
@@ -356,7 +357,11 @@ def read_file(
             None,
             [
                 Problem(
-                    label, None, None, path.suffix, f"unsupported file type; use one of {supported}"
+                    label,
+                    None,
+                    None,
+                    path.suffix,
+                    _text("load.unsupported_type", suffixes=supported),
                 )
             ],
         )
@@ -423,10 +428,12 @@ def note_problems(notes: Iterable[Note]) -> list[Problem]:
     return [Problem(n.file, None, n.topic, n.value, str(n), NOTE) for n in notes]
 
 
-def log_warnings(problems: Iterable[Problem]) -> None:
+def log_warnings(problems: Iterable[Problem], *, level: int = logging.WARNING) -> None:
+    """Log the warnings among ``problems`` at ``level`` (INFO where they are also returned
+    to the caller, who reports them: the command line must not say them twice)."""
     for problem in problems:
         if problem.severity == "warning":
-            log.warning("%s", problem)
+            log.log(level, "%s", problem)
 
 
 def read_layer(

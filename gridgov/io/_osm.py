@@ -32,10 +32,13 @@ import pandas as pd
 import shapely
 
 from gridgov._errors import ExtraMissingError, Problem
+from gridgov.io._notes import Note, Said
+from gridgov.messages import text
 
 __all__ = [
     "OSM_SUFFIXES",
     "WayRoad",
+    "osm_roads_note",
     "parse_maxspeed",
     "read_osm_roads",
     "read_osm_source",
@@ -384,16 +387,16 @@ def read_osm_source(
                 None,
                 "layer",
                 layer,
-                "an OpenStreetMap extract gives only the roads layer (--roads)",
+                text("load.osm_roads_only"),
             )
         ]
     try:
         roads, skipped = read_osm_roads(path)
     except (RuntimeError, OSError) as exc:  # osmium's; ExtraMissingError is an ImportError
-        return None, [Problem(label, None, None, None, f"not a readable OSM PBF file: {exc}")]
+        return None, [Problem(label, None, None, None, text("load.osm_unreadable", error=exc))]
     problems: list[Problem] = []
     if roads.empty:
-        problems.append(Problem(label, None, None, None, "the extract holds no roads"))
+        problems.append(Problem(label, None, None, None, text("load.osm_no_roads")))
         return None, problems
     if skipped:
         problems.append(
@@ -402,8 +405,34 @@ def read_osm_source(
                 None,
                 None,
                 skipped,
-                "ways cut off by the extract's edge with fewer than two nodes inside; left out",
+                text("load.osm_cut_off", count=skipped),
                 "warning",
             )
         )
     return roads, problems
+
+
+def osm_roads_note(roads: gpd.GeoDataFrame, *, label: str) -> Note:
+    """What the tags of an extract made of its roads, said after loading so the planner can
+    check it: how many roads, one-way, closed to cars, ferries.
+
+    Parameters
+    ----------
+    roads : GeoDataFrame
+        As :func:`read_osm_roads` returns them.
+    label : str
+        The file's name.
+
+    Returns
+    -------
+    Note
+        Topic ``"roads"``, value the number of roads.
+    """
+    what = Said.of(
+        "note.osm_roads",
+        roads=f"{len(roads):,}",
+        oneway=f"{int((roads['oneway'] != 0).sum()):,}",
+        no_car=f"{int((~roads['car'] & ~roads['ferry']).sum()):,}",
+        ferries=f"{int(roads['ferry'].sum()):,}",
+    )
+    return Note(label, "roads", str(len(roads)), "detected", what, Said.of("note.by_osm_tags"))

@@ -29,7 +29,8 @@ import pandas as pd
 from gridgov._errors import ParameterError, Problem
 from gridgov._validate.source import SOURCE_ROW
 from gridgov.io._columns import LAT_ALIASES, LON_ALIASES, WKT_ALIASES, column_aliases, norm_header
-from gridgov.io._notes import Note
+from gridgov.io._notes import Note, Said
+from gridgov.messages import Items, Term, text
 from gridgov.model import LAYERS
 
 __all__ = ["Grid", "TableLayout", "lay_out_table", "write_table", "write_xlsx"]
@@ -233,31 +234,33 @@ def _row_kind(cells: list[str | None], key_at: int | None, header: list[str]) ->
     return "data"
 
 
-_KIND_ZH = {"total": "合计/小计", "note": "备注/说明", "header": "重复表头", "blank": "空行"}
+_ROW_KINDS = {
+    "total": Term("合计/小计", "total row(s)"),
+    "note": Term("备注/说明", "remark row(s)"),
+    "header": Term("重复表头", "repeated header(s)"),
+    "blank": Term("空行", "blank row(s)"),
+}
+_ROWS_LISTED = 5
 
 
 def _rows_note(label: str, dropped: dict[str, list[int]]) -> Note | None:
     parts = []
-    for kind in ("total", "note", "header", "blank"):
+    for kind, term in _ROW_KINDS.items():
         rows = dropped.get(kind, [])
         if not rows:
             continue
-        where = ""
-        if kind != "blank":
-            listed = "、".join(str(r) for r in rows[:5])
-            where = f"（第 {listed}{' 等' if len(rows) > 5 else ''} 行）"
-        parts.append(f"{_KIND_ZH[kind]} {len(rows)} 行{where}")
+        listed = Items(rows[:_ROWS_LISTED], limit=_ROWS_LISTED)
+        if kind == "blank":
+            parts.append(Said.of("note.rows_kind_blank", kind=term, count=len(rows)))
+        elif len(rows) > _ROWS_LISTED:
+            parts.append(Said.of("note.rows_kind_more", kind=term, count=len(rows), rows=listed))
+        else:
+            parts.append(Said.of("note.rows_kind", kind=term, count=len(rows), rows=listed))
     if not parts:
         return None
     total = sum(len(v) for v in dropped.values())
-    return Note(
-        label,
-        "rows",
-        str(total),
-        "detected",
-        f"略去 {total} 行非数据行：{'，'.join(parts)}",
-        "自动识别",
-    )
+    what = Said.of("note.rows_dropped", count=total, parts=tuple(parts))
+    return Note(label, "rows", str(total), "detected", what, Said.of("note.detected"))
 
 
 def lay_out_table(
@@ -295,8 +298,12 @@ def lay_out_table(
                         header_row,
                         "header",
                         header_row,
-                        f"row {header_row} cannot be the header: it is "
-                        + ("blank" if header_row <= len(grid) else "past the end of the sheet"),
+                        text(
+                            "load.header_blank"
+                            if header_row <= len(grid)
+                            else "load.header_past_end",
+                            row=header_row,
+                        ),
                     )
                 ],
             )
@@ -307,15 +314,15 @@ def lay_out_table(
                 "header",
                 str(header_row),
                 "given",
-                f"表头在第 {header_row} 行",
-                "按命令行指定",
+                Said.of("note.header_row", row=header_row),
+                Said.of("note.by_command_line"),
             )
         )
     else:
         found = _find_header(grid, layer)
         if found is None:
             return TableLayout(
-                None, problems=[Problem(label, None, None, None, "the file is empty")]
+                None, problems=[Problem(label, None, None, None, text("load.file_empty"))]
             )
         at = found
         if at > 0:
@@ -325,8 +332,8 @@ def lay_out_table(
                     "header",
                     str(at + 1),
                     "detected",
-                    f"表头在第 {at + 1} 行",
-                    f"自动识别；不对请写 {label}@header=N",
+                    Said.of("note.header_row", row=at + 1),
+                    Said.of("note.detected_or", option=f"{label}@header=N"),
                 )
             )
     width = max((len(r) for r in grid[at:]), default=0)

@@ -501,14 +501,32 @@ def _assemble(
             key = "validate.no_layer" if exists else "validate.no_layer_new"
             message = text(key, layer=layer_term(name))
             problems.append(Finding(name, None, None, None, message))
-    layers, found = resolve_references(layers, labels=labels)
-    problems.extend(found)
-    problems.extend(relation_problems(layers, settings=settings, labels=labels))
+    layers, resolved = resolve_references(layers, labels=labels)
+    problems.extend(resolved)
+    related = relation_problems(layers, settings=settings, labels=labels)
+    problems.extend(_without_echoes(related, resolved))
     problems = mark_cascades(problems, replaced=before & set(sources), kept=before - set(sources))
     if any(name not in layers for name in REQUIRED_LAYERS):
         return None, problems
     meta.update({f"source_{name}": Path(p).name for name, p in sources.items()})
     return Workspace(**layers, meta=meta), problems
+
+
+def _without_echoes(related: list[Problem], resolved: list[Problem]) -> list[Problem]:
+    """``related`` less the problems about a cell already refused while resolving names.
+
+    A name that fits several stations (or townships) is an error naming the candidates;
+    it stays in the cell, so the reference check would call the same cell "not in the
+    layer" as well: one problem for one mistake, the one that says what to choose from.
+    """
+    refused = {
+        (p.layer, p.row, p.field, str(p.value))
+        for p in resolved
+        if p.severity == "error" and p.row is not None
+    }
+    if not refused:
+        return related
+    return [p for p in related if (p.layer, p.row, p.field, str(p.value)) not in refused]
 
 
 def preview_workspace(
@@ -540,7 +558,7 @@ def preview_workspace(
     Returns
     -------
     Workspace
-        Merged, cleaned and checked; warnings are logged.
+        Merged, cleaned and checked (the warnings are returned with it).
 
     Raises
     ------
@@ -561,7 +579,7 @@ def preview_workspace(
     )
     if ws is None or any(p.severity == "error" for p in problems):
         raise ValidationError(problems, context=str(workspace or "input"))
-    log_warnings(problems)
+    log_warnings(problems, level=logging.INFO)  # returned: the caller reports them
     return ws, problems
 
 

@@ -63,7 +63,6 @@ DEFAULT_LANG = "zh"
 ENV_VAR = "GRIDGOV_LANG"
 
 
-
 def _merged(*parts: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, str]]:
     # The catalogue is kept in several modules (the loader's, the staff screens', the
     # public pages'); a key said twice would silently win in one of them, so it is a bug.

@@ -3,8 +3,8 @@
 Keys are ``area.what``: ``validate.*`` (problems found in an input), ``load.*`` (reading
 files into a workspace), ``note.*`` (what the loader derived or matched, said so the planner
 can check it), ``report.*`` (the grouped problem report and ``problems.xlsx``), ``info.*``
-(``gridgov info``) and ``cli.*`` (the command line's own lines). Both templates of a key
-name the same placeholders; a value that reads differently per language is a
+(``gridgov info``), ``roads.*`` (the road network's pieces) and ``cli.*`` (the command
+line's own lines). Both templates of a key name the same placeholders; a value that reads differently per language is a
 :class:`~gridgov.messages.Term` (``{column}`` short, ``{column:long}`` long).
 """
 
@@ -221,7 +221,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "note.ignored_columns": {
         "zh": "{file}：忽略了序号列 {headers}",
-        "en": "{file}: ignored the row-number column(s) {headers}",
+        "en": "{file}: ignored the row-number column(s) '{headers}'",
     },
     "note.kind_derived": {
         "zh": "{file}：没有“类别”列，已按层级和行业推得：区域 {regional} 个、行业 {industry} 个"
@@ -253,6 +253,279 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "结果已过期：{layers} 是用重新导入前的{inputs}算出的；请重新运行 {commands}",
         "en": "results out of date: {layers} were computed from the {inputs} before this "
         "load; run {commands} again",
+    },
+    # --- notes: how a file was read (gridgov.io.Note) ------------------------------------------
+    "note.line": {"zh": "{file}: {text}（{why}）", "en": "{file}: {text} ({why})"},
+    "note.list_sep": {"zh": "，", "en": ", "},
+    "note.encoding": {"zh": "编码 {encoding}", "en": "encoding {encoding}"},
+    "note.crs": {"zh": "坐标系 {crs}", "en": "CRS {crs}"},
+    "note.sheet": {"zh": "工作表“{sheet}”", "en": "sheet '{sheet}'"},
+    "note.header_row": {"zh": "表头在第 {row} 行", "en": "header on row {row}"},
+    "note.rows_dropped": {
+        "zh": "略去 {count} 行非数据行：{parts}",
+        "en": "left out {count} row(s) that are not data: {parts}",
+    },
+    "note.rows_kind": {
+        "zh": "{kind} {count} 行（第 {rows} 行）",
+        "en": "{count} {kind} (rows {rows})",
+    },
+    "note.rows_kind_more": {
+        "zh": "{kind} {count} 行（第 {rows} 等 行）",
+        "en": "{count} {kind} (rows {rows}, ...)",
+    },
+    "note.rows_kind_blank": {"zh": "{kind} {count} 行", "en": "{count} {kind}"},
+    "note.osm_roads": {
+        "zh": "OpenStreetMap 道路 {roads} 条（单行 {oneway} 条，禁止汽车 {no_car} 条，渡口 {ferries} 条）",
+        "en": "{roads} OpenStreetMap roads ({oneway} one-way, {no_car} closed to cars, "
+        "{ferries} ferry route(s))",
+    },
+    # the grounds of a note
+    "note.detected": {"zh": "自动识别", "en": "detected"},
+    "note.detected_or": {
+        "zh": "自动识别；不对请写 {option}",
+        "en": "detected; if wrong, write {option}",
+    },
+    "note.detected_because_or": {
+        "zh": "自动识别：{grounds}；不对请写 {option}",
+        "en": "detected: {grounds}; if wrong, write {option}",
+    },
+    "note.no_cpg": {"zh": "无 .cpg 文件", "en": "no .cpg file"},
+    "note.cpg_not_text": {
+        "zh": ".cpg 声明 {declared}，但文字不是 {declared}",
+        "en": "the .cpg says {declared} but the text is not {declared}",
+    },
+    "note.garbled_as": {"zh": "按 {codec} 读出是乱码", "en": "read as {codec} it is garbled"},
+    "note.by_option": {"zh": "按 {option}", "en": "as {option} says"},
+    "note.by_option_cpg": {
+        "zh": "按 {option}；.cpg 声明 {cpg}",
+        "en": "as {option} says; the .cpg says {cpg}",
+    },
+    "note.by_option_not_declared": {
+        "zh": "按 {option}；文件声明的 {crs} 未采用",
+        "en": "as {option} says; the {crs} the file declares is not used",
+    },
+    "note.by_option_labelled": {
+        "zh": "按 {option}；文件标为 {crs}",
+        "en": "as {option} says; the file is labelled {crs}",
+    },
+    "note.by_cpg": {"zh": ".cpg 声明", "en": "declared by the .cpg file"},
+    "note.by_cpg_not_option": {
+        "zh": ".cpg 声明；未用 {option}",
+        "en": "declared by the .cpg file; {option} not applied",
+    },
+    "note.by_file": {"zh": "文件声明", "en": "declared by the file"},
+    "note.by_spec": {"zh": "{spec} 规定", "en": "fixed by the {spec} specification"},
+    "note.by_spec_not_option": {
+        "zh": "{spec} 规定；未用 {option}",
+        "en": "fixed by the {spec} specification; {option} not applied",
+    },
+    "note.by_command_line": {"zh": "按命令行指定", "en": "as given on the command line"},
+    "note.crs_default": {
+        "zh": "文件未声明、也未指定，按默认；高德/腾讯坐标请写 {file}@gcj02，百度坐标写 {file}@bd09",
+        "en": "neither declared nor given, so the default; for AMap/Tencent coordinates "
+        "write {file}@gcj02, for Baidu {file}@bd09",
+    },
+    "note.sheet_by_name": {
+        "zh": "按表名识别，共 {count} 个；不对请写 {file}@sheet=表名",
+        "en": "picked by its name among {count} sheets; if wrong, write {file}@sheet=NAME",
+    },
+    "note.sheet_first": {
+        "zh": "第一个工作表，共 {count} 个；不对请写 {file}@sheet=表名",
+        "en": "the first of {count} sheets; if wrong, write {file}@sheet=NAME",
+    },
+    "note.by_osm_tags": {
+        "zh": "按 OpenStreetMap 标签 highway、maxspeed、oneway、access、route=ferry",
+        "en": "from the OpenStreetMap tags highway, maxspeed, oneway, access, route=ferry",
+    },
+    # --- reading one file: what stopped it -----------------------------------------------------
+    "load.garbled": {
+        "zh": "按 {codec} 读出的文字是乱码{reads_as}。请在文件名后写明编码（{file}@gbk，"
+        "或用 --encoding GBK 指定所有文件），或在 .shp 旁放一个内容为 GBK 的 .cpg 文件",
+        "en": "text read as {codec} looks garbled (mojibake){reads_as}. Name the file's "
+        "encoding after its name ({file}@gbk, or --encoding GBK for every file), or add a "
+        ".cpg file containing GBK next to the .shp",
+    },
+    "load.garbled_reads_as": {
+        "zh": "；按 GBK 读应为“{fixed}”",
+        "en": "; read as GBK it would be '{fixed}'",
+    },
+    "load.field_names_cut": {
+        "zh": "DBF 字段名限 10 个字节，被截断在汉字中间的字段名已按 {codec} 读出；"
+        "中文字段名建议用 GeoPackage",
+        "en": "field names cut mid-character by the DBF's 10-byte limit were read as {codec}; "
+        "prefer GeoPackage for Chinese field names",
+    },
+    "load.no_such_source_layer": {
+        "zh": "没有名为“{name}”的图层；文件中的图层：{names}",
+        "en": "no layer named '{name}'; the file has {names}",
+    },
+    "load.many_layers": {
+        "zh": "文件有 {count} 个图层（{names}）；请用 source_layer 指定要导入的一个",
+        "en": "the file has {count} layers ({names}); name the one to load as source_layer",
+    },
+    "load.bad_zip": {
+        "zh": "不是可读取的 zip 文件：{error}",
+        "en": "not a readable zip file: {error}",
+    },
+    "load.zip_no_shp": {"zh": "zip 文件中没有 .shp 文件", "en": "the zip file holds no .shp file"},
+    "load.zip_many_shp": {
+        "zh": "zip 中有 {count} 个 Shapefile（{names}）；请用 source_layer 指定一个",
+        "en": "the zip holds {count} shapefiles ({names}); name one as source_layer",
+    },
+    "load.not_valid_text": {
+        "zh": "文字不是有效的 {codec}（{error}）；请在文件名后写明编码（{file}@gbk、{file}@utf-8）",
+        "en": "text is not valid {codec} ({error}); name the file's encoding after its name "
+        "({file}@gbk, {file}@utf-8)",
+    },
+    "load.not_valid_given": {
+        "zh": "文件不是有效的 {codec}（{error}）；去掉编码让其自动识别，或换一个编码",
+        "en": "the file is not valid {codec} ({error}); leave the encoding out to have it "
+        "detected, or name another",
+    },
+    "load.not_valid_given_reads_as": {
+        "zh": "文件不是有效的 {codec}（{error}）；它按 {found} 可以读出：去掉编码让其自动识别，"
+        "或换一个编码",
+        "en": "the file is not valid {codec} ({error}); it reads as {found}: leave the "
+        "encoding out to have it detected, or name another",
+    },
+    "load.unknown_encoding": {"zh": "未知编码：{error}", "en": "unknown encoding: {error}"},
+    "load.encoding_unknowable": {
+        "zh": "无法判断文件的文字编码（不是 UTF-8、GBK/GB18030 或 Big5）；"
+        "请另存为 UTF-8，或在文件名后写明编码（{file}@gbk）",
+        "en": "cannot tell the file's text encoding (it is not UTF-8, GBK/GB18030 or Big5); "
+        "save it as UTF-8, or name its encoding after its name ({file}@gbk)",
+    },
+    "load.cannot_list_layers": {
+        "zh": "无法列出文件中的图层：{error}",
+        "en": "cannot list the layers of the file: {error}",
+    },
+    "load.cannot_open": {"zh": "无法打开文件：{error}", "en": "cannot open the file: {error}"},
+    "load.cannot_read": {"zh": "无法读取文件：{error}", "en": "cannot read the file: {error}"},
+    "load.plain_table": {
+        "zh": "图层没有几何（是普通表格）",
+        "en": "the layer has no geometry (it is a plain table)",
+    },
+    "load.file_empty": {"zh": "文件是空的", "en": "the file is empty"},
+    "load.bad_csv": {
+        "zh": "不是可读取的 CSV 文件：{error}",
+        "en": "not a readable CSV file: {error}",
+    },
+    "load.no_sheet": {
+        "zh": "没有名为“{sheet}”的工作表；工作表有：{names}",
+        "en": "no sheet '{sheet}'; sheets: {names}",
+    },
+    "load.no_sheets": {"zh": "工作簿中没有工作表", "en": "the workbook has no sheets"},
+    "load.bad_workbook": {
+        "zh": "不是可读取的工作簿：{error}",
+        "en": "not a readable workbook: {error}",
+    },
+    "load.xls_needs_calamine": {
+        "zh": "读取旧版 .xls 工作簿需要 python-calamine（pip install python-calamine）；"
+        "或把工作簿另存为 .xlsx",
+        "en": "reading old .xls workbooks needs python-calamine (pip install python-calamine); "
+        "or save the workbook as .xlsx",
+    },
+    "load.header_blank": {
+        "zh": "第 {row} 行不能作表头：该行是空的",
+        "en": "row {row} cannot be the header: it is blank",
+    },
+    "load.header_past_end": {
+        "zh": "第 {row} 行不能作表头：已超出工作表末尾",
+        "en": "row {row} cannot be the header: it is past the end of the sheet",
+    },
+    "load.no_lon_lat": {
+        "zh": "没有找到经度/纬度列（查找了 经度/lon/lng/x 和 纬度/lat/y）；"
+        "请用 --lon-col/--lat-col 指定{hint}",
+        "en": "no longitude/latitude columns found (looked for 经度/lon/lng/x and "
+        "纬度/lat/y); name them with --lon-col/--lat-col{hint}",
+    },
+    "load.lon_lat_not_found": {
+        "zh": "没有找到列 {columns}；请用 --lon-col/--lat-col 指定{hint}",
+        "en": "column(s) {columns} not found; name them with --lon-col/--lat-col{hint}",
+    },
+    "load.header_hint": {
+        "zh": "；如果表头不在识别出的那一行，请写 {file}@header=N",
+        "en": "; if the header is not on the row found, give it as {file}@header=N",
+    },
+    "load.table_needs_wkt": {
+        "zh": "{layer}图层应为{types}：表格需要一个 WKT 列（wkt/geometry）；"
+        "边界请改用 GeoPackage 或 Shapefile 导出",
+        "en": "{layer} are {types} layers: a table needs a WKT column (wkt/geometry); "
+        "export boundaries as GeoPackage or Shapefile instead",
+    },
+    "load.lon_missing": {"zh": "缺少经度", "en": "longitude is missing"},
+    "load.lat_missing": {"zh": "缺少纬度", "en": "latitude is missing"},
+    "load.lon_not_number": {"zh": "经度不是数字", "en": "longitude is not a number"},
+    "load.lat_not_number": {"zh": "纬度不是数字", "en": "latitude is not a number"},
+    "load.bad_wkt": {"zh": "不是有效的 WKT 几何", "en": "not valid WKT geometry"},
+    "load.projected_not_degrees": {
+        "zh": "坐标像是投影坐标（米），不是经纬度，因此不能按 {source} 处理；"
+        "请在文件名后写明投影（东经 114° 附近的 CGCS2000 3 度带高斯-克吕格投影写 "
+        "{file}@epsg:4547），或补上文件的 .prj",
+        "en": "coordinates look like projected metres, not longitude/latitude, so {source} "
+        "cannot apply; name the projection after the file name ({file}@epsg:4547 for the "
+        "CGCS2000 3-degree Gauss-Kruger zone at 114E) or supply the file's .prj",
+    },
+    "load.unsupported_type": {
+        "zh": "不支持的文件类型；请使用以下之一：{suffixes}",
+        "en": "unsupported file type; use one of {suffixes}",
+    },
+    "load.outside_china_allowed": {
+        "zh": "{message}（--allow-outside-china）",
+        "en": "{message} (--allow-outside-china)",
+    },
+    "load.option_header": {
+        "zh": "{file}：header={value} 应为工作表的行号（1、2……）",
+        "en": "{file}: header={value} must be a sheet row number (1, 2, ...)",
+    },
+    "load.option_unknown": {
+        "zh": "{file}：未知选项“{token}”；可用 header=N、sheet=表名、encoding=编码、crs=坐标系，"
+        "或直接写 gcj02/bd09/wgs84/cgcs2000/epsg:N、gbk/utf-8",
+        "en": "{file}: unknown option '{token}'; use header=N, sheet=NAME, encoding=NAME, "
+        "crs=NAME, or a bare gcj02/bd09/wgs84/cgcs2000/epsg:N or gbk/utf-8",
+    },
+    "load.option_encoding": {
+        "zh": "{file}：“{value}”不是 Python 认识的文字编码（中文 GIS 软件导出的文件通常是 "
+        "GBK、GB18030 或 UTF-8）",
+        "en": "{file}: '{value}' is not a text encoding Python knows (files from Chinese GIS "
+        "software are usually GBK, GB18030 or UTF-8)",
+    },
+    "load.option_bare": {
+        "zh": "{file}：“{token}”既不是坐标系（gcj02、bd09、wgs84、cgcs2000、amap、baidu、"
+        "epsg:4547），也不是文字编码（gbk、gb18030、utf-8），也不是 header=N / sheet=表名",
+        "en": "{file}: '{token}' is neither a coordinate system (gcj02, bd09, wgs84, cgcs2000, "
+        "amap, baidu, epsg:4547) nor a text encoding (gbk, gb18030, utf-8), nor "
+        "header=N / sheet=NAME",
+    },
+    "load.seat_missing": {
+        "zh": "缺少乡镇驻地（驻地经度/驻地纬度）；已取乡镇范围内的一点",
+        "en": "township seat (驻地经度/驻地纬度) missing; using a point inside the township",
+    },
+    "load.osm_roads_only": {
+        "zh": "OpenStreetMap 数据只能作为道路图层导入（--roads）",
+        "en": "an OpenStreetMap extract gives only the roads layer (--roads)",
+    },
+    "load.osm_unreadable": {
+        "zh": "不是可读取的 OSM PBF 文件：{error}",
+        "en": "not a readable OSM PBF file: {error}",
+    },
+    "load.osm_no_roads": {"zh": "数据中没有道路", "en": "the extract holds no roads"},
+    "load.osm_cut_off": {
+        "zh": "{count} 条道路被数据范围截断、范围内不足两个节点，已略去",
+        "en": "{count} way(s) cut off by the extract's edge with fewer than two nodes "
+        "inside; left out",
+    },
+    # --- road pieces (gridgov load, gridgov coverage) ------------------------------------------
+    "roads.pieces": {
+        "zh": "路网 {pieces} 片，{lonely} 个村所在片区无联络站",
+        "en": "road network in {pieces} piece(s); {lonely} village(s) on a piece with no station",
+    },
+    "roads.pieces_lonely": {
+        "zh": "（注意：这些村未覆盖是因为路网在此断开、道路到不了任何联络站，"
+        "而非附近没有联络站；请检查道路图层的连通，见图层 road_pieces）",
+        "en": " (note: these villages are uncovered because the network is broken there and "
+        "no road reaches a station, not because no station is near; check the roads layer's "
+        "connections, see the layer road_pieces)",
     },
     # --- the grouped problem report ----------------------------------------------------------
     "report.head": {
@@ -330,6 +603,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "请连同上面的错误追踪一起报告",
         "en": "gridgov {command}: unexpected error (a bug in gridgov {version}); "
         "please report it with the traceback above",
+    },
+    "cli.list_sep": {"zh": "，", "en": ", "},
+    "cli.count": {"zh": "{layer} {count}", "en": "{layer} {count}"},
+    "cli.loaded": {
+        "zh": "已将 {layers} 导入 {workspace}",
+        "en": "loaded {layers} into {workspace}",
+    },
+    "cli.valid": {"zh": "检查通过：{counts}", "en": "valid: {counts}"},
+    "cli.command_line": {"zh": "命令行", "en": "command line"},
+    "cli.load_no_files": {
+        "zh": "请至少给出一个图层文件，例如 --villages FILE",
+        "en": "name at least one layer file, e.g. --villages FILE",
+    },
+    "cli.validate_nothing": {
+        "zh": "请给出工作区 WORKSPACE 或图层文件（--villages FILE ...）",
+        "en": "give a WORKSPACE or layer files (--villages FILE ...)",
+    },
+    "cli.bad_encoding": {
+        "zh": "--encoding {value} 不是 Python 认识的文字编码（中文 GIS 软件导出的文件通常是 "
+        "GBK、GB18030 或 UTF-8）",
+        "en": "--encoding {value} is not a text encoding Python knows (files from Chinese GIS "
+        "software are usually GBK, GB18030 or UTF-8)",
+    },
+    "cli.bad_header_row": {
+        "zh": "--header-row {value}：工作表的行号从 1 开始",
+        "en": "--header-row {value}: a sheet row number is 1 or more",
     },
     "cli.interrupted": {"zh": "已中断", "en": "interrupted"},
 }

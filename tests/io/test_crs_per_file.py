@@ -215,7 +215,7 @@ def test_per_file_options(text: str, options: dict[str, Any]) -> None:
 
 
 def test_per_file_options_that_mean_nothing_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ParameterError, match="'gcj2'"):
+    with pytest.raises(ParameterError, match="“gcj2”既不是坐标系"):
         SourceFile.parse("a.xlsx@gcj2")
     with pytest.raises(ParameterError, match="header=0"):
         SourceFile.parse("a.xlsx@header=0")

@@ -130,7 +130,7 @@ def test_a_wrong_encoding_named_by_the_user_is_refused_not_guessed_over(
     with pytest.raises(ValidationError) as caught:
         io.read_layer(path, layer="townships", encoding="latin-1")
     message = str(caught.value)
-    assert "garbled" in message and "t.shp@gbk" in message
+    assert "读出的文字是乱码" in message and "t.shp@gbk" in message
     assert any(name in message for name in ws.townships["name"])  # as it would read in GBK
 
 

@@ -79,7 +79,7 @@ def test_the_header_row_can_be_given(files: PlannerFiles, ws: Workspace) -> None
     got = io.read_layer(given, layer="stations")
     assert_same_layer(got, ws.stations, key="station_id")
     assert "stations.xlsx: 表头在第 2 行（按命令行指定）" in _notes(given, "stations")
-    with pytest.raises(ValidationError, match="no longitude/latitude columns"):
+    with pytest.raises(ValidationError, match="没有找到经度/纬度列"):
         io.read_layer(files.stations, layer="stations", header_row=1)  # the title
 
 

@@ -11,6 +11,8 @@ first, problems.xlsx beside the workspace, exit 2 and the workspace untouched.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -20,6 +22,7 @@ from planner_files import PlannerFiles, assert_same_layer, planner_workspace, wr
 
 from gridgov import io, synth
 from gridgov.cli import main
+from gridgov.messages import ENV_VAR
 from gridgov.model import Workspace
 
 
@@ -127,3 +130,113 @@ def test_a_broken_set_is_refused_in_chinese_by_excel_row_and_writes_nothing(
     )
     assert 3 in rows and 5 in rows
     assert workspace.read_bytes() == before  # untouched
+
+
+# CJK ideographs and full-width punctuation; what the user wrote may hold them, so quoted
+# values ('类型', “三封寺镇”) are taken out before looking.
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+_QUOTED = re.compile(r"'[^']*'|“[^”]*”")
+
+
+def _roads_extract(path: Path, ws: Workspace) -> Path:
+    """A small OpenStreetMap extract inside the county: a one-way road, a footway and a
+    ferry, and a way whose nodes lie outside the extract (left out, with a warning)."""
+    osmium = pytest.importorskip("osmium", reason="the osm extra (pyosmium) reads PBF")
+    x, y = ws.county.geometry.iloc[0].representative_point().coords[0]
+    nodes = {1: (x, y), 2: (x + 0.01, y), 3: (x + 0.01, y + 0.01), 4: (x, y + 0.01)}
+    ways = [
+        (10, [1, 2], {"highway": "tertiary", "oneway": "yes", "name": "乡道Y001"}),
+        (11, [2, 3], {"highway": "footway"}),
+        (12, [3, 4], {"route": "ferry", "name": "渡口"}),
+        (13, [98, 99], {"highway": "track"}),
+    ]
+    with osmium.SimpleWriter(str(path)) as writer:
+        for nid, location in nodes.items():
+            writer.add_node(osmium.osm.mutable.Node(id=nid, location=location, version=1))
+        for wid, refs, tags in ways:
+            writer.add_way(osmium.osm.mutable.Way(id=wid, nodes=refs, tags=tags, version=1))
+    return path
+
+
+def test_every_line_of_a_load_is_said_in_the_chosen_language(
+    ws: Workspace,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    files = write_planner_files(ws, tmp_path / "in", everyday=True)
+    _as_offices_write(files, ws)
+    roads = _roads_extract(tmp_path / "in" / "roads.osm.pbf", ws)
+    said = {}
+    for run in ("en", "zh", "env"):
+        workspace = tmp_path / f"county-{run}.gpkg"
+        argv = [*_argv(workspace, files), "--roads", str(roads)]
+        if run == "env":
+            monkeypatch.setenv(ENV_VAR, "en")
+        assert main([*argv, "--lang", "en"] if run == "en" else argv) == 0
+        out, err = capsys.readouterr()
+        assert err == ""  # the warnings are said once, in the report, not logged again
+        said[run] = out.replace(str(workspace), "WS").splitlines()
+
+    en, zh = said["en"], said["zh"]
+    assert said["env"] == en  # GRIDGOV_LANG=en says the same as --lang en
+    assert len(en) == len(zh)  # one code path: the same lines, each in its language
+    assert [line for line in en if _CJK.search(_QUOTED.sub("", line))] == []
+    for line in (
+        "loaded county, townships, villages, grids, stations, deputies, roads into ",
+        "  county 1, townships 14, villages 225, grids 645, stations 97, deputies 1,092, roads 3",
+        "  villages.shp: encoding GBK (detected: no .cpg file; if wrong, write villages.shp@utf-8)",
+        "  stations.xlsx: header on row 2 (detected; if wrong, write stations.xlsx@header=N)",
+        "  stations.xlsx: CRS GCJ-02 (AMap/Tencent) (as --source-crs says)",
+        "  roads.osm.pbf: 3 OpenStreetMap roads (1 one-way, 1 closed to cars, 1 ferry route(s))",
+        "  5 warning(s):",
+        "  - WARNING roads.osm.pbf: 1 way(s) cut off by the extract's edge with fewer than two "
+        "nodes inside; left out",
+    ):
+        assert any(got.startswith(line) for got in en), line
+    for line in (
+        "已将 县域、乡镇（街道）、村（社区）、网格、代表联络站点、人大代表、道路 导入 ",
+        "  县域 1，乡镇（街道） 14，村（社区） 225，网格 645，代表联络站点 97，人大代表 1,092，道路 3",
+        "  villages.shp: 编码 GBK（自动识别：无 .cpg 文件；不对请写 villages.shp@utf-8）",
+        "  stations.xlsx: 表头在第 2 行（自动识别；不对请写 stations.xlsx@header=N）",
+        "  stations.xlsx: 坐标系 GCJ-02（高德/腾讯）（按 --source-crs）",
+        "  roads.osm.pbf: OpenStreetMap 道路 3 条（单行 1 条，禁止汽车 1 条，渡口 1 条）",
+        "  5 个警告：",
+        "  - 警告 roads.osm.pbf：1 条道路被数据范围截断、范围内不足两个节点，已略去",
+    ):
+        assert any(got.startswith(line) for got in zh), line
+
+
+def test_an_ambiguous_name_is_one_problem_naming_the_candidates(
+    ws: Workspace,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    # two townships of one name (a county's 新建乡 beside a 新建镇 renamed alike)
+    towns = ws.townships.copy()
+    first, second = towns["code"].iloc[0], towns["code"].iloc[1]
+    same = str(towns["name"].iloc[0])
+    towns.loc[towns.index[1], "name"] = same
+    twins = replace(ws, townships=towns)
+    files = write_planner_files(twins, tmp_path / "in", everyday=True)
+    _as_offices_write(files, twins)
+    # and three deputies naming a station whose name two stations share
+    counted = ws.stations["name"].value_counts()
+    shared = str(counted[counted > 1].index[0])
+    ids = sorted(ws.stations.loc[ws.stations["name"] == shared, "station_id"])
+    deputies = pd.read_csv(files.deputies, encoding="gb18030", dtype=str)
+    deputies.loc[:2, "所属联络站"] = shared
+    deputies.to_csv(files.deputies, index=False, encoding="gb18030", lineterminator="\r\n")
+
+    assert main(_argv(tmp_path / "county.gpkg", files)) == 2
+    err = capsys.readouterr().err
+    in_towns = ws.stations["township_code"].isin([first, second]).sum()
+    station_line = f"3 行：所属站点“{shared}”对应多个代表联络站点：" + "、".join(
+        f"{shared}（{i}）" for i in ids
+    )
+    town_line = f"{in_towns} 行：所属乡镇代码“{same}”对应多个乡镇（街道）：{same}（{first}）、{same}（{second}）"
+    assert station_line in err and town_line in err, err
+    assert "不在" not in err, err  # not also "not in the layer" for the same cells

@@ -212,7 +212,7 @@ def test_an_extract_gives_only_roads_and_a_broken_file_is_a_problem(tmp_path: Pa
     broken = tmp_path / "broken.osm.pbf"
     broken.write_bytes(b"not a pbf at all" * 10)
     gdf, problems = read_osm_source(broken, label=broken.name, layer="roads")
-    assert gdf is None and "not a readable OSM PBF" in problems[0].message
+    assert gdf is None and "不是可读取的 OSM PBF 文件" in problems[0].message
 
 
 @pytest.mark.parametrize("name", ["test.osm.pbf", "Helsinki.osm.pbf"])

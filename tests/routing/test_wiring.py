@@ -27,6 +27,7 @@ from gridgov._errors import ExtraMissingError
 from gridgov.coverage import analyse
 from gridgov.crs import CGCS2000, workspace_crs
 from gridgov.issues.dispatch import Dispatcher
+from gridgov.issues.escalation import escalation_graph
 from gridgov.model import Workspace
 from gridgov.routing.graph import RoadGraph, build_road_graph
 from gridgov.settings import Settings
@@ -200,6 +201,57 @@ def test_cars_start_from_the_nearest_road_they_may_use() -> None:
     assert np.isfinite(st02["travel_s"]) and st02["covered"]
     on_foot = analyse(ws, standard="10min:walk", gap_sites=False, group=False).demand
     assert on_foot.set_index("demand_id").loc["ST02", "snap_m"] == pytest.approx(20.0, abs=0.01)
+
+
+def test_escalation_sends_a_grid_by_the_roads_its_mode_may_use() -> None:
+    """A grid beside a footway escalates by car from the nearest road a car may use, like
+    dispatch: snapped onto the footway (the nearest node of all), the car search would
+    find no station and the grid would fall back to a straight line."""
+    ws = _spur_workspace(None)
+    deputies = ws.deputies.copy()
+    deputies["grid_codes"] = None  # no deputy names a grid: every grid goes by road
+    grid = "43062310120102"
+    at = ws.grids.set_index("code").to_crs(GK).geometry.representative_point()[grid]
+    # a footway starting 5 m from the grid's point, joining no road
+    path = LineString([(at.x + 5, at.y), (at.x + 5, at.y - 400)])
+    own = gpd.GeoDataFrame(
+        {"road_id": ["path"], "road_class": ["village"], "car": [False]}, geometry=[path], crs=GK
+    )
+    roads = pd.concat([ws.roads.to_crs(GK), own], ignore_index=True)
+    ws = dataclasses.replace(ws, roads=roads.to_crs(CGCS2000), deputies=deputies)
+    settings = dataclasses.replace(Settings(), dispatch_mode="car")
+    graph = build_road_graph(ws.roads, crs=GK)
+    nearest_m, _ = graph.node_tree.query((at.x, at.y))
+    assert nearest_m == pytest.approx(5.0)  # the footway's end is the nearest node of all
+
+    edges = escalation_graph(ws, settings=settings, graph=graph).out_edges(
+        f"grid:{grid}", data=True
+    )
+    ((_, station, how),) = edges
+
+    # The reference: from the nearest vertex of a road cars may use, over the arcs cars
+    # may travel (networkx), to each regional station's nearest such vertex; the walks
+    # to and from the roads at village walking speed, as every road cost is counted.
+    car_roads = roads[roads["car"].isna()]
+    vertices = np.vstack([np.asarray(line.coords) for line in car_roads.geometry])
+    walk_mps = settings.speeds_kmh["walk"]["village"] / 3.6
+
+    def on_car_road(x: float, y: float) -> tuple[int, float]:
+        k = int(np.argmin(np.hypot(vertices[:, 0] - x, vertices[:, 1] - y)))
+        d = float(np.hypot(vertices[k, 0] - x, vertices[k, 1] - y))
+        return _node_lookup(graph)(*vertices[k]), d  # type: ignore[operator]
+
+    g = _reference(car_roads, "car", settings, _node_lookup(graph))
+    start, start_m = on_car_road(at.x, at.y)
+    from_grid = nx.single_source_dijkstra_path_length(g, start, weight="seconds")
+    regional = ws.stations[ws.stations["kind"] == "regional"].to_crs(GK)
+    costs = {}
+    for sid, pt in zip(regional["station_id"], regional.geometry, strict=True):
+        end, end_m = on_car_road(pt.x, pt.y)
+        costs[f"station:{sid}"] = (start_m + end_m) / walk_mps + from_grid[end]
+    best = min(costs, key=costs.__getitem__)
+    assert how["how"] == "road" and station == best
+    assert how["travel_s"] == pytest.approx(costs[best], rel=1e-6)
 
 
 def test_walking_ignores_one_way_streets_but_not_closures() -> None:
@@ -408,7 +460,7 @@ def test_an_extract_gives_only_roads_and_other_suffixes_stay_unsupported(tmp_pat
     odd = tmp_path / "stations.dwg"
     odd.write_bytes(b"x")
     message = io.read_file(odd, "stations").problems[0].message
-    assert "unsupported file type" in message and ".pbf" in message
+    assert "不支持的文件类型" in message and ".pbf" in message
 
 
 @pytest.fixture
@@ -498,6 +550,11 @@ def test_coverage_command_warns_of_villages_cut_off_by_the_network(
     assert cli.main(["coverage", str(workspace), "--out", str(tmp_path / "cov"), "--no-map"]) == 0
     text = capsys.readouterr().out
     assert "路网 2 片，1 个村所在片区无联络站" in text and "路网在此断开" in text
+    argv = ["--lang", "en", "coverage", str(workspace), "--out", str(tmp_path / "en"), "--no-map"]
+    assert cli.main(argv) == 0
+    text = capsys.readouterr().out
+    assert "road network in 2 piece(s); 1 village(s) on a piece with no station" in text
+    assert "because the network is broken there" in text and "路网" not in text
     pieces = gpd.read_file(workspace, layer="road_pieces")
     assert pieces["has_facility"].tolist() == [True, False]
     cut_off = pieces.loc[~pieces["has_facility"]].to_crs(GK).geometry.iloc[0]
