@@ -24,28 +24,41 @@ OPEN311_LIST = "/open311/v2/requests.json"
 
 
 class Gate:
-    """Stands in for ``store.list_issues``: every call waits at the gate until it opens
-    (or raises ``error`` once through it), counting the calls inside."""
+    """Stands in for the store's reads (``list_issues``, ``issue_points``): every call waits
+    at the gate until it opens (or raises ``error`` once through it), counting the calls
+    inside."""
 
-    def __init__(self, real: Callable[..., Any]) -> None:
-        self.real = real
+    def __init__(self) -> None:
         self.open = threading.Event()
         self.error: Exception | None = None
         self.inside = 0
         self._lock = threading.Lock()
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
-            self.inside += 1
-        try:
-            if not self.open.wait(timeout=30):
-                raise RuntimeError("the test never opened the gate")
-            if self.error is not None:
-                raise self.error
-            return self.real(*args, **kwargs)
-        finally:
+    def wrap(self, real: Callable[..., Any]) -> Callable[..., Any]:
+        def gated(*args: Any, **kwargs: Any) -> Any:
             with self._lock:
-                self.inside -= 1
+                self.inside += 1
+            try:
+                if not self.open.wait(timeout=30):
+                    raise RuntimeError("the test never opened the gate")
+                if self.error is not None:
+                    raise self.error
+                return real(*args, **kwargs)
+            finally:
+                with self._lock:
+                    self.inside -= 1
+
+        return gated
+
+    @classmethod
+    def on(cls, world: World, monkeypatch: pytest.MonkeyPatch) -> Gate:
+        """A gate in front of the store's issue reads of ``world``."""
+        gate = cls()
+        for name in ("list_issues", "issue_points"):
+            monkeypatch.setattr(
+                world.service.store, name, gate.wrap(getattr(world.service.store, name))
+            )
+        return gate
 
     def wait_inside(self, n: int) -> None:
         deadline = time.monotonic() + 20
@@ -60,8 +73,7 @@ Gated = tuple[TestClient, Gate]
 @contextmanager
 def _gated(world: World, monkeypatch: pytest.MonkeyPatch, wait_s: float) -> Iterator[Gated]:
     """A client of an app whose store reads all wait at one gate."""
-    gate = Gate(world.service.store.list_issues)
-    monkeypatch.setattr(world.service.store, "list_issues", gate)
+    gate = Gate.on(world, monkeypatch)
     app = create_app(world.service, tick_interval_s=0, rate_per_s=0, heavy_wait_s=wait_s)
     with TestClient(app, raise_server_exceptions=False) as client:
         try:
@@ -161,8 +173,7 @@ def test_which_requests_are_heavy(method: str, path: str, heavy: bool) -> None:
 
 
 def test_no_cap_when_zero(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    gate = Gate(world.service.store.list_issues)
-    monkeypatch.setattr(world.service.store, "list_issues", gate)
+    gate = Gate.on(world, monkeypatch)
     app = create_app(world.service, tick_interval_s=0, rate_per_s=0, max_heavy=0)
     staff = world.headers("county_staff")
     n = MAX_HEAVY + 2

@@ -10,9 +10,11 @@ import pytest
 from gridgov.store.base import Store
 from gridgov.store.sqlite import SQLiteStore
 
-#: Every table the issue store writes (migrations 0001, 0003, 0006), emptied before each test.
+#: Every table the issue store writes (migrations 0001, 0003, 0006, 0009, 0010, 0011),
+#: emptied before each test.
 ISSUE_TABLES = (
-    "meta", "issues", "events", "idempotency", "tokens", "deputy_load", "issue_facts"
+    "meta", "issues", "events", "idempotency", "tokens", "deputy_load", "issue_facts",
+    "issue_facts_before", "visit_months", "accounts", "sessions", "issue_photos",
 )  # fmt: skip
 
 
