@@ -25,7 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from api.params import csp_nonce
 from gridgov import __version__
-from gridgov.messages import DEFAULT_LANG, normalise_lang, text
+from gridgov.messages import current_lang, normalise_lang, text
 
 __all__ = ["LANG_COOKIE", "STATIC_URL", "TEMPLATES", "install", "page_lang", "render"]
 
@@ -53,9 +53,7 @@ def page_lang(request: Request) -> str:
             lang = normalise_lang(value)
             if lang is not None:
                 return lang
-    from gridgov.messages import current_lang
-
-    return current_lang() or DEFAULT_LANG
+    return current_lang()
 
 
 def render(

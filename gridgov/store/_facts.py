@@ -17,7 +17,7 @@ from gridgov.store.base import FACT_FILTERS, FactReading, FactTotals, IssueFacts
 
 __all__ = [
     "BEFORE_COLUMNS", "FACT_COLUMNS", "FACT_SUMS", "VISITS", "before_values", "fact_values",
-    "fact_where", "flags_of", "month_split", "reading", "sums_sql", "totals",
+    "fact_where", "flags_of", "late_sql", "month_split", "reading", "sums_sql", "totals",
     "visits_by_unit",
 ]  # fmt: skip
 
@@ -71,6 +71,18 @@ def sums_sql(
         f" WHERE {where} AND valid_until >= {mark} AND last_event_at < {mark} GROUP BY 1, 2"
     )
     return final, before
+
+
+def late_sql(where: str, mark: str, *, hint: str = "") -> str:
+    """The issues of a period whose last event came at or after its end and that have no
+    earlier facts in force then (written before ``issue_facts_before`` existed, or a bug):
+    these are replayed from their logs. Parameters: ``where``'s, then the end three times;
+    ``hint`` follows the table's name (SQLite's ``INDEXED BY``)."""
+    return (
+        f"SELECT issue_id FROM issue_facts AS f{hint} WHERE {where} AND last_event_at >= {mark}"
+        " AND NOT EXISTS (SELECT 1 FROM issue_facts_before AS b WHERE b.issue_id = f.issue_id"
+        f" AND b.basis = f.basis AND b.valid_until >= {mark} AND b.last_event_at < {mark})"
+    )
 
 
 def before_values(

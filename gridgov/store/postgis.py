@@ -48,6 +48,7 @@ from gridgov.store._facts import (
     before_values,
     fact_values,
     fact_where,
+    late_sql,
     month_split,
     reading,
     sums_sql,
@@ -717,12 +718,8 @@ class PostGISStore:
             final, before = sums_sql(key, join, where, "%s::timestamptz")
             sums = conn.execute(final, [basis, *cparams, until]).fetchall()
             sums += conn.execute(before, [basis, *cparams, until, until]).fetchall()
-            late = [r[0] for r in conn.execute(  # moving at the end, with no row in force then
-                f"SELECT issue_id FROM issue_facts AS f WHERE {where}"
-                " AND last_event_at >= %s::timestamptz AND NOT EXISTS (SELECT 1 FROM"
-                " issue_facts_before AS b WHERE b.issue_id = f.issue_id AND b.basis = f.basis"
-                " AND b.valid_until >= %s::timestamptz AND b.last_event_at < %s::timestamptz)",
-                [basis, *cparams, until, until, until],
+            late = [r[0] for r in conn.execute(
+                late_sql(where, "%s::timestamptz"), [basis, *cparams, until, until, until]
             ).fetchall()]  # fmt: skip
             counted = conn.execute(
                 f"SELECT (SELECT count(*) FROM issues{issues_where}),"
