@@ -1,4 +1,4 @@
-"""The routers of the staff and account screens, included in the app in one call."""
+"""The routers of the people's screens, included in the app in one call."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ __all__ = ["install_screens"]
 
 
 def install_screens(app: FastAPI) -> None:
-    """Include the login, account and staff pages in ``app``."""
-    from api.web import auth, staff
+    """Include the login, account, staff, field (grid worker, deputy), board (map,
+    statistics) and planner pages in ``app``."""
+    from api.web import auth, board, field, planner, staff
 
-    app.include_router(auth.router)
-    app.include_router(staff.router)
+    for module in (auth, staff, field, board, planner):
+        app.include_router(module.router)

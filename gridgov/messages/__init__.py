@@ -36,7 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from gridgov.messages import pages, public
+from gridgov.messages import board, field, pages, planner, public
 from gridgov.messages.catalogue import MESSAGES
 
 __all__ = [
@@ -77,7 +77,14 @@ def _merged(*parts: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, s
 
 #: Message key -> {"zh": template, "en": template}; read-only.
 CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    _merged(MESSAGES, pages.MESSAGES, public.MESSAGES)
+    _merged(
+        MESSAGES,
+        pages.MESSAGES,
+        public.MESSAGES,
+        field.MESSAGES,
+        board.MESSAGES,
+        planner.MESSAGES,
+    )
 )
 
 _LANG: ContextVar[str | None] = ContextVar("gridgov_lang", default=None)

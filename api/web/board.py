@@ -1,0 +1,7 @@
+"""board screens (filled in by the issue 15 work)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
