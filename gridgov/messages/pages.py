@@ -17,6 +17,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web.brand": _m("网格吹哨·代表报到", "Grid whistle · deputies report"),
     "web.nav.work": _m("工作台", "Work queue"),
     "web.nav.logout": _m("退出", "Log out"),
+    "web.nav.map": _m("地图", "Map"),
+    "web.nav.stats": _m("统计", "Statistics"),
+    "web.nav.plan": _m("布局规划", "Planning"),
+    "web.nav.accounts": _m("账号管理", "Accounts"),
     # --- roles (as the pages name them)
     "web.role.grid_worker": _m("网格员", "grid worker"),
     "web.role.deputy": _m("人大代表", "deputy"),
