@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from gridgov._errors import ParameterError
@@ -17,8 +17,8 @@ from gridgov.store.base import FACT_FILTERS, FactReading, FactTotals, IssueFacts
 
 __all__ = [
     "BEFORE_COLUMNS", "FACT_COLUMNS", "FACT_SUMS", "VISITS", "before_values", "fact_values",
-    "fact_where", "flags_of", "late_sql", "month_split", "reading", "sums_sql", "totals",
-    "visits_by_unit",
+    "fact_where", "flags_of", "late_sql", "month_split", "month_start", "reading", "sums_sql",
+    "totals", "visits_by_unit",
 ]  # fmt: skip
 
 #: The columns of ``issue_facts`` in the order :func:`fact_values` gives them.
@@ -130,30 +130,33 @@ def visits_by_unit(by: str, scoped: bool) -> bool:
 VISITS = "kind = 'acknowledged' AND actor_role = 'deputy' AND at >= {mark} AND at < {mark}"
 
 
+def month_start(t: datetime, tz: tzinfo = UTC) -> datetime:
+    """The start of the calendar month of ``t`` in ``tz``."""
+    u = t.astimezone(tz)
+    return datetime(u.year, u.month, 1, tzinfo=tz)
+
+
 def month_split(
-    start: datetime | None, end: datetime | None
+    start: datetime | None, end: datetime | None, tz: tzinfo = UTC
 ) -> tuple[
     tuple[datetime | None, datetime | None] | None, list[tuple[datetime | None, datetime | None]]
 ]:
-    """``[start, end)`` (either open) as the whole UTC calendar months inside it, read from
-    the ``visit_months`` rollup, and the edges before and after them, read from the events:
+    """``[start, end)`` (either open) as the whole calendar months of ``tz`` inside it, read
+    from a monthly rollup (``visit_months`` in UTC, PostGIS's ``fact_months`` in China's
+    time), and the edges before and after them, read from the rows:
     ``((first month, end of the last month) or None, [(from, to), ...])``; None bounds are
     open. A year of 100,000 issues holds 86,000 visits: counted from the events, 76 ms;
     from 12 rows per deputy and station, under a millisecond plus the edges."""
 
-    def month_start(t: datetime) -> datetime:
-        u = t.astimezone(UTC)
-        return datetime(u.year, u.month, 1, tzinfo=UTC)
-
     def next_month(t: datetime) -> datetime:
-        return datetime(t.year + t.month // 12, t.month % 12 + 1, 1, tzinfo=UTC)
+        return datetime(t.year + t.month // 12, t.month % 12 + 1, 1, tzinfo=tz)
 
     lo = None
     if start is not None:
-        lo = month_start(start)
+        lo = month_start(start, tz)
         if lo < start:
             lo = next_month(lo)
-    hi = None if end is None else month_start(end)
+    hi = None if end is None else month_start(end, tz)
     if lo is not None and hi is not None and lo >= hi:
         return None, [(start, end)]
     edges: list[tuple[datetime | None, datetime | None]] = []

@@ -39,17 +39,19 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra ins
     raise ExtraMissingError("postgis", "the PostGIS issue store (psycopg 3, psycopg_pool)") from exc
 
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
-from gridgov.model import IssueStatus
+from gridgov.model import CHINA_TIME, IssueStatus
 from gridgov.store import migrations
 from gridgov.store._facts import (
     BEFORE_COLUMNS,
     FACT_COLUMNS,
+    FACT_SUMS,
     VISITS,
     before_values,
     fact_values,
     fact_where,
     late_sql,
     month_split,
+    month_start,
     reading,
     sums_sql,
     visits_by_unit,
@@ -673,10 +675,19 @@ class PostGISStore:
                 ]
                 if before:
                     cur.executemany(_PUT_BEFORE, before)
+                cur.execute(
+                    "DELETE FROM facts_pending WHERE issue_id = ANY(%s::text[])",
+                    ([f.issue_id for f in fresh],),
+                )
         return len(rows)
 
     def stale_facts(self, *, basis: str) -> list[str]:
         with self._conn("finding stale issue facts") as conn:
+            if not _other_basis(conn, basis):  # the pending list says which (0012)
+                return [r[0] for r in conn.execute(
+                    "SELECT issue_id FROM facts_pending JOIN issues USING (issue_id)"
+                    " ORDER BY created_at"
+                ).fetchall()]  # fmt: skip
             counted = conn.execute(
                 "SELECT (SELECT count(*) FROM issues),"
                 " (SELECT count(*) FROM issue_facts WHERE basis = %s)",
@@ -700,46 +711,60 @@ class PostGISStore:
         end: datetime | None,
         basis: str,
     ) -> FactReading:
-        def among(column: str, values: Sequence[str], params: list[Any]) -> str:
-            params.append(list(values))
-            return f"{column} = ANY(%s::text[])"
-
-        cohort, cparams = fact_where(query, start, end, mark="%s", among=among, when=_same)
-        scope, sparams = fact_where(query, None, None, mark="%s", among=among, when=_same,
+        cohort, cparams = fact_where(query, start, end, mark="%s", among=_among, when=_same)
+        scope, sparams = fact_where(query, None, None, mark="%s", among=_among, when=_same,
                                     alias="f.")  # fmt: skip
         issues_where, iparams = _where(replace(query, created_from=start, created_to=end))
         until: Any = end if end is not None else "infinity"
-        since: Any = start if start is not None else "-infinity"
         key, join = _FACT_KEYS[by]
         by_unit = visits_by_unit(by, bool(scope))
         where = " AND ".join(["basis = %s", *cohort])
+        # the whole months of the period come from fact_months (not per deputy: a fact names
+        # several), its edges from the facts themselves
+        months, edges = (None, []) if join else month_split(start, end, CHINA_TIME)
+        self._fold_fact_months()
         with self._conn("summing issue facts") as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # one snapshot
+            # A plan for the period at hand: psycopg prepares a statement run five times, and
+            # the generic plan made for a month's dates read a year through the index of
+            # creation times (year at 1,000,000 issues: 1,080 ms after months, 280 alone).
+            conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
             final, before = sums_sql(key, join, where, "%s::timestamptz")
-            sums = conn.execute(final, [basis, *cparams, until]).fetchall()
+            if months is None:
+                sums = conn.execute(final, [basis, *cparams, until]).fetchall()
+            else:
+                sums = _month_sums(conn, query, key, basis, end, months, edges)
             sums += conn.execute(before, [basis, *cparams, until, until]).fetchall()
             late = [r[0] for r in conn.execute(
                 late_sql(where, "%s::timestamptz"), [basis, *cparams, until, until, until]
             ).fetchall()]  # fmt: skip
-            counted = conn.execute(
-                f"SELECT (SELECT count(*) FROM issues{issues_where}),"
-                f" (SELECT count(*) FROM issue_facts WHERE {where})",
-                [*iparams, basis, *cparams],
-            ).fetchone()
-            if counted is not None and counted[0] != counted[1]:  # replay those missing
+            if not _other_basis(conn, basis):  # replay the issues whose facts are missing
                 late += [r[0] for r in conn.execute(
-                    f"SELECT issue_id FROM issues{issues_where}"
-                    f"{' AND' if issues_where else ' WHERE'} NOT EXISTS (SELECT 1 FROM"
-                    " issue_facts f WHERE f.issue_id = issues.issue_id AND f.basis = %s)",
-                    [*iparams, basis],
+                    f"SELECT issue_id FROM facts_pending JOIN issues USING (issue_id)"
+                    f"{issues_where}",
+                    iparams,
                 ).fetchall()]  # fmt: skip
+            else:  # facts of other deadlines are in the table: count which are missing
+                counted = conn.execute(
+                    f"SELECT (SELECT count(*) FROM issues{issues_where}),"
+                    f" (SELECT count(*) FROM issue_facts WHERE {where})",
+                    [*iparams, basis, *cparams],
+                ).fetchone()
+                if counted is not None and counted[0] != counted[1]:
+                    late += [r[0] for r in conn.execute(
+                        f"SELECT issue_id FROM issues{issues_where}"
+                        f"{' AND' if issues_where else ' WHERE'} NOT EXISTS (SELECT 1 FROM"
+                        " issue_facts f WHERE f.issue_id = issues.issue_id AND f.basis = %s)",
+                        [*iparams, basis],
+                    ).fetchall()]  # fmt: skip
             window = VISITS.format(mark="%s::timestamptz")
             visits: list[Any] = []
             only = ""
+            windows: Sequence[tuple[datetime | None, datetime | None]] = [(start, end)]
             if by_unit:  # at a station: the event's unit says which
-                months, edges = month_split(start, end)
-                if months is not None:
-                    lo, hi = months
+                vmonths, vedges = month_split(start, end)
+                if vmonths is not None:
+                    lo, hi = vmonths
                     visits += conn.execute(
                         "SELECT actor_id, unit, '', '', '', '', sum(visits) FROM visit_months"
                         " WHERE month >= %s::date AND month < %s::date"
@@ -747,23 +772,59 @@ class PostGISStore:
                         ["-infinity" if lo is None else lo.date(),
                          "infinity" if hi is None else hi.date()],
                     ).fetchall()  # fmt: skip
-                for a, b in edges:
+                for a, b in vedges:
                     visits += conn.execute(
                         f"SELECT actor_id, unit, '', '', '', '', count(*) FROM events"
                         f" WHERE {window} AND unit LIKE 'station:%%' GROUP BY 1, 2",
                         ["-infinity" if a is None else a, "infinity" if b is None else b],
                     ).fetchall()
                 only = " AND unit NOT LIKE 'station:%%'"
-            visits += conn.execute(
-                "SELECT v.actor_id, v.e_unit, f.station_id, f.township_code, f.category,"
-                " CASE WHEN f.issue_id IS NULL THEN v.issue_id ELSE '' END, count(*) FROM"
-                f" (SELECT issue_id, actor_id, unit AS e_unit FROM events WHERE {window}{only})"
-                " AS v LEFT JOIN issue_facts f ON f.issue_id = v.issue_id AND f.basis = %s"
-                + (f" WHERE f.issue_id IS NULL OR ({' AND '.join(scope)})" if scope else "")
-                + " GROUP BY 1, 2, 3, 4, 5, 6",
-                [since, until, basis, *sparams],
-            ).fetchall()
+                # away from a station: whole local months by the station of their issue
+                emonths, edges = month_split(start, end, CHINA_TIME)
+                if emonths is not None:
+                    lo, hi = emonths
+                    visits += conn.execute(
+                        "SELECT actor_id, unit, station_id, '', '', '', sum(visits)"
+                        " FROM visit_months_elsewhere WHERE month >= %s::date"
+                        " AND month < %s::date GROUP BY 1, 2, 3 HAVING sum(visits) <> 0",
+                        ["-infinity" if lo is None else lo.date(),
+                         "infinity" if hi is None else hi.date()],
+                    ).fetchall()  # fmt: skip
+                    windows = edges
+            # A period's visits are a few per cent of its issues: looked up one by one in the
+            # facts' key. The planner would hash every fact instead (a year of 1,000,000
+            # issues: 440 ms against 155 ms).
+            conn.execute("SET LOCAL enable_hashjoin = off")
+            conn.execute("SET LOCAL enable_mergejoin = off")
+            for a, b in windows:
+                visits += conn.execute(
+                    "SELECT v.actor_id, v.e_unit, f.station_id, f.township_code, f.category,"
+                    " CASE WHEN f.issue_id IS NULL THEN v.issue_id ELSE '' END, count(*) FROM"
+                    " (SELECT issue_id, actor_id, unit AS e_unit FROM events"
+                    f" WHERE {window}{only}) AS v"
+                    " LEFT JOIN issue_facts f ON f.issue_id = v.issue_id AND f.basis = %s"
+                    + (f" WHERE f.issue_id IS NULL OR ({' AND '.join(scope)})" if scope else "")
+                    + " GROUP BY 1, 2, 3, 4, 5, 6",
+                    ["-infinity" if a is None else a, "infinity" if b is None else b, basis,
+                     *sparams],
+                ).fetchall()  # fmt: skip
         return reading(sums, late, visits)
+
+    def _fold_fact_months(self) -> None:
+        """Fold the changes appended to ``fact_month_changes`` into ``fact_months`` once
+        :data:`_FOLD_AT` have gathered (one reader at a time; the others read both)."""
+        with self._conn("folding the monthly facts") as conn, conn.transaction():
+            row = conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM fact_month_changes LIMIT %s) AS c",
+                (_FOLD_AT,),
+            ).fetchone()
+            if row is None or row[0] < _FOLD_AT:
+                return
+            locked = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (_FOLD_LOCK,)).fetchone()
+            if locked is None or not locked[0]:
+                return
+            conn.execute(_FOLD)
+            conn.execute("DELETE FROM fact_months WHERE issues = 0")
 
     # --- tokens and secret ---------------------------------------------------------------
 
@@ -890,6 +951,92 @@ _PUT_BEFORE = (
     " ON CONFLICT (issue_id, last_event_at) DO NOTHING"
 )
 # The unit of each grouping, and the join it needs (a deputy row per dispatched deputy).
+#: Changes gathered before a reader folds them into ``fact_months`` (each is read by every
+#: statistics request until then).
+_FOLD_AT = 10_000
+_FOLD_LOCK = 0x67726964_666F6C64  # "gridfold": one folder at a time
+_MONTH_KEY = "basis, month, station_id, township_code, category, flags, last_month"
+_FOLD = (
+    f"WITH gone AS (DELETE FROM fact_month_changes RETURNING *)"
+    f" INSERT INTO fact_months SELECT {_MONTH_KEY}, sum(issues), sum(sum_hours_to_acknowledge),"
+    f" sum(sum_hours_to_resolve) FROM gone GROUP BY {_MONTH_KEY} ORDER BY {_MONTH_KEY}"
+    f" ON CONFLICT ({_MONTH_KEY}) DO UPDATE SET issues = fact_months.issues + excluded.issues,"
+    " sum_hours_to_acknowledge = fact_months.sum_hours_to_acknowledge"
+    " + excluded.sum_hours_to_acknowledge,"
+    " sum_hours_to_resolve = fact_months.sum_hours_to_resolve + excluded.sum_hours_to_resolve"
+)
+
+
+def _among(column: str, values: Sequence[str], params: list[Any]) -> str:
+    params.append(list(values))
+    return f"{column} = ANY(%s::text[])"
+
+
+def _other_basis(conn: Any, basis: str) -> bool:
+    """Whether ``issue_facts`` holds facts computed under other deadlines (the two ends of
+    its ``(basis, created_at)`` index): then ``facts_pending`` does not say what is missing."""
+    # min and max are read from either end of the index whatever the plan; "EXISTS (...
+    # basis < %s)" was prepared by psycopg after five calls as a generic plan scanning the
+    # whole table (1,000,000 facts: 340 ms)
+    row = conn.execute("SELECT min(basis), max(basis) FROM issue_facts").fetchone()
+    return row is not None and row[0] is not None and (row[0] != basis or row[1] != basis)
+
+
+def _month_sums(
+    conn: Any,
+    query: IssueQuery,
+    key: str,
+    basis: str,
+    end: datetime | None,
+    months: tuple[datetime | None, datetime | None],
+    edges: Sequence[tuple[datetime | None, datetime | None]],
+) -> list[Any]:
+    """``sums_sql``'s final sums of a period, per unit and flags, with its whole local months
+    ``[lo, hi)`` read from ``fact_months`` (and the changes not folded yet): those whose
+    last event came before the month of ``end``; from ``issue_facts``, the issues of those
+    months whose last event came in the month of ``end`` before it, and the ``edges``.
+    A year of 1,000,000 issues: 98,000 rows summed instead of 1,000,000 (243 ms)."""
+    lo, hi = months
+    filters, fparams = fact_where(query, None, None, mark="%s", among=_among, when=_same)
+    cond, params = ["basis = %s", *filters], [basis, *fparams]
+    if lo is not None:
+        cond.append("month >= %s")
+        params.append(lo.date())
+    if hi is not None:
+        cond.append("month < %s")
+        params.append(hi.date())
+    end_month = None if end is None else month_start(end, CHINA_TIME)
+    if end_month is not None:
+        cond.append("last_month < %s")
+        params.append(end_month.date())
+    w = " AND ".join(cond)
+    rows: list[Any] = conn.execute(
+        f"SELECT {key}, flags, sum(issues), sum(sum_hours_to_acknowledge),"
+        f" sum(sum_hours_to_resolve) FROM (SELECT * FROM fact_months WHERE {w}"
+        f" UNION ALL SELECT * FROM fact_month_changes WHERE {w}) AS m"
+        " GROUP BY 1, 2 HAVING sum(issues) <> 0",
+        params + params,
+    ).fetchall()
+    if end is not None and end_month is not None and end_month < end:
+        moved, mparams = fact_where(query, lo, hi, mark="%s", among=_among, when=_same)
+        rows += conn.execute(
+            f"SELECT {key}, {FACT_SUMS} FROM issue_facts"
+            f" WHERE {' AND '.join(['basis = %s', *moved])}"
+            " AND last_event_at >= %s AND last_event_at < %s GROUP BY 1, 2",
+            [basis, *mparams, end_month, end],
+        ).fetchall()
+    until: Any = end if end is not None else "infinity"
+    for a, b in edges:
+        edge, eparams = fact_where(query, a, b, mark="%s", among=_among, when=_same)
+        rows += conn.execute(
+            f"SELECT {key}, {FACT_SUMS} FROM issue_facts"
+            f" WHERE {' AND '.join(['basis = %s', *edge])}"
+            " AND last_event_at < %s::timestamptz GROUP BY 1, 2",
+            [basis, *eparams, until],
+        ).fetchall()
+    return rows
+
+
 _FACT_KEYS: dict[str, tuple[str, str]] = {
     "station": ("station_id", ""),
     "township": ("township_code", ""),
