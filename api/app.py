@@ -674,6 +674,7 @@ def create_app(
     """
     from api import web
     from api.routes import analytics, issues, open311, places, public
+    from api.web import field as web_field
     from api.web import photos as web_photos
     from api.web import public as web_public
     from api.web.screens import install_screens
@@ -734,6 +735,10 @@ def create_app(
         principals=app.state.principals,
         trusted_proxies=service.settings.trusted_proxies,
     )
-    app.add_middleware(BodyLimit, limit=max_body_bytes, larger=web_photos.UPLOAD_LIMITS)
+    app.add_middleware(
+        BodyLimit,
+        limit=max_body_bytes,
+        larger=web_photos.UPLOAD_LIMITS + web_field.UPLOAD_LIMITS,
+    )
     app.add_middleware(WebHeaders)
     return app

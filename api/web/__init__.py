@@ -96,5 +96,15 @@ def render(
 
 
 def install(app: FastAPI) -> None:
-    """Mount the page assets on ``app`` (the page routers are included by their modules)."""
+    """Mount the page assets on ``app`` (the page routers are included by their modules):
+    ours at :data:`STATIC_URL`, the offline Leaflet and Leaflet.markercluster from their
+    XStatic packages' folders at ``/static/vendor/leaflet`` and ``/static/vendor/markercluster``
+    (mounted first: the mount at ``/static`` would otherwise answer 404 under it)."""
+    import xstatic.pkg.leaflet as leaflet
+    import xstatic.pkg.leaflet_markercluster as markercluster
+
+    for name, folder in (("leaflet", leaflet.BASE_DIR), ("markercluster", markercluster.BASE_DIR)):
+        app.mount(
+            f"{STATIC_URL}/vendor/{name}", StaticFiles(directory=folder), name=f"vendor-{name}"
+        )
     app.mount(STATIC_URL, StaticFiles(directory=STATIC), name="static")

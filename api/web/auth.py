@@ -174,9 +174,13 @@ def page_user(request: Request) -> PageUser | None:
 
 
 def home_of(principal: Principal) -> str:
-    """Where a person lands after logging in: staff at the work queue, everyone else at
-    their account page (their own screens link from there)."""
-    return "/work" if principal.role in STAFF_ROLES else "/account"
+    """Where a person lands after logging in: staff at the work queue, grid workers at
+    吹哨 and deputies at 待报到 (their phone screens, :mod:`api.web.field`), everyone else
+    at their account page."""
+    if principal.role in STAFF_ROLES:
+        return "/work"
+    # the paths of api.web.field.HOMES, which imports this module
+    return {"grid_worker": "/field/raise", "deputy": "/field/duty"}.get(principal.role, "/account")
 
 
 def error_page(

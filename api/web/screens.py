@@ -9,8 +9,8 @@ __all__ = ["install_screens"]
 
 def install_screens(app: FastAPI) -> None:
     """Include the login, account, staff, field (grid worker, deputy), board (map,
-    statistics) and planner pages in ``app``."""
-    from api.web import auth, board, field, planner, staff
+    statistics), planner and account admin pages in ``app``."""
+    from api.web import admin, auth, board, field, planner, staff
 
-    for module in (auth, staff, field, board, planner):
+    for module in (auth, staff, field, board, planner, admin):
         app.include_router(module.router)

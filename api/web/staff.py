@@ -27,6 +27,7 @@ from api.routes import issues as issues_api
 from api.schemas import AcknowledgeIn, CloseIn, HandOverIn, MergeIn, ResolveIn, StartIn
 from api.web import page_lang, render
 from api.web.auth import PageUser, check_csrf, error_page, staff_only
+from api.web.photos import get_photos
 from api.web.queue import (
     ABOVE_STATION,
     DUE_SOON_H,
@@ -60,6 +61,7 @@ from gridgov.issues.lifecycle import (
     Transfer,
     three_knows,
 )
+from gridgov.issues.photos import view_of
 from gridgov.issues.service import IssueService
 from gridgov.messages import CATALOGUE, text
 from gridgov.model import CHINA_TIME, IssueStatus
@@ -553,6 +555,27 @@ def _timeline(
     return rows
 
 
+def _photos(
+    request: Request, service: IssueService, p: Principal, issue: Issue
+) -> list[dict[str, Any]]:
+    """The issue's photos as the page shows them (the staff copy, read through
+    :func:`issue_photo`): when, by whom, and where the camera was when it says so."""
+    if view_of(p, issue) != "staff":
+        return []
+    label = labeller(request)
+    return [
+        {
+            "url": f"/work/issues/{issue.issue_id}/photos/{r.photo_id}.jpg",
+            "at": local(r.created_at),
+            "by": label("web.role", r.actor_role),
+            "place": "" if r.lon is None or r.lat is None else f"{r.lon:.5f}, {r.lat:.5f}",
+            "width": r.width,
+            "height": r.height,
+        }
+        for r in get_photos(request, service).photos(issue.issue_id)
+    ]
+
+
 def _issue_page(
     request: Request,
     user: PageUser,
@@ -597,6 +620,7 @@ def _issue_page(
             "label": labeller(request),
             "tabs": tabs,
             "statuses": IssueStatus,
+            "photos": _photos(request, service, p, issue),
         },
         status_code=status_code,
     )
@@ -612,6 +636,27 @@ def issue_page(request: Request, issue_id: str, done: str = "") -> Response:
     if issue is None:
         return error_page(request, 404, "web.error.no_issue", user)
     return _issue_page(request, user, issue, done=done)
+
+
+@router.get("/work/issues/{issue_id}/photos/{photo_id}.jpg")
+def issue_photo(request: Request, issue_id: str, photo_id: str) -> Response:
+    """The staff copy of one photo of an issue the person may see (404 otherwise, as for
+    the issue)."""
+    user = staff_only(request)
+    if not isinstance(user, PageUser):
+        return user
+    service: IssueService = request.app.state.service
+    issue = _seen_issue(service, user.principal, issue_id)
+    if issue is None or view_of(user.principal, issue) != "staff" or len(photo_id) > 64:
+        return error_page(request, 404, "web.error.no_issue", user)
+    photos = get_photos(request, service)
+    try:
+        data = photos.read(photos.get(issue_id, photo_id), "staff")
+    except NotFoundError:
+        return error_page(request, 404, "board.photos.missing", user)
+    # private: a shared cache must never hand one person's photo to another
+    return Response(data, media_type="image/jpeg",
+                    headers={"Cache-Control": "private, max-age=600"})  # fmt: skip
 
 
 def _refusal(exc: Exception) -> tuple[int, str, str]:

@@ -103,8 +103,8 @@ def test_login_sets_a_safe_session_cookie_and_lands_by_role(world: Any) -> None:
     assert "Secure" not in cookie  # plain http here
     assert world.client.get("/", follow_redirects=False).headers["location"] == "/work"
     world.client.cookies.clear()
-    assert login(world.client, "grid-worker").headers["location"] == "/account"
-    assert world.client.get("/", follow_redirects=False).headers["location"] == "/account"
+    assert login(world.client, "grid-worker").headers["location"] == "/field/raise"
+    assert world.client.get("/", follow_redirects=False).headers["location"] == "/field/raise"
 
 
 def test_the_session_cookie_is_secure_over_https(world: Any) -> None:
