@@ -36,7 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from gridgov.messages import board, field, pages, planner, public
+from gridgov.messages import board, field, notify, pages, planner, public, region, reports
 from gridgov.messages.catalogue import MESSAGES
 
 __all__ = [
@@ -84,6 +84,9 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = MappingProxyType(
         field.MESSAGES,
         board.MESSAGES,
         planner.MESSAGES,
+        notify.MESSAGES,
+        reports.MESSAGES,
+        region.MESSAGES,
     )
 )
 

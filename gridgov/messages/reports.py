@@ -1,0 +1,15 @@
+"""Messages of the reports a county leader is handed and the workspace styles (``report.*`` keys).
+
+Same rules as :mod:`gridgov.messages.catalogue`: both templates of a key, same placeholders.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MESSAGES"]
+
+
+def _m(zh: str, en: str) -> dict[str, str]:
+    return {"zh": zh, "en": en}
+
+
+MESSAGES: dict[str, dict[str, str]] = {}
