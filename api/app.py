@@ -650,6 +650,7 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     max_heavy: int = MAX_HEAVY,
     heavy_wait_s: float = HEAVY_WAIT_S,
+    notify: bool | None = None,
 ) -> FastAPI:
     """The gridgov web service around ``service``.
 
@@ -669,6 +670,9 @@ def create_app(
         a slot, then gets 503 with ``Retry-After``.
     heavy_wait_s : float
         How long a heavy request waits for a slot.
+    notify : bool, optional
+        Run the notices' delivery worker (:mod:`gridgov.notify.worker`) in a thread;
+        default: when the scheduler runs (``tick_interval_s > 0``).
 
     The service keeps idempotency records for its ``settings.idempotency_hours``.
     """
@@ -680,14 +684,29 @@ def create_app(
     from api.web.screens import install_screens
 
     scheduler = Scheduler(service, tick_interval_s)
+    notifier = None  # the notices' delivery worker (gridgov.notify), beside the scheduler
+    if notify or (notify is None and tick_interval_s > 0):
+        from gridgov.notify.worker import NotifyWorker
+
+        notifier = NotifyWorker.for_service(service)
+    # the hand-off to the platform above (settings.handoff_url; off by default)
+    from gridgov.issues.handoff import HandoffPoller
+
+    handoff = HandoffPoller(service)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler.start()
+        handoff.start()
+        if notifier is not None:
+            notifier.start()
         try:
             yield
         finally:
+            if notifier is not None:
+                notifier.stop()
             scheduler.stop()
+            handoff.stop()
 
     app = FastAPI(
         title="gridgov",
@@ -705,6 +724,8 @@ def create_app(
     app.state.service = service
     app.state.principals = {}  # token hash -> Principal (scope from the workspace)
     app.state.scheduler = scheduler
+    app.state.notifier = notifier
+    app.state.handoff = handoff
     install_errors(app)
     app.include_router(issues.router, prefix="/issues", tags=["issues"])
     app.include_router(places.router, tags=["stations, deputies, grids"])

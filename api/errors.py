@@ -297,6 +297,14 @@ def install_errors(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if is_open311(request.url.path):  # no such path or method: Open311's error shape
             return open311_routing_error(request, exc)
+        if (
+            exc.status_code == 404
+            and request.method in ("GET", "HEAD")
+            and "text/html" in request.headers.get("accept", "")
+        ):  # a person's browser at a mistyped address: a page in words, not JSON
+            from api.web.auth import error_page, page_user
+
+            return error_page(request, 404, "web.error.no_page", page_user(request))
         error = _HTTP_ERRORS.get(exc.status_code, "error")
         response = error_json(exc.status_code, error, str(exc.detail))
         if exc.headers:

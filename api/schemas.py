@@ -138,6 +138,24 @@ class EventOut(BaseModel):
     data: dict[str, Any]
 
 
+class ExtensionOut(BaseModel):
+    """A request for more time (延期申请) waiting for the level above."""
+
+    hours: float
+    reason: str
+    requested_by: str
+    requested_at: datetime | None
+
+
+class HandoffOut(BaseModel):
+    """The issue's request on the platform above and what the platform last said."""
+
+    request_id: str
+    status: str
+    notes: str
+    error: str = ""
+
+
 class IssueOut(BaseModel):
     """An issue as staff, deputies and grid workers see it (scoped)."""
 
@@ -176,6 +194,8 @@ class IssueOut(BaseModel):
     reopened: int
     version: int
     three_knows: dict[str, str]
+    extension: ExtensionOut | None = None
+    handoff: HandoffOut | None = None
     events: list[EventOut] | None = None
 
 

@@ -9,6 +9,8 @@ from api.schemas import (
     DeputyRef,
     DispatchOut,
     EventOut,
+    ExtensionOut,
+    HandoffOut,
     IssueOut,
     IssuePublicOut,
     Reporter,
@@ -88,6 +90,22 @@ def issue_out(
         reopened=issue.reopened,
         version=issue.version,
         three_knows=three_knows(issue),
+        extension=None
+        if not issue.extension_pending
+        else ExtensionOut(
+            hours=issue.extension_hours,
+            reason=issue.extension_reason,
+            requested_by=issue.extension_by,
+            requested_at=issue.extension_at,
+        ),
+        handoff=None
+        if not (issue.handoff_id or issue.handoff_error)
+        else HandoffOut(
+            request_id=issue.handoff_id,
+            status=issue.handoff_status,
+            notes=issue.handoff_notes,
+            error=issue.handoff_error,
+        ),
         events=None if events is None else [event_out(e) for e in events],
     )
 

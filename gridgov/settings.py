@@ -78,6 +78,12 @@ def _category_specialties() -> dict[str, list[str]]:
     }
 
 
+def _refusal_words() -> list[str]:
+    # How 12345 platforms (and gridgov's own Open311 answers: "已关闭；关闭原因：…")
+    # say a work order was not taken: anything closed without these words was settled.
+    return ["不予受理", "不受理", "退回", "驳回", "不属于", "已关闭"]
+
+
 def _handlers() -> dict[str, str]:
     # Who handles an issue at each escalation level (the API role that acts there).
     return {
@@ -168,6 +174,37 @@ class Settings:
         How long the service remembers an ``Idempotency-Key`` (1 to 720 hours): a retry
         with the same key inside it gets the first answer instead of a second issue.
         48 hours outlasts any client's retries, a weekend of a phone offline included.
+    notify : dict
+        The ``[notify]`` table: notice channels, reminders, quiet hours, retries (see
+        :mod:`gridgov.notify.config`); empty: notices are recorded, not sent.
+    remind_interval_h : float
+        Shortest time between two reminders (催办) of one issue: each reaches the
+        handler's phone, so a double click or an impatient office sends one.
+    extension_max_h : float
+        Most hours one request for more time (延期申请) may ask for; 720 is the 30 days a
+        county office grants at most for one matter.
+    handoff_url : str
+        Base address of the platform above's Open311 GeoReport v2 endpoint (the one
+        holding ``requests.json``, e.g. ``https://12345.example.gov.cn/open311/v2``);
+        empty (the default) turns the hand-off off: issues at the external level wait
+        there for staff.
+    handoff_api_key : str
+        The ``api_key`` the platform gave the county; the ``GRIDGOV_HANDOFF_KEY``
+        environment variable wins over it, so the key need not sit in a settings file.
+    handoff_jurisdiction_id : str
+        ``jurisdiction_id`` sent with every request, where the platform serves several.
+    handoff_service_codes : dict
+        Issue category -> the platform's ``service_code``; a category left out is sent
+        as its own code.
+    handoff_poll_s : float
+        How often ``gridgov serve`` submits waiting hand-offs and polls the platform for
+        their status (0: never; ``gridgov handoff poll`` from cron instead).
+    handoff_timeout_s : float
+        Seconds one request to the platform may take.
+    handoff_refusal_words : list of str
+        Words in the ``status_notes`` of a closed request that mark it refused (退回)
+        rather than settled: Open311 has only open and closed, and platforms say "不予受理"
+        or "退回" in the notes. A refused request comes back to the county as a return.
     """
 
     speeds_kmh: dict[str, dict[str, float]] = field(default_factory=_speeds)
@@ -201,6 +238,16 @@ class Settings:
     ferry_kmh: float = 12.0
     ferry_wait_min: float = 15.0
     idempotency_hours: float = 48.0
+    notify: dict[str, Any] = field(default_factory=dict)  # gridgov.notify.config
+    remind_interval_h: float = 1.0
+    extension_max_h: float = 720.0
+    handoff_url: str = ""
+    handoff_api_key: str = ""
+    handoff_jurisdiction_id: str = ""
+    handoff_service_codes: dict[str, str] = field(default_factory=dict)
+    handoff_poll_s: float = 300.0
+    handoff_timeout_s: float = 10.0
+    handoff_refusal_words: list[str] = field(default_factory=_refusal_words)
 
     def deadline_h(self, level: str, category: str, phase: str) -> float | None:
         """Hours allowed for ``phase`` (acknowledge / resolve) at ``level`` for ``category``.
@@ -319,7 +366,39 @@ _BOUNDS: dict[str, tuple[bool, float, float, bool]] = {
     "ferry_kmh": (False, 0.0, MAX_SPEED_KMH, False),
     "ferry_wait_min": (False, 0.0, 24.0 * 60, True),
     "idempotency_hours": (False, 1.0, 720.0, True),
+    "remind_interval_h": (False, 0.0, _MAX_HOURS, True),
+    "extension_max_h": (False, 0.0, _MAX_HOURS, False),
+    "handoff_poll_s": (False, 0.0, _MAX_S, True),
+    "handoff_timeout_s": (False, 0.0, 600.0, False),
 }
+
+
+def _handoff_problems(settings: Any, bad: Any) -> None:
+    """The hand-off section: a usable address, a service code (text) per known category."""
+    url = settings.handoff_url
+    if (
+        isinstance(url, str)
+        and url
+        and not (
+            url.startswith(("http://", "https://"))
+            and len(url) > len("https://")
+            and " " not in url
+        )
+    ):
+        bad("handoff_url", url, "must be an http(s) address such as https://host/open311/v2")
+    codes = settings.handoff_service_codes
+    categories = settings.issue_categories
+    if not isinstance(codes, dict):
+        bad("handoff_service_codes", codes, "must be a table (category = service_code)")
+    else:
+        for category, code in codes.items():
+            if isinstance(categories, dict) and category not in categories:
+                bad(f"handoff_service_codes.{category}", code, "not a category of issue_categories")
+            if not isinstance(code, str) or not code.strip():
+                bad(f"handoff_service_codes.{category}", code, "must be a service code (text)")
+    words = settings.handoff_refusal_words
+    if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+        bad("handoff_refusal_words", words, "must be a list of words (text)")
 
 
 def settings_problems(settings: Any, *, source: str = "settings") -> list[Problem]:
@@ -453,9 +532,14 @@ def settings_problems(settings: Any, *, source: str = "settings") -> list[Proble
                 ipaddress.ip_network(str(entry), strict=False)
             except ValueError:
                 bad(f"trusted_proxies.{n}", entry, "is not an IP address or network")
-    for name in ("tianditu_key", "external_platform", "secret_file"):
+    for name in ("tianditu_key", "external_platform", "secret_file", "handoff_url",
+                 "handoff_api_key", "handoff_jurisdiction_id"):  # fmt: skip
         if not isinstance(getattr(settings, name), str):
             bad(name, getattr(settings, name), "must be text")
+    _handoff_problems(settings, bad)
+    from gridgov.notify.config import notify_problems  # the [notify] table's own checks
+
+    problems.extend(notify_problems(getattr(settings, "notify", {}), source=source))
     mode = settings.dispatch_mode
     if not isinstance(mode, str) or (isinstance(speeds, dict) and mode not in speeds):
         modes = ", ".join(speeds) if isinstance(speeds, dict) else "walk, ebike, car"

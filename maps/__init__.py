@@ -16,6 +16,7 @@ from maps._basemaps import BASEMAPS, tianditu_key
 from maps._offline import external_references, make_offline, render_html, save_html
 from maps.consolidation import consolidation_map
 from maps.coverage import coverage_map, travel_classes
+from maps.region import region_map
 
 __all__ = [
     "BASEMAPS",
@@ -23,6 +24,7 @@ __all__ = [
     "coverage_map",
     "external_references",
     "make_offline",
+    "region_map",
     "render_html",
     "save_html",
     "tianditu_key",

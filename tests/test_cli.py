@@ -279,7 +279,7 @@ def test_demo_writes_coverage(demo_dir: Path) -> None:
     summary = json.loads((demo_dir / "coverage" / "coverage-summary.json").read_text("utf-8"))
     assert summary["n_villages"] == 225 and summary["method"] == "network"
     book = pd.read_excel(demo_dir / "coverage" / "coverage.xlsx", sheet_name=None)
-    assert set(book) == {"概况", "村（社区）", "站点", "缺口", "代表编组"}
+    assert set(book) == {"概况", "村（社区）", "站点", "缺口", "代表编组", "方法说明"}
     assert len(book["代表编组"]) > 500
 
 

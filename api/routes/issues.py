@@ -1,4 +1,11 @@
-"""Issues: raise, list, read with events, and every action of the lifecycle."""
+"""Issues: raise, list, read with events, and every action of the lifecycle.
+
+Supervision has its own routes beside the actions: 催办 (``/remind``, staff over issues
+they may act on), 延期申请 (``/extension``, whoever may resolve the issue where it is) and
+its decision by the level above (``/extension/approve``, ``/extension/refuse``), under the
+same rules as every action: 404 outside the caller's scope, 403 for a role that may not,
+409 for a state that does not allow it or an issue that moved since ``If-Match``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import PrincipalDep, ServiceDep, require
 from api.params import BBOX_HELP, choice, instant, parse_bbox
@@ -38,10 +46,14 @@ from gridgov.issues.access import (
 from gridgov.issues.lifecycle import (
     Acknowledge,
     Action,
+    ApproveExtension,
     Close,
     Event,
     Issue,
     Rate,
+    RefuseExtension,
+    Remind,
+    RequestExtension,
     Resolve,
     Return,
     Start,
@@ -268,7 +280,7 @@ def _target(service: IssueService, unit: str) -> dict[str, str]:
         ) from exc
 
 
-def _act(
+def act_checked(
     service: IssueService,
     p: Principal,
     issue_id: str,
@@ -276,6 +288,8 @@ def _act(
     action: Action,
     expected: int | None = None,
 ) -> IssueOut:
+    """``action`` on the issue by ``p``, if ``p`` may see it (404) and may ``verb`` it
+    (403) on the state it is in when written; ``expected``: the version read (409)."""
     _visible(service, p, issue_id)
 
     def check(issue: Issue) -> None:
@@ -300,7 +314,7 @@ def acknowledge(
     """报到/签收: the caller takes the issue and becomes its responsible person."""
     expected = _expected(if_match, body.version if body else None)
     action = Acknowledge((body.name if body else "") or p.name)
-    return _act(service, p, issue_id, "acknowledge", action, expected)
+    return act_checked(service, p, issue_id, "acknowledge", action, expected)
 
 
 @router.post("/{issue_id}/start", response_model=IssueOut)
@@ -313,7 +327,7 @@ def start(
 ) -> IssueOut:
     """Work has started (办理中)."""
     expected = _expected(if_match, body.version if body else None)
-    return _act(service, p, issue_id, "start", Start(body.note if body else ""), expected)
+    return act_checked(service, p, issue_id, "start", Start(body.note if body else ""), expected)
 
 
 @router.post("/{issue_id}/resolve", response_model=IssueOut)
@@ -322,7 +336,7 @@ def resolve(
 ) -> IssueOut:
     """办结, with the result."""
     expected = _expected(if_match, body.version)
-    return _act(service, p, issue_id, "resolve", Resolve(body.result), expected)
+    return act_checked(service, p, issue_id, "resolve", Resolve(body.result), expected)
 
 
 @router.post("/{issue_id}/rate", response_model=IssueOut)
@@ -355,7 +369,9 @@ def transfer(
         )
     expected = _expected(if_match, body.version)
     target = _target(service, body.to)
-    return _act(service, p, issue_id, "transfer", Transfer(reason=body.reason, **target), expected)
+    return act_checked(
+        service, p, issue_id, "transfer", Transfer(reason=body.reason, **target), expected
+    )
 
 
 @router.post("/{issue_id}/return", response_model=IssueOut)
@@ -373,7 +389,9 @@ def return_issue(
         )
     expected = _expected(if_match, body.version)
     target = _target(service, unit)
-    return _act(service, p, issue_id, "return", Return(reason=body.reason, **target), expected)
+    return act_checked(
+        service, p, issue_id, "return", Return(reason=body.reason, **target), expected
+    )
 
 
 @router.post("/{issue_id}/merge", response_model=IssueOut)
@@ -407,7 +425,109 @@ def close(
 ) -> IssueOut:
     """Close without a rating (withdrawn, or settled elsewhere), with a reason."""
     expected = _expected(if_match, body.version)
-    return _act(service, p, issue_id, "close", Close(body.reason), expected)
+    return act_checked(service, p, issue_id, "close", Close(body.reason), expected)
 
 
-__all__ = ["action_name", "router"]
+# --- 催办 and 延期 --------------------------------------------------------------------------
+
+# Bodies of the supervision routes (kept beside them: only these routes read them).
+_IN = ConfigDict(extra="forbid", str_strip_whitespace=True)
+_VERSION = Field(
+    default=None, ge=1, description="the version you read: 409 if the issue moved since"
+)
+
+
+class RemindIn(BaseModel):
+    model_config = _IN
+    note: str = Field(default="", max_length=500, description="what the handler is pressed for")
+    version: int | None = _VERSION
+
+
+class ExtensionIn(BaseModel):
+    """延期申请: hours more to resolve, and why."""
+
+    model_config = _IN
+    hours: float = Field(gt=0, le=24 * 366, description="hours added to the resolve deadline")
+    reason: str = Field(min_length=1, max_length=500)
+    version: int | None = _VERSION
+
+
+class ExtensionApproveIn(BaseModel):
+    model_config = _IN
+    note: str = Field(default="", max_length=500)
+    version: int | None = _VERSION
+
+
+class ExtensionRefuseIn(BaseModel):
+    model_config = _IN
+    reason: str = Field(min_length=1, max_length=500)
+    version: int | None = _VERSION
+
+
+@router.post("/{issue_id}/remind", response_model=IssueOut)
+def remind(
+    issue_id: str,
+    service: ServiceDep,
+    p: PrincipalDep,
+    body: RemindIn | None = None,
+    if_match: IfMatch = None,
+) -> IssueOut:
+    """催办: press the current handler (recorded in the log; at most one reminder per
+    ``remind_interval_h``, 409 otherwise). Staff over issues they may act on."""
+    expected = _expected(if_match, body.version if body else None)
+    return act_checked(service, p, issue_id, "remind", Remind(body.note if body else ""), expected)
+
+
+@router.post("/{issue_id}/extension", response_model=IssueOut)
+def request_extension(
+    issue_id: str,
+    body: ExtensionIn,
+    service: ServiceDep,
+    p: PrincipalDep,
+    if_match: IfMatch = None,
+) -> IssueOut:
+    """延期申请: the handler asks for ``hours`` more to resolve, before the deadline passes;
+    it waits (one at a time) for the level above."""
+    expected = _expected(if_match, body.version)
+    action = RequestExtension(body.hours, body.reason)
+    return act_checked(service, p, issue_id, "request_extension", action, expected)
+
+
+@router.post("/{issue_id}/extension/approve", response_model=IssueOut)
+def approve_extension(
+    issue_id: str,
+    service: ServiceDep,
+    p: PrincipalDep,
+    body: ExtensionApproveIn | None = None,
+    if_match: IfMatch = None,
+) -> IssueOut:
+    """The level above approves the pending request: the resolve deadline moves by its
+    hours (the queue, the scheduler and the statistics follow)."""
+    expected = _expected(if_match, body.version if body else None)
+    action = ApproveExtension(body.note if body else "")
+    return act_checked(service, p, issue_id, "decide_extension", action, expected)
+
+
+@router.post("/{issue_id}/extension/refuse", response_model=IssueOut)
+def refuse_extension(
+    issue_id: str,
+    body: ExtensionRefuseIn,
+    service: ServiceDep,
+    p: PrincipalDep,
+    if_match: IfMatch = None,
+) -> IssueOut:
+    """The level above refuses the pending request, with a reason; the deadline stands."""
+    expected = _expected(if_match, body.version)
+    return act_checked(
+        service, p, issue_id, "decide_extension", RefuseExtension(body.reason), expected
+    )
+
+
+__all__ = [
+    "ExtensionApproveIn",
+    "ExtensionIn",
+    "ExtensionRefuseIn",
+    "RemindIn",
+    "action_name",
+    "router",
+]

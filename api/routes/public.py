@@ -8,6 +8,7 @@ meet the same rules. Nothing personal is ever answered here.
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -17,7 +18,14 @@ from api.params import choice
 from api.schemas import IssuePublicOut, PublicIssueCreate, RateIn
 from api.views import issue_public
 from gridgov._errors import NotFoundError, ParameterError
-from gridgov.issues.access import Principal, hash_token, tracking_token, tracks
+from gridgov.issues.access import (
+    Principal,
+    hash_token,
+    link_token,
+    server_secret,
+    tracking_token,
+    tracks,
+)
 from gridgov.issues.lifecycle import Issue, Rate
 from gridgov.issues.service import IssueService, NewIssue, RaiseResult
 from gridgov.model import Rating
@@ -116,9 +124,18 @@ def tracked_issue(service: IssueService, issue_id: str, token: str) -> Issue:
         issue = service.store.get_issue(issue_id)
     except NotFoundError:
         issue = None
-    if issue is None or not tracks(token, issue.tracking_hash):
+    if issue is None or not (tracks(token, issue.tracking_hash) or _linked(service, issue, token)):
         raise NotFoundError(f"no issue {issue_id!r} for this tracking token")
     return issue
+
+
+def _linked(service: IssueService, issue: Issue, token: str) -> bool:
+    """Whether ``token`` is the one in the link sent to the issue's resident (only issues
+    whose reporter left a phone are ever sent one)."""
+    if not token or not issue.reporter_phone:
+        return False
+    secret = server_secret(service.settings.secret_file)
+    return hmac.compare_digest(token, link_token(secret, issue.issue_id))
 
 
 def rate_public(service: IssueService, issue_id: str, body: RateIn) -> Issue:

@@ -37,11 +37,9 @@ from api.params import parse_bbox
 from api.routes import analytics as analytics_api
 from api.web import page_lang, render
 from api.web.auth import STAFF_ROLES, PageUser, page_user, staff_only
-from api.web.queue import ABOVE_STATION, DUE_SOON_H
-from api.web.staff import Names, _choices, _classified, _names, local
+from api.web.staff import Names, _choices, _names, classify, local
 from gridgov._errors import ParameterError
 from gridgov.issues.access import Principal, can_see, scope_query
-from gridgov.issues.lifecycle import Issue
 from gridgov.issues.service import IssueService
 from gridgov.messages import text
 from gridgov.model import CHINA_TIME, IssueStatus
@@ -211,30 +209,23 @@ def _json_staff(request: Request) -> PageUser | JSONResponse:
     return user
 
 
-def _states(service: IssueService, points: Sequence[IssuePoint], now: datetime) -> dict[str, str]:
-    """``issue_id -> "overdue" | "due_soon"`` for the points in those tabs of the queue.
-
-    A point carries no deadlines, so the issues are read where a tab can hold them: those
-    with a deadline passed or within :data:`~api.web.queue.DUE_SOON_H` hours (the store's
-    deadline read), and those handled above the station (an escalation for a missed
-    deadline); everything else is neither.
-    """
+def _states(
+    service: IssueService, query: IssueQuery, points: Sequence[IssuePoint], now: datetime
+) -> dict[str, str]:
+    """``issue_id -> "overdue" | "due_soon"`` for the points in those tabs of the queue,
+    classified from the store's queue rows of the same query (their deadlines, without
+    decoding a document): at 15,000 open issues reading every issue due within a day took
+    1.0-2.6 s a request."""
     ids = {p.issue_id for p in points}
     if not ids:
         return {}
-    near = service.store.due(now + timedelta(hours=DUE_SOON_H), resolved_before=_EPOCH)
-    candidates: list[Issue] = [i for i in near if i.is_open and i.issue_id in ids]
-    seen = {i.issue_id for i in candidates}
-    above = tuple(p.issue_id for p in points if p.level in ABOVE_STATION and p.issue_id not in seen)
-    if above:
-        found, _ = service.store.list_issues(IssueQuery(issue_ids=above, limit=-1))
-        candidates += found
+    rows = [r for r in service.store.queue_rows(query) if r.issue_id in ids]
     states: dict[str, str] = {}
-    for issue, tabs in _classified(service, candidates, now):
+    for row, tabs in classify(service, rows, now):
         if "overdue" in tabs:
-            states[issue.issue_id] = "overdue"
+            states[row.issue_id] = "overdue"
         elif "due_soon" in tabs:
-            states[issue.issue_id] = "due_soon"
+            states[row.issue_id] = "due_soon"
     return states
 
 
@@ -279,7 +270,7 @@ def map_issues(request: Request) -> Response:
     points, total = service.store.issue_points(query)
     points = [q for q in points if can_see(p, q)]
     now = service.clock()
-    states = _states(service, points, now)
+    states = _states(service, query, points, now)
     features = [
         {
             "type": "Feature",

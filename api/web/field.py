@@ -662,13 +662,23 @@ def acknowledge(request: Request, issue_id: str, body: ReportIn) -> Response | d
         if problems:
             raise ValidationError(problems, context="location")
     service = _service(request)
-    out = issues_api.acknowledge(
-        issue_id, service, user.principal, AcknowledgeIn(version=body.version)
+    if body.lon is None or body.lat is None:
+        out = issues_api.acknowledge(
+            issue_id, service, user.principal, AcknowledgeIn(version=body.version)
+        )
+        return _act_answer(out, distance_m=None)
+    # where the deputy reported from is kept in the log (三知: who came, and from where)
+    try:
+        at = service.store.get_issue(issue_id)
+    except NotFoundError:
+        at = None
+    distance = (
+        None if at is None else _places(request).distance_m((body.lon, body.lat), (at.lon, at.lat))
     )
-    distance = None
-    if body.lon is not None and body.lat is not None:
-        distance = round(_places(request).distance_m((body.lon, body.lat), (out.lon, out.lat)))
-    return _act_answer(out, distance_m=distance)
+    action = Acknowledge(user.principal.name, lon=body.lon, lat=body.lat, distance_m=distance)
+    out = issues_api.act_checked(service, user.principal, issue_id, "acknowledge", action,
+                                 body.version)  # fmt: skip
+    return _act_answer(out, distance_m=None if distance is None else round(distance))
 
 
 @router.post("/field/api/issues/{issue_id}/start", response_model=None)

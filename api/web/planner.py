@@ -1226,6 +1226,10 @@ def scenario_status(request: Request, job_id: str) -> Response:
     """The scenario's state as JSON (polled by its page)."""
     user = planner_only(request)
     if not isinstance(user, PageUser):
+        # logged in as another role: refused, not asked to log in (the page's script
+        # would send a person who is logged in to the login page)
+        if user.status_code == 403:
+            return JSONResponse({"error": "forbidden"}, status_code=403)
         return JSONResponse({"error": "login"}, status_code=401)
     runner = scenarios_of(request)
     job = None if runner is None else runner.job(job_id)

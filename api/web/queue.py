@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue, due_action
+from gridgov.issues.lifecycle import OPEN_STATUSES, Deadlined, Event, due_action
 from gridgov.model import IssueStatus
 from gridgov.settings import Settings
 
@@ -37,6 +38,7 @@ __all__ = [
     "PENDING_STATUSES",
     "QUEUE_STATUSES",
     "TABS",
+    "Queued",
     "next_deadline",
     "tabs_of",
 ]
@@ -57,7 +59,28 @@ ABOVE_STATION = frozenset({"township", "county", "external"})
 MISSED_KINDS = frozenset({"escalated", "overdue"})
 
 
-def next_deadline(issue: Issue) -> tuple[str, datetime] | None:
+class Queued(Deadlined, Protocol):
+    """What the tabs read of an issue: an :class:`~gridgov.issues.lifecycle.Issue`, or
+    the store's :class:`~gridgov.store.base.QueueRow` (a county's open issues classified
+    without decoding their documents)."""
+
+    @property
+    def issue_id(self) -> str: ...
+
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def category(self) -> str: ...
+
+    @property
+    def escalations(self) -> int: ...
+
+    @property
+    def is_open(self) -> bool: ...
+
+
+def next_deadline(issue: Queued) -> tuple[str, datetime] | None:
     """The deadline the issue is working against now: ``("acknowledge", due)`` until
     someone takes it, then ``("resolve", due)``; None when it has none (closed, or at a
     level without one)."""
@@ -70,7 +93,7 @@ def next_deadline(issue: Issue) -> tuple[str, datetime] | None:
     return None
 
 
-def _due_soon(issue: Issue, now: datetime, settings: Settings) -> bool:
+def _due_soon(issue: Queued, now: datetime, settings: Settings) -> bool:
     found = next_deadline(issue)
     if found is None:
         return False
@@ -81,7 +104,7 @@ def _due_soon(issue: Issue, now: datetime, settings: Settings) -> bool:
 
 
 def tabs_of(
-    issue: Issue,
+    issue: Queued,
     now: datetime,
     settings: Settings,
     events: Sequence[Event] | None = None,

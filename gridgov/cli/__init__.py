@@ -29,7 +29,7 @@ from pathlib import Path
 from gridgov import __version__
 from gridgov._errors import GridgovError, ValidationError
 from gridgov._json import strict_json
-from gridgov.cli import accounts, data, db, demo, plan, service
+from gridgov.cli import accounts, data, db, demo, handoff, notify, plan, region, service
 from gridgov.cli._common import problem_report_path, validation_report, write_problem_report
 from gridgov.messages import ENV_VAR, LANGS, text, use_lang
 
@@ -71,9 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(sub, common)
     data.register(sub, common)
     plan.register(sub, common)
+    region.register(sub, common)  # after plan: adds region options to its commands
     service.register(sub, common)
     db.register(sub, common)
     accounts.register(sub, common)
+    handoff.register(sub, common)
+    notify.register(sub, common)
     return parser
 
 

@@ -73,7 +73,7 @@ def run_coverage(
     from gridgov import io
     from gridgov._json import strict_json
     from gridgov.coverage import analyse
-    from gridgov.coverage.report import write_coverage
+    from gridgov.coverage.report import report_context, write_coverage
     from gridgov.crs import CGCS2000
     from gridgov.routing.graph import workspace_road_graph
     from gridgov.routing.pieces import pieces_layer, road_pieces
@@ -84,7 +84,7 @@ def run_coverage(
     ws = io.read_workspace(workspace)
     graph = workspace_road_graph(ws)  # built once: coverage and the escalation layer share it
     result = analyse(ws, standard=standard, settings=settings, graph=graph)
-    files = write_coverage(result, out, workspace=workspace)
+    files = write_coverage(result, out, workspace=workspace, context=report_context(ws))
     summary = dict(result.summary)
     summary["road_pieces"] = None
     if graph is not None:
@@ -112,6 +112,10 @@ def run_coverage(
 
 def cmd_coverage(args: argparse.Namespace) -> int:
     """出门即可达: coverage of villages by stations under a reach standard."""
+    if Path(args.workspace).is_dir():  # a region: every county on Dask (gridgov.cli.region)
+        from gridgov.cli.region import cmd_region
+
+        return cmd_region(args, "coverage")
     workspace = Path(args.workspace)
     out = Path(args.out) if args.out else workspace.with_name(f"{workspace.stem}-coverage")
     files, summary = run_coverage(
@@ -123,6 +127,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         show_deputies=args.deputies,
         write_map=not args.no_map,
     )
+    if getattr(args, "share", None):
+        files["share"] = _share(workspace, args.share)
     payload = {"summary": summary, "files": {k: str(v) for k, v in files.items()}}
     pieces = pieces_line(summary.get("road_pieces"))
     text = "\n".join(
@@ -143,8 +149,24 @@ DEMO_PLAN_STANDARD = "25min:ebike"
 
 
 def plan_line(s: dict[str, Any]) -> str:
-    gap = "proven optimal" if s["proven_optimal"] else f"gap {s['gap']:.3%} ({s['solver_status']})"
-    return (
+    """The plan in one line: the county's own standard first when the plan was made at
+    another, and the solver's result in the words the workbook uses."""
+    from gridgov.coverage.plan_report import solver_words
+
+    gap = solver_words(s)
+    c = s.get("county_standard")
+    county = ""
+    if c is not None and not c["same_as_plan"]:
+        names = "、".join(v["name"] for v in c["lost"][:5])
+        more = f" +{len(c['lost']) - 5}" if len(c["lost"]) > 5 else ""
+        county = (
+            f"county standard {c['standard_label']}: {c['villages_lost']} villages lose coverage"
+            + (f" ({names}{more})" if names else "")
+            + f", villages covered {c['villages_covered_before']} -> "
+            f"{c['villages_covered_after']}, population {c['share_population_covered_before']:.1%}"
+            f" -> {c['share_population_covered_after']:.1%}\n  "
+        )
+    return county + (
         f"consolidation ({s['standard_label']}, {s['model']}): stations {s['stations_before']}"
         f" -> {s['stations_after']} ({s['stations_closed']} closed, {s['stations_new']} new),"
         f" villages covered {s['share_villages_covered_before']:.1%} -> "
@@ -165,14 +187,17 @@ def run_consolidation(
     basemap: str,
     write_map: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    brief: bool = False,
 ) -> tuple[dict[str, Path], dict[str, Any]]:
     """Plan a consolidation and write its report, curve, layers and map.
 
-    ``progress(done, total)`` follows the trade-off curve, the slow part.
+    ``progress(done, total)`` follows the trade-off curve, the slow part. ``brief``: also
+    the one-page brief for a county leader (HTML, and PDF when Chromium is installed).
     """
     from gridgov import io
     from gridgov.coverage.consolidate import consolidate, consolidate_with_curve
     from gridgov.coverage.plan_report import write_consolidation
+    from gridgov.coverage.report import report_context
 
     maps = optional_maps("consolidation") if write_map else None
     _check_output_folder(out)
@@ -190,12 +215,20 @@ def run_consolidation(
     except ParameterError as exc:
         shown = {"target": f"--target {options.get('target')}", "p_values": f"--curve {curve}"}
         raise _as_option(exc, shown) from exc
-    files = write_consolidation(plan, out, curve=table, workspace=workspace)
+    files = write_consolidation(
+        plan, out, curve=table, workspace=workspace, context=report_context(ws)
+    )
     if maps is not None:
         fmap = maps.consolidation_map(
             ws, plan, basemap=basemap, tianditu_key=settings.tianditu_key or None
         )
         files["map"] = maps.save_html(fmap, out / "consolidation-map.html")
+    if brief:
+        from gridgov.coverage.brief import write_brief
+
+        files |= write_brief(
+            plan, out, context=report_context(ws), curve_png=files.get("curve_png")
+        )
     return files, plan.summary
 
 
@@ -206,6 +239,21 @@ def _as_option(exc: ParameterError, options: dict[str, str]) -> ParameterError:
     shown = options[exc.parameter]
     _, _, why = str(exc).partition(": ")
     return ParameterError(f"{shown}: {why}", parameter=shown.split()[0], value=exc.value)
+
+
+def _share(workspace: Path, dest: str) -> Path:
+    """``--share``: the workspace with its results, without personal data (phones, contact
+    names), for passing to other offices."""
+    from gridgov import io
+
+    target = Path(dest)
+    if target.resolve() == workspace.resolve():
+        raise ParameterError(
+            f"--share {dest}: the shared copy must not replace the workspace itself",
+            parameter="--share",
+            value=dest,
+        )
+    return io.share_copy(workspace, target)
 
 
 def _check_output_folder(out: Path) -> None:
@@ -303,6 +351,10 @@ def _new_sites(value: str | None) -> Any:
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
     """Merge stations: which to keep, where each closed one goes, what it saves."""
+    if Path(args.workspace).is_dir():  # a region: every county on Dask (gridgov.cli.region)
+        from gridgov.cli.region import cmd_region
+
+        return cmd_region(args, "consolidate")
     if not args.time_limit > 0:
         raise ParameterError(
             f"--time-limit must be a positive number of seconds, got {args.time_limit}",
@@ -336,8 +388,10 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         files, summary = run_consolidation(
             workspace, out, settings=settings_of(args), options=options,
             curve=None if args.curve == "none" else args.curve, basemap=args.basemap,
-            write_map=not args.no_map, progress=tick,
+            write_map=not args.no_map, progress=tick, brief=args.brief,
         )  # fmt: skip
+    if getattr(args, "share", None):
+        files["share"] = _share(workspace, args.share)
     payload = {"summary": summary, "files": {k: str(v) for k, v in files.items()}}
     text = "\n".join([plan_line(summary), *(f"  {k:<12} {v}" for k, v in files.items())])
     emit(args, payload, text)
@@ -361,6 +415,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--deputies", action="store_true", help="show deputies' homes on the map")
     p.add_argument("--no-map", action="store_true", help="skip the HTML map")
+    p.add_argument("--share", help="also write a copy of the workspace without personal data here")
     p.set_defaults(func=cmd_coverage)
 
     p = sub.add_parser(
@@ -399,4 +454,10 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="output folder (default: WORKSPACE-consolidation beside it)")
     p.add_argument("--basemap", default="none", choices=["none", "osm", "tianditu", "amap"])
     p.add_argument("--no-map", action="store_true", help="skip the HTML map")
+    p.add_argument(
+        "--brief",
+        action="store_true",
+        help="also a one-page brief for a county leader (HTML; PDF with Chromium installed)",
+    )
+    p.add_argument("--share", help="also write a copy of the workspace without personal data here")
     p.set_defaults(func=cmd_consolidate)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gridgov._errors import ExtraMissingError, NotFoundError, ParameterError
-from gridgov.cli._common import emit, open_service, settings_of, shell, store_target
+from gridgov.cli._common import emit, open_service, progress, settings_of, shell, store_target
 from gridgov.issues.access import ROLES
 from gridgov.model import CHINA_TIME
 from gridgov.store import is_dsn, open_workspace
@@ -148,9 +148,40 @@ def cmd_qr(args: argparse.Namespace) -> int:
         if args.out
         else Path(args.workspace).with_name(Path(args.workspace).stem + "-qr")
     )
+    papers = _papers(args.signs)
     paths = write_qr_codes(ws, out, base_url=args.base_url, kind=args.format)
-    emit(args, {"out": str(out), "files": len(paths)}, f"gridgov qr: {len(paths)} files in {out}")
+    signs: list[Path] = []
+    if papers or args.cards:
+        from gridgov.issues.signage import write_signage
+
+        label = "signs (一站一码)"
+        with progress(args, label, None) as tick:
+            signs = write_signage(
+                ws, out, base_url=args.base_url, papers=papers, cards=args.cards,
+                publish_phones=args.publish_phones, progress=tick,
+            )  # fmt: skip
+    booklets = [str(p) for p in signs if p.parent == out]
+    payload = {"out": str(out), "files": len(paths) + len(signs), "print": booklets}
+    text = f"gridgov qr: {len(paths) + len(signs)} files in {out}" + "".join(
+        f"\n  print {b}" for b in booklets
+    )
+    emit(args, payload, text)
     return 0
+
+
+def _papers(value: str) -> tuple[str, ...]:
+    """``--signs``: ``a5,a4``, one of them, or ``none``."""
+    parts = tuple(p.strip().lower() for p in value.replace("，", ",").split(",") if p.strip())
+    if parts in ((), ("none",)):
+        return ()
+    bad = [p for p in parts if p not in ("a5", "a4")]
+    if bad:
+        raise ParameterError(
+            f"--signs: {bad[0]!r} is not a paper size; expected a5, a4, a5,a4 or none",
+            parameter="--signs",
+            value=value,
+        )
+    return tuple(dict.fromkeys(parts))
 
 
 def cmd_escalation(args: argparse.Namespace) -> int:
@@ -184,8 +215,8 @@ def cmd_escalation(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Issue statistics over a period (XLSX with Chinese headers, JSON)."""
-    from gridgov.io import write_xlsx
-    from gridgov.issues.stats import store_sheets, store_summary
+    from gridgov.io import write_report
+    from gridgov.issues.stats import period_text, statistics_info, store_sheets, store_summary
     from gridgov.store import open_store
 
     ws = _workspace_of(args)
@@ -200,10 +231,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
         summary = store_summary(store, ws=ws, start=start, end=end, settings=settings)
         if args.out:
             sheets = store_sheets(store, ws=ws, start=start, end=end, settings=settings)
-            written["xlsx"] = str(write_xlsx(sheets, args.out))
+            # a database URL may hold a password: the workbook names the kind, not the URL
+            source = path.name if isinstance(path, Path) else "PostGIS"
+            county = str(ws.county["name"].iloc[0]) if "name" in ws.county.columns else ""
+            info = statistics_info(summary, county=county, source=source, start=start, end=end)
+            written["xlsx"] = str(write_report(sheets, args.out, info=info))
     finally:
         store.close()  # a PostGIS store holds a connection pool
-    text = "gridgov stats: " + ", ".join(f"{k} {v}" for k, v in summary.items())
+    text = f"gridgov stats ({period_text(start, end)}): " + ", ".join(
+        f"{k} {v}" for k, v in summary.items() if k not in ("start", "end")
+    )
     emit(args, {"summary": summary, "files": written}, text)
     return 0
 
@@ -283,6 +320,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--format", default="png", choices=["png", "svg"])
     p.add_argument("--out", help="folder (default: WORKSPACE-qr beside it)")
+    p.add_argument(
+        "--signs",
+        default="a5,a4",
+        help="printable station signs (PNG 300 dpi + PDF): a5, a4, a5,a4 (default) or none",
+    )
+    p.add_argument(
+        "--cards", action="store_true", help="also a card (A6) per on-duty deputy (一人一码)"
+    )
+    p.add_argument(
+        "--publish-phones",
+        action="store_true",
+        help="print stations' and deputies' phones on signs and cards (only with their consent)",
+    )
     p.set_defaults(func=cmd_qr)
 
     p = sub.add_parser("escalation", parents=[common], help="check and export the escalation graph")

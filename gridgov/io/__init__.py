@@ -23,7 +23,11 @@ The package is split by concern; everything public is imported here, and callers
   :func:`load_into_workspace`, :func:`preview_workspace`, :func:`workspace_info`,
   :func:`write_result_layers`);
 - ``_tables``: office tables in (header under a title, totals dropped) and tables for
-  people out (:func:`write_table`, :func:`write_xlsx`).
+  people out (:func:`write_table`, :func:`write_xlsx`);
+- ``_qgis``: QGIS styles, Chinese field names and titles in a workspace, and the copy
+  without personal data to share (:func:`share_copy`);
+- ``_workbook``: reports as documents (:func:`write_report`: title block, formats, print
+  setup).
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ from gridgov.io._columns import canonical_column, column_aliases
 from gridgov.io._files import FileRead
 from gridgov.io._layer import SourceFile, read_file, read_layer
 from gridgov.io._notes import Note, Said
+from gridgov.io._qgis import share_copy
 from gridgov.io._tables import write_table, write_xlsx
+from gridgov.io._workbook import ReportInfo, write_report
 from gridgov.io._workspace import (
     LAYERS_TABLE,
     META_LAYER,
@@ -52,6 +58,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "FileRead",
     "Note",
+    "ReportInfo",
     "Said",
     "SourceFile",
     "canonical_column",
@@ -61,8 +68,10 @@ __all__ = [
     "read_file",
     "read_layer",
     "read_workspace",
+    "share_copy",
     "stale_results",
     "workspace_info",
+    "write_report",
     "write_result_layers",
     "write_table",
     "write_workspace",

@@ -47,6 +47,7 @@ from gridgov._validate import (
 )
 from gridgov._validate.vocabulary import layer_term
 from gridgov.io._layer import log_warnings, read_source
+from gridgov.io._qgis import GPKG_VERSION, LayerStyle, apply_styles
 from gridgov.messages import Items, text
 from gridgov.model import (
     CHINA_TIME,
@@ -240,6 +241,8 @@ def _write_gpkg(
         now = _now()
         for name, gdf in ws.layers().items():
             geometry_type = _GPKG_GEOMETRY[LAYERS[name].geometry]
+            # a new file is GeoPackage 1.2: GDAL 3.6 and older QGIS warn on 1.4
+            created = {} if tmp.exists() else {"dataset_options": {"VERSION": GPKG_VERSION}}
             pyogrio.write_dataframe(
                 _for_gpkg(gdf),
                 tmp,
@@ -247,6 +250,7 @@ def _write_gpkg(
                 driver="GPKG",
                 geometry_type=geometry_type,
                 promote_to_multi=geometry_type.startswith("Multi"),
+                **created,
             )
             if loaded is None or name in loaded:
                 source = ws.meta.get(f"source_{name}", "")
@@ -780,7 +784,12 @@ def _version_info(path: Path) -> dict[str, Any]:
     return {"layers_loaded_at": loaded, "results": results, "stale_results": sorted(stale)}
 
 
-def write_result_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]) -> Path:
+def write_result_layers(
+    path: str | Path,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    styles: Mapping[str, LayerStyle] | None = None,
+) -> Path:
     """Add or replace analysis layers (coverage, plans) in an existing workspace, atomically.
 
     The workspace's own layers are untouched; a copy gets the new layers and replaces the
@@ -788,7 +797,8 @@ def write_result_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]
     Loading files into the workspace (``gridgov load``) keeps them; rerunning the analysis
     writes them again. Each is recorded in ``gridgov_layers`` with the versions of the
     input layers it was computed from, so a later load can say it is out of date
-    (:func:`stale_results`).
+    (:func:`stale_results`). ``styles`` (layer -> :class:`~gridgov.io._qgis.LayerStyle`)
+    are written with them: QGIS styles, Chinese field names and layer titles.
 
     Raises
     ------
@@ -824,6 +834,8 @@ def write_result_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]
             pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG", promote_to_multi=True)
             versions[name] = _version(name, "result", now, inputs=json.dumps(inputs))
         _write_versions(tmp, versions)
+        if styles:
+            apply_styles(tmp, {k: v for k, v in styles.items() if k in layers})
         tmp.replace(target)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -182,6 +182,15 @@ def tracking_token(secret: str, idempotency_key: str | None = None) -> str:
     return secrets.token_urlsafe(24)
 
 
+def link_token(secret: str, issue_id: str) -> str:
+    """The token of the link a resident who left a phone is sent with the result of their
+    issue (gridgov.notify): it opens the tracking and rating pages of that issue like the
+    tracking token does. An HMAC of the issue id under ``secret`` (:func:`server_secret`,
+    never stored with the issues), so nothing is stored and only the server can make one."""
+    mac = hmac.new(secret.encode(), f"link:{issue_id}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:32]
+
+
 def tracks(token: str, tracking_hash: str) -> bool:
     """Whether ``token`` is the tracking token stored as ``tracking_hash`` (compared in
     constant time; an empty token or hash never matches)."""
@@ -370,8 +379,8 @@ def _handles(p: Principal, issue: Issue) -> bool:
 
 def can(p: Principal, verb: str, issue: Issue, *, tracking_ok: bool = False) -> bool:
     """Whether ``p`` may ``verb`` the issue (acknowledge, start, resolve, rate, close,
-    transfer, return, merge, dispatch). ``tracking_ok``: the caller showed the issue's
-    tracking token (the resident)."""
+    transfer, return, merge, dispatch, remind, request_extension, decide_extension).
+    ``tracking_ok``: the caller showed the issue's tracking token (the resident)."""
     if verb in ("acknowledge", "start", "resolve"):
         return _handles(p, issue)
     if verb == "rate":
@@ -382,9 +391,29 @@ def can(p: Principal, verb: str, issue: Issue, *, tracking_ok: bool = False) -> 
         )
     if verb == "close":
         return p.role in ("county_staff", "township_staff") and _handles(p, issue)
-    if verb in ("transfer", "return", "merge", "dispatch"):
+    if verb in ("transfer", "return", "merge", "dispatch", "remind"):
         return p.is_staff and _handles(p, issue)
+    if verb == "request_extension":  # 延期申请: the unit handling it, not one above
+        return _handles(p, issue) and _ROLE_LEVEL.get(p.role) == _LEVEL_RANK.get(issue.level)
+    if verb == "decide_extension":  # the level above the issue's (the county at the top)
+        return _decides_extension(p, issue)
     return False
+
+
+#: The level each handling role stands for: 延期 is asked for by the unit handling the
+#: issue (a unit above asking would be deciding its own request) and decided above it.
+_ROLE_LEVEL = {"deputy": 1, "station_admin": 1, "township_staff": 2, "county_staff": 3}
+_LEVEL_RANK = {"grid": 0, "station": 1, "township": 2, "county": 3, "external": 4}
+
+
+def _decides_extension(p: Principal, issue: Issue) -> bool:
+    """A request for more time is decided above the unit that asked: a station's by its
+    township (or the county), a township's by the county; the county, with nobody above
+    it in the county, decides its own."""
+    rank = _ROLE_LEVEL.get(p.role)
+    if rank is None or not p.is_staff or not _handles(p, issue):
+        return False
+    return p.role == "county_staff" or rank > _LEVEL_RANK.get(issue.level, 4)
 
 
 def may_raise_at(p: Principal, grid_code: str, township_code: str) -> bool:

@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -496,11 +497,14 @@ class Dispatcher:
             ids = self.deputy_id[idx]
             excluded = np.isin(ids, list(skip)) if skip else np.zeros(idx.size, dtype=bool)
             loads = load_of(ids.tolist())
+            # dict.get mapped, not a generator: a saturated county pool is ~1,000 deputies
+            # looked up per issue (0.7 ms of 3.1 as a generator, in-process, machine loaded)
             load = (
-                np.fromiter((loads.get(d, 0) for d in ids), dtype=np.int64, count=idx.size)
+                np.fromiter(map(loads.get, ids, repeat(0, idx.size)), dtype=np.int64,
+                            count=idx.size)
                 if loads
                 else np.zeros(idx.size, dtype=np.int64)
-            )
+            )  # fmt: skip
             off = ~self.on_duty[idx] & ~excluded
             over = ~excluded & ~off & (load >= settings.max_open_per_deputy)
             not_going = np.flatnonzero(excluded | off | over)

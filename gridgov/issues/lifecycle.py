@@ -16,6 +16,15 @@ Transfer, return and escalation move an issue to another unit and put it back to
 ``assigned`` with fresh deadlines; a merged duplicate is closed with ``merged_into`` set.
 The "三知" of an issue (handling unit, responsible person, result) is
 :func:`three_knows`.
+
+Supervision changes no state: a reminder (催办, :class:`Remind`) is an event for the
+handler; a request for more time (延期申请, :class:`RequestExtension`) waits on the issue
+until the level above approves it (:class:`ApproveExtension`, which moves ``resolve_due``
+and records the old and new deadline, so the scheduler, the queue and the statistics all
+follow it) or refuses it (:class:`RefuseExtension`). At the external level the hand-off to
+the platform above is recorded the same way (:class:`HandOff`, :class:`PlatformUpdate`,
+:class:`HandOffFailed`); the platform's result comes back as :class:`Resolve`, its
+refusal as :class:`Return` (:mod:`gridgov.issues.handoff`).
 """
 
 from __future__ import annotations
@@ -25,9 +34,9 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from gridgov._errors import ParameterError, TransitionError
+from gridgov._errors import ConflictError, ParameterError, TransitionError
 from gridgov.model import CHINA_TIME, IssueStatus, Rating
 from gridgov.settings import Settings
 
@@ -36,17 +45,24 @@ __all__ = [
     "Acknowledge",
     "Action",
     "Actor",
+    "ApproveExtension",
     "Assign",
     "Close",
     "DispatchDeputies",
     "Escalate",
     "Event",
+    "HandOff",
+    "HandOffFailed",
     "Issue",
     "Locate",
     "Merge",
     "MergedIn",
     "Overdue",
+    "PlatformUpdate",
     "Rate",
+    "RefuseExtension",
+    "Remind",
+    "RequestExtension",
     "Resolve",
     "Return",
     "Start",
@@ -153,8 +169,27 @@ class Issue:
     escalations: int = 0
     reopened: int = 0
     closed_at: datetime | None = None
+    # 延期申请 waiting for the level above: hours asked, why, by whom, when (0: none)
+    extension_hours: float = 0.0
+    extension_reason: str = ""
+    extension_by: str = ""
+    extension_at: datetime | None = None
+    reminders: int = 0
+    reminded_at: datetime | None = None
+    # the hand-off to the platform above: its request id now (empty: not handed off at
+    # this level yet), how many hand-offs so far, and what the platform last said
+    handoff_id: str = ""
+    handoffs: int = 0
+    handoff_status: str = ""
+    handoff_notes: str = ""
+    handoff_error: str = ""
     events: int = 0
     version: int = 0
+
+    @property
+    def extension_pending(self) -> bool:
+        """Whether a request for more time waits for the level above."""
+        return self.extension_hours > 0
 
     @property
     def is_open(self) -> bool:
@@ -186,6 +221,8 @@ class Issue:
                 "acknowledge_due",
                 "resolve_due",
                 "closed_at",
+                "extension_at",
+                "reminded_at",
             ):
                 value = None if value in (None, "") else datetime.fromisoformat(value)
             elif f.name == "status":
@@ -280,9 +317,14 @@ class DispatchDeputies:
 
 @dataclass(frozen=True)
 class Acknowledge:
-    """报到/签收: a handler takes the issue; they become the responsible person."""
+    """报到/签收: a handler takes the issue; they become the responsible person. A deputy
+    reporting from a phone records where they are (``lon``, ``lat``) and how far that is
+    from the issue (``distance_m``, measured by the caller in the workspace's CRS)."""
 
     name: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    distance_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -382,6 +424,62 @@ class MergedIn:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Remind:
+    """催办: staff press the current handler to act (an event; the state is unchanged)."""
+
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RequestExtension:
+    """延期申请: the handler asks for ``hours`` more to resolve the issue, with a reason."""
+
+    hours: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class ApproveExtension:
+    """The level above grants the pending request: ``resolve_due`` moves by its hours."""
+
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RefuseExtension:
+    """The level above refuses the pending request, with a reason; the deadline stands."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class HandOff:
+    """The issue was submitted to the platform above, which calls it ``request_id``."""
+
+    platform: str
+    request_id: str
+    service_code: str = ""
+
+
+@dataclass(frozen=True)
+class PlatformUpdate:
+    """The platform above reports a new state of its request (open, with notes and the
+    agency now handling it); its result and its refusal come back as Resolve / Return."""
+
+    status: str
+    notes: str = ""
+    agency: str = ""
+
+
+@dataclass(frozen=True)
+class HandOffFailed:
+    """The platform above refused to take the request (a 4xx answer), recorded once per
+    distinct error so staff see why the hand-off waits."""
+
+    error: str
+
+
 Action = (
     Locate
     | Assign
@@ -398,6 +496,13 @@ Action = (
     | SuggestDuplicates
     | Merge
     | MergedIn
+    | Remind
+    | RequestExtension
+    | ApproveExtension
+    | RefuseExtension
+    | HandOff
+    | PlatformUpdate
+    | HandOffFailed
 )
 
 _HANDLING = frozenset({S.ASSIGNED, S.DISPATCHED, S.ACKNOWLEDGED, S.IN_PROGRESS})
@@ -419,6 +524,13 @@ ALLOWED: dict[type, frozenset[IssueStatus]] = {
     SuggestDuplicates: frozenset(OPEN_STATUSES),
     Merge: frozenset(OPEN_STATUSES),
     MergedIn: frozenset(OPEN_STATUSES),
+    Remind: _HANDLING,
+    RequestExtension: _HANDLING,
+    ApproveExtension: _HANDLING,
+    RefuseExtension: _HANDLING,
+    HandOff: _HANDLING,
+    PlatformUpdate: _HANDLING,
+    HandOffFailed: _HANDLING,
 }
 
 _NAMES: dict[type, str] = {
@@ -437,6 +549,13 @@ _NAMES: dict[type, str] = {
     SuggestDuplicates: "suggest_duplicates",
     Merge: "merge",
     MergedIn: "merged_in",
+    Remind: "remind",
+    RequestExtension: "request_extension",
+    ApproveExtension: "approve_extension",
+    RefuseExtension: "refuse_extension",
+    HandOff: "hand_off",
+    PlatformUpdate: "platform_update",
+    HandOffFailed: "hand_off_failed",
 }
 
 
@@ -515,7 +634,25 @@ def _at_unit(
         resolve_due=_due(now, settings, level, issue.category, "resolve"),
         station_id=station_id or issue.station_id,
         township_code=township_code or issue.township_code,
+        # a request for more time was made to the unit left behind, and a hand-off
+        # belongs to the external level: both start again at the new unit
+        **_NO_EXTENSION,
+        **_NO_HANDOFF,
     )
+
+
+_NO_EXTENSION: dict[str, Any] = {
+    "extension_hours": 0.0,
+    "extension_reason": "",
+    "extension_by": "",
+    "extension_at": None,
+}
+_NO_HANDOFF: dict[str, Any] = {
+    "handoff_id": "",
+    "handoff_status": "",
+    "handoff_notes": "",
+    "handoff_error": "",
+}
 
 
 def apply(
@@ -549,8 +686,14 @@ def apply(
     TransitionError
         If the issue's status does not allow the action.
     ParameterError
-        For a naive clock, an empty required note, an unknown rating or a merge of an
-        issue into itself.
+        For a naive clock, an empty required note, an unknown rating, a merge of an
+        issue into itself, or an extension of no hours or more than
+        ``settings.extension_max_h``.
+    ConflictError
+        For supervision the state does not allow: a second reminder within
+        ``settings.remind_interval_h``, an extension asked for or decided with none
+        pending (or one already pending), without a resolve deadline or after it passed,
+        and hand-off records at a level other than external.
     """
     _aware(now)
     settings = settings or Settings()
@@ -598,7 +741,12 @@ def apply(
                 responsible_name=action.name or actor.name,
                 acknowledge_due=None,
             )
-            out.append((new, "acknowledged", {"name": new.responsible_name}))
+            reported: dict[str, Any] = {"name": new.responsible_name}
+            if action.lon is not None and action.lat is not None:
+                reported["where"] = [action.lon, action.lat]
+                if action.distance_m is not None:
+                    reported["distance_m"] = round(action.distance_m)
+            out.append((new, "acknowledged", reported))
         case Start():
             new = replace(issue, status=S.IN_PROGRESS)
             out.append((new, "started", {"note": action.note}))
@@ -627,6 +775,9 @@ def apply(
                     reopened=issue.reopened + 1,
                     resolve_due=_due(now, settings, issue.level, issue.category, "resolve"),
                 )
+                if issue.level == "external":
+                    # the platform's request is closed: 不满意 goes back to it as a new one
+                    reopened = replace(reopened, **_NO_HANDOFF)
                 out.append((reopened, "reopened", {"reason": action.note or "不满意"}))
             else:
                 out.append(
@@ -697,6 +848,12 @@ def apply(
         case MergedIn():
             data = {"issue_id": action.issue_id, "reason": action.reason}
             out.append((issue, "duplicate_merged", data))
+        case Remind():
+            out.append(_remind(issue, action, now, settings))
+        case RequestExtension() | ApproveExtension() | RefuseExtension():
+            out.append(_extension(issue, action, actor, now, settings))
+        case HandOff() | PlatformUpdate() | HandOffFailed():
+            out.append(_handoff(issue, action))
 
     events: list[Event] = []
     state, prev = issue, before
@@ -706,7 +863,152 @@ def apply(
         events.append(_event(state, seq, now, kind, actor, prev, state.status, data))
         prev = state.status
     final = replace(state, updated_at=now, events=issue.events + len(events))
+    if final.extension_pending and final.status not in _HANDLING:
+        final = replace(final, **_NO_EXTENSION)  # resolved or closed: nothing left to extend
     return final, tuple(events)
+
+
+def _handler_of(issue: Issue) -> list[str]:
+    """Who a reminder is for: the responsible person, else the dispatched deputies, else
+    the unit (whoever answers for it)."""
+    if issue.responsible:
+        return [issue.responsible]
+    if issue.deputies:
+        return list(issue.deputies)
+    return [issue.unit]
+
+
+def _remind(
+    issue: Issue, action: Remind, now: datetime, settings: Settings
+) -> tuple[Issue, str, dict[str, Any]]:
+    # each reminder reaches the handler's phone: a double click must not send two
+    gap = timedelta(hours=settings.remind_interval_h)
+    if issue.reminded_at is not None and now < issue.reminded_at + gap:
+        raise ConflictError(
+            f"issue {issue.issue_id} was reminded at "
+            f"{issue.reminded_at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M}; the next reminder "
+            f"is possible {settings.remind_interval_h:g} h after it"
+        )
+    new = replace(issue, reminders=issue.reminders + 1, reminded_at=now)
+    data: dict[str, Any] = {"handlers": _handler_of(issue), "note": action.note}
+    if issue.resolve_due is not None:
+        data["resolve_due"] = issue.resolve_due.isoformat()
+    return new, "reminded", data
+
+
+def _extension(
+    issue: Issue,
+    action: RequestExtension | ApproveExtension | RefuseExtension,
+    actor: Actor,
+    now: datetime,
+    settings: Settings,
+) -> tuple[Issue, str, dict[str, Any]]:
+    due = issue.resolve_due
+    if due is None:
+        raise ConflictError(
+            f"issue {issue.issue_id} has no resolve deadline at "
+            f"{issue.unit_name or issue.unit}: there is nothing to extend"
+        )
+    if now >= due:
+        # the scheduler escalates a passed deadline; moving it afterwards would make the
+        # queue, the statistics and the escalation disagree about whether it was missed
+        raise ConflictError(
+            f"issue {issue.issue_id}: the resolve deadline passed at "
+            f"{due.astimezone(CHINA_TIME):%Y-%m-%d %H:%M}; an extension must be asked for "
+            "and decided before it"
+        )
+    if isinstance(action, RequestExtension):
+        if issue.extension_pending:
+            raise ConflictError(
+                f"issue {issue.issue_id} already has a request for "
+                f"{issue.extension_hours:g} h more waiting for a decision"
+            )
+        _required(action.reason, "reason")
+        hours = action.hours
+        limit = settings.extension_max_h
+        if (
+            isinstance(hours, bool)
+            or not isinstance(hours, int | float)
+            or not (0 < hours <= limit)
+        ):
+            raise ParameterError(
+                f"hours: an extension is more than 0 and at most {limit:g} hours, got {hours!r}",
+                parameter="hours",
+                value=hours,
+            )
+        new = replace(
+            issue,
+            extension_hours=float(hours),
+            extension_reason=action.reason,
+            extension_by=actor.subject,
+            extension_at=now,
+        )
+        data = {"hours": float(hours), "reason": action.reason, "resolve_due": due.isoformat()}
+        return new, "extension_requested", data
+    if not issue.extension_pending:
+        raise ConflictError(f"issue {issue.issue_id} has no request for more time to decide")
+    asked = {
+        "hours": issue.extension_hours,
+        "requested_by": issue.extension_by,
+        "request_reason": issue.extension_reason,
+    }
+    if isinstance(action, RefuseExtension):
+        _required(action.reason, "reason")
+        new = replace(issue, **_NO_EXTENSION)
+        return new, "extension_refused", {**asked, "reason": action.reason}
+    moved = due + timedelta(hours=issue.extension_hours)
+    new = replace(issue, resolve_due=moved, **_NO_EXTENSION)
+    data = {**asked, "note": action.note, "due_from": due.isoformat(), "due": moved.isoformat()}
+    return new, "extension_approved", data
+
+
+def _handoff(
+    issue: Issue, action: HandOff | PlatformUpdate | HandOffFailed
+) -> tuple[Issue, str, dict[str, Any]]:
+    if issue.level != "external":
+        raise ConflictError(
+            f"issue {issue.issue_id} is at {issue.unit_name or issue.unit} ({issue.level}), "
+            "not at the external platform: there is no hand-off to record"
+        )
+    if isinstance(action, HandOff):
+        if issue.handoff_id:
+            raise ConflictError(
+                f"issue {issue.issue_id} is already with the platform as {issue.handoff_id}"
+            )
+        _required(action.request_id, "request_id")
+        new = replace(
+            issue,
+            handoff_id=action.request_id,
+            handoffs=issue.handoffs + 1,
+            handoff_status="open",
+            handoff_notes="",
+            handoff_error="",
+        )
+        data = {
+            "platform": action.platform,
+            "request_id": action.request_id,
+            "service_code": action.service_code,
+        }
+        return new, "handed_off", data
+    if isinstance(action, HandOffFailed):
+        _required(action.error, "error")
+        return replace(issue, handoff_error=action.error), "handoff_failed", {"error": action.error}
+    if not issue.handoff_id:
+        raise ConflictError(f"issue {issue.issue_id} has not been handed off yet")
+    new = replace(
+        issue,
+        handoff_status=action.status,
+        handoff_notes=action.notes,
+        # 三知 after the hand-off: the agency the platform assigned answers for it
+        responsible_name=action.agency or issue.responsible_name,
+    )
+    data = {
+        "request_id": issue.handoff_id,
+        "status": action.status,
+        "notes": action.notes,
+        "agency": action.agency,
+    }
+    return new, "platform_updated", data
 
 
 def _rating(value: str) -> Rating:
@@ -721,7 +1023,24 @@ def _required(text: str, name: str) -> None:
         raise ParameterError(f"{name} must not be empty", parameter=name, value=text)
 
 
-def due_action(issue: Issue, now: datetime, settings: Settings | None = None) -> str | None:
+class Deadlined(Protocol):
+    """What :func:`due_action` reads of an issue: an :class:`Issue`, or a lighter row of
+    the same fields (the work queue's :class:`gridgov.store.base.QueueRow`)."""
+
+    @property
+    def status(self) -> IssueStatus: ...
+
+    @property
+    def acknowledge_due(self) -> datetime | None: ...
+
+    @property
+    def resolve_due(self) -> datetime | None: ...
+
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+def due_action(issue: Deadlined, now: datetime, settings: Settings | None = None) -> str | None:
     """Which deadline has passed, if any: ``"acknowledge"``, ``"resolve"`` or ``"rating"``.
 
     A resolved issue left unrated for ``settings.rating_window_h`` is due for closing.

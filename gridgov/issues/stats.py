@@ -20,8 +20,8 @@ deputy visits are a flow (everything in the period, whenever the issue was raise
   resolution: no ``escalated`` or ``overdue`` event, and every acknowledgement and
   resolution came before the deadline in force at that moment (recomputed from the
   log and ``settings``: each hand-over to a unit starts that level's deadlines, a
-  reopening starts a new resolve deadline), so the figure does not depend on whether
-  the deadline tick happened to run; a deadline is met strictly before it passes,
+  reopening starts a new resolve deadline, an approved extension moves it), so the
+  figure does not depend on whether the deadline tick happened to run; a deadline is met strictly before it passes,
   as :func:`gridgov.issues.lifecycle.due_action` has it;
 - **rated**, **satisfied** (满意 + 基本满意), **unsatisfied** (不满意): received issues
   by their last rating before ``end`` (satisfied + unsatisfied = rated);
@@ -50,8 +50,10 @@ import pandas as pd
 from gridgov._errors import ParameterError
 from gridgov._json import strict_json
 from gridgov.coverage.report import chinese_table
+from gridgov.io._workbook import COUNT, DATETIME, MINUTES, PERCENT, ReportInfo
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
-from gridgov.model import Rating, Workspace
+from gridgov.messages import text
+from gridgov.model import CHINA_TIME, Rating, Workspace
 from gridgov.settings import Settings
 from gridgov.store.base import FactTotals, IssueFacts, IssueQuery, Store
 
@@ -60,7 +62,9 @@ __all__ = [
     "facts_basis",
     "issue_facts",
     "issue_statistics",
+    "period_text",
     "refresh_facts",
+    "statistics_info",
     "statistics_sheets",
     "statistics_summary",
     "store_figures",
@@ -117,12 +121,12 @@ _RATES = {
 _FIGURES_ZH: dict[str, str] = {
     "received": "收集问题（件）",
     "settled": "办结（件）",
-    "settle_rate": "办结率（%）",
+    "settle_rate": "办结率",
     "on_time": "按期办结（件）",
-    "on_time_rate": "按期办结率（%）",
+    "on_time_rate": "按期办结率",
     "rated": "已评价（件）",
     "satisfied": "满意（含基本满意）（件）",
-    "satisfaction_rate": "满意率（%）",
+    "satisfaction_rate": "满意率",
     "unsatisfied": "不满意（件）",
     "reopened": "重新办理（件）",
     "escalated": "逐级上报（件）",
@@ -205,6 +209,9 @@ def _met_deadlines(issue: Issue, log: Sequence[Event], settings: Settings) -> bo
             ack_due = resolve_due = None
         elif e.kind == "reopened":
             resolve_due = due(e.at, "resolve")
+        elif e.kind == "extension_approved" and e.data.get("due"):
+            # 延期 granted before the deadline: the new one is the deadline in force
+            resolve_due = datetime.fromisoformat(str(e.data["due"]))
     return True
 
 
@@ -670,13 +677,6 @@ def store_summary(
     return summary_of(table, start, end)
 
 
-def _percent(table: pd.DataFrame) -> pd.DataFrame:
-    out = table.copy()
-    for rate in _RATES:
-        out[rate] = (out[rate] * 100).round(1)
-    return out
-
-
 def statistics_sheets(
     issues: Sequence[Issue],
     events: Sequence[Event],
@@ -688,8 +688,10 @@ def statistics_sheets(
 ) -> dict[str, pd.DataFrame]:
     """Sheets for an XLSX report, Chinese headers: 汇总, 按站点, 按乡镇, 按类别, 按代表.
 
-    汇总 holds 指标 / 数值 rows (rates as percentages, the period first); the others one
-    row per unit with rates in percent. 按站点 adds each station's tier and township,
+    汇总 holds 指标 / 数值 rows, the period first (China-time datetimes without a zone), then every figure
+    as a number (rates as fractions; ``attrs["row_formats"]`` says ``0.0%``, ``#,##0``
+    or hours to one decimal, for :func:`gridgov.io.write_report`); the others one row per
+    unit, rates as fractions under headers ending in 率. 按站点 adds each station's tier and township,
     按代表 each deputy's level and station (never a phone or other personal column).
     Parameters as for :func:`issue_statistics`.
     """
@@ -730,25 +732,22 @@ def _sheets(
     settings: Settings | None,
 ) -> dict[str, pd.DataFrame]:
     summary = summary_of(table_of("county"), start, end)
-    rows: list[tuple[str, str]] = [
-        ("统计起始（含）", summary["start"] or "不限"),
-        ("统计截止（不含）", summary["end"] or "不限"),
+    unbounded = text("report.week.unbounded", "zh")
+    rows: list[tuple[str, Any, str | None]] = [
+        ("统计起始（含）", _local(start) or unbounded, DATETIME),
+        ("统计截止（不含）", _local(end) or unbounded, DATETIME),
     ]
     for key, label in _FIGURES_ZH.items():
-        value = summary[key]
-        if value is None:
-            text = ""
-        elif key in _RATES:
-            text = f"{value:.1%}"
-        else:
-            text = f"{value:g}" if isinstance(value, float) else str(value)
-        rows.append((label.replace("（%）", ""), text))
-    sheets = {"汇总": pd.DataFrame(rows, columns=["指标", "数值"])}
+        fmt = PERCENT if key in _RATES else MINUTES if key.startswith("mean_") else COUNT
+        rows.append((label, summary[key], fmt))
+    head = pd.DataFrame([(label, value) for label, value, _ in rows], columns=["指标", "数值"])
+    head.attrs["row_formats"] = [fmt for _, _, fmt in rows]
+    sheets = {"汇总": head}
 
     towns = _units("township", ws, settings or Settings())
     stations = _units("station", ws, settings or Settings())
     for title, by in _SHEETS:
-        table = _percent(table_of(by)).reset_index()
+        table = table_of(by).reset_index()
         columns = {"unit": _UNIT_ZH[by], "name": _NAME_ZH[by]}
         if ws is not None and by == "station":
             extra = ws.stations[["station_id", "tier", "township_code"]].astype(str)
@@ -766,3 +765,57 @@ def _sheets(
         columns |= _FIGURES_ZH
         sheets[title] = chinese_table(table, columns)
     return sheets
+
+
+def _local(at: datetime | None) -> datetime | None:
+    """China time without a zone: Excel has none, and a county reads its own clock."""
+    return None if at is None else at.astimezone(CHINA_TIME).replace(tzinfo=None)
+
+
+def period_text(start: datetime | None, end: datetime | None, lang: str | None = None) -> str:
+    """The window every figure of a statistics report is for, in China time:
+    ``2026-11-16 00:00 至 2026-11-23 00:00（不含）``; the console, the workbook's title and
+    its 汇总 sheet all say it, so figures read side by side are for the same window."""
+
+    def at(value: datetime | None) -> str:
+        if value is None:
+            return text("report.week.unbounded", lang)
+        return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+
+    return text("report.week.period", lang, start=at(start), end=at(end))
+
+
+def statistics_info(
+    summary: dict[str, Any],
+    *,
+    county: str = "",
+    source: str = "",
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> ReportInfo:
+    """The title block of the statistics workbook: county and window in the title, then
+    what is counted (issues raised in the window, their state as of its end), the
+    headline figures and where they come from."""
+    period = period_text(start, end)
+    rate = summary.get("settle_rate")
+    facts = [
+        (text("report.week.window"), period),
+        (text("report.week.counted"), text("report.week.counted_is")),
+        (
+            text("report.book.conclusion"),
+            text(
+                "report.week.headline",
+                received=summary["received"],
+                settled=summary["settled"],
+                rate="—" if rate is None else f"{rate:.1%}",
+                escalated=summary["escalated"],
+                reopened=summary["reopened"],
+                merged=summary["merged"],
+            ),
+        ),
+    ]
+    if source:
+        facts.append((text("report.book.source"), source))
+    return ReportInfo(
+        title=text("report.week.title", county=county, period=period).strip(), facts=facts
+    )

@@ -265,5 +265,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web.detail.rating": _m("评价", "rating"),
     "web.detail.into": _m("并入", "into"),
     "web.detail.issue_id": _m("重复件", "duplicate"),
+    "web.detail.reported_from": _m("报到处距问题", "reported at a distance of"),
+    "web.unit.metres": _m("米", "m"),
     "web.detail.unit_name": _m("单位", "unit"),
 }

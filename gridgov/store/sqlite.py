@@ -47,8 +47,10 @@ from gridgov.store.base import (
     IssueFacts,
     IssuePoint,
     IssueQuery,
+    QueueRow,
     TokenRecord,
 )
+from gridgov.store.outbox import SQLITE_SCHEMA as OUTBOX_SCHEMA
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
@@ -257,10 +259,12 @@ class SQLiteStore:
         _private_files(self.path)
         self.timeout_s = timeout_s
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        # thread ident -> (thread, its connection): closed when the thread has ended
+        self._all: dict[int, tuple[threading.Thread, sqlite3.Connection]] = {}
         self._lock = threading.Lock()
         con = self._con()
         con.executescript(_SCHEMA)  # idempotent (IF NOT EXISTS); commits by itself
+        con.executescript(OUTBOX_SCHEMA)  # the notices' outbox (gridgov.store.outbox)
         with self._write() as con:
             row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is not None and int(row[0]) > SCHEMA_VERSION:
@@ -307,7 +311,11 @@ class SQLiteStore:
     def _con(self) -> sqlite3.Connection:
         con: sqlite3.Connection | None = getattr(self._local, "con", None)
         if con is None:
-            con = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
+            # check_same_thread=False only so that a dead thread's connection can be closed
+            # from another; each connection is used by its own thread alone
+            con = sqlite3.connect(
+                self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False
+            )
             con.execute("PRAGMA journal_mode=WAL")
             _private_files(self.path)  # the -wal and -shm files exist from here on
             con.execute("PRAGMA synchronous=FULL")
@@ -315,7 +323,14 @@ class SQLiteStore:
             con.execute(f"PRAGMA busy_timeout={int(self.timeout_s * 1000)}")
             self._local.con = con
             with self._lock:
-                self._all.append(con)
+                # A server's worker threads come and go (anyio ends one idle for 10 s): the
+                # connections of ended threads are closed here, or each new thread's would
+                # be kept (2 MB a request through a fresh thread each, without end).
+                for ident, (thread, old) in list(self._all.items()):
+                    if not thread.is_alive():
+                        del self._all[ident]
+                        old.close()
+                self._all[threading.get_ident()] = (threading.current_thread(), con)
         return con
 
     @contextmanager
@@ -332,10 +347,8 @@ class SQLiteStore:
     def close(self) -> None:
         """Close every connection this store opened."""
         with self._lock:
-            for con in self._all:
-                # a connection made in another thread may refuse; it dies with its thread
-                with contextlib.suppress(sqlite3.ProgrammingError):
-                    con.close()
+            for _, con in self._all.values():
+                con.close()
             self._all.clear()
         self._local = threading.local()
 
@@ -565,6 +578,30 @@ class SQLiteStore:
             [*params, int(query.limit), int(query.offset)],
         ).fetchall()
         return [_point(r) for r in rows], int(total)
+
+    def queue_rows(
+        self, query: IssueQuery, *, grids: Sequence[str] = (), text: str = "",
+        text_grids: Sequence[str] = (),
+    ) -> list[QueueRow]:  # fmt: skip
+        where, params = _where(replace(query, limit=-1, offset=0))
+        clauses = [where[len(" WHERE ") :]] if where else []
+        if grids:
+            clauses.append("grid_code IN (SELECT value FROM json_each(?))")
+            params.append(strict_json(list(grids)))
+        if text:
+            # one parse of the document for the five fields (a county's 60,000 issues)
+            clauses.append(
+                "(instr(lower(issue_id || ' ' || json_extract(doc, '$.title', '$.description',"
+                " '$.address', '$.unit_name')), lower(?)) > 0"
+                " OR grid_code IN (SELECT value FROM json_each(?)))"
+            )
+            params += [text, strict_json(list(text_grids))]
+        sql = (
+            f"SELECT {_QUEUE_COLUMNS} FROM issues"
+            + (" WHERE " + " AND ".join(clauses) if clauses else "")
+            + " ORDER BY created_at DESC, issue_id"
+        )
+        return [_queue_row(r) for r in self._con().execute(sql, params)]
 
     def events(self, issue_id: str) -> list[Event]:
         con = self._con()
@@ -884,6 +921,26 @@ _POINT_COLUMNS = (
     " reporter_id, lon, lat, json_extract(doc, '$.unit_name', '$.reporter_role',"
     " '$.escalations', '$.reopened', '$.rating', '$.created_at', '$.description')"
 )
+
+
+# escalations only above the station: a document parsed per escalated issue, not per issue
+_QUEUE_COLUMNS = (
+    "issue_id, status, level, category, created_at, updated_at, acknowledge_due, resolve_due,"
+    " CASE WHEN level IN ('township', 'county', 'external')"
+    " THEN json_extract(doc, '$.escalations') ELSE 0 END"
+)
+
+
+_STATUS = {s.value: s for s in IssueStatus}
+
+
+def _queue_row(row: Sequence[Any]) -> QueueRow:
+    when = datetime.fromisoformat
+    return QueueRow(
+        row[0], _STATUS[row[1]], row[2] or "", row[3], when(row[4]), when(row[5]),
+        None if row[6] is None else when(row[6]), None if row[7] is None else when(row[7]),
+        int(row[8] or 0),
+    )  # fmt: skip
 
 
 def _point(row: Sequence[Any]) -> IssuePoint:

@@ -159,7 +159,7 @@ def test_report_sheets_and_workspace_layers(tmp_path) -> None:  # type: ignore[n
     result = analyse(io.read_workspace(path), standard="10min:ebike", group=False)
     files = write_coverage(result, tmp_path / "out", workspace=path)
     book = pd.read_excel(files["report"], sheet_name=None)
-    assert list(book) == ["概况", "村（社区）", "站点", "缺口", "代表编组"]
+    assert list(book) == ["概况", "村（社区）", "站点", "缺口", "代表编组", "方法说明"]
     assert {"区划代码", "最近站点", "用时（分钟）", "是否达标"} <= set(book["村（社区）"].columns)
     layers = set(gpd.list_layers(path)["name"])
     assert {"coverage_villages", "coverage_gap_sites", "coverage_service_areas"} <= layers

@@ -351,7 +351,7 @@ def test_whole_months_summed_from_the_monthly_rollup_equal_the_replay(
         service.act(issue.issue_id, Resolve(result="修好了"), Actor("deputy", issue.deputies[0]),
                     now=t0 + timedelta(days=71, hours=k))  # fmt: skip
     # a deputy's visit at the township (escalated), then the issue moves to another station:
-    # PostGIS counts it from visit_months_elsewhere, at the issue's station now
+    # PostGIS counts it from visit_months_placed, at the issue's station now
     at = t0 + timedelta(days=72)
     town = away.township_code
     service.act(away.issue_id, Escalate(f"township:{town}", "township", town, "acknowledge",

@@ -15,7 +15,7 @@ from gridgov.store.sqlite import SQLiteStore
 ISSUE_TABLES = (
     "meta", "issues", "events", "idempotency", "tokens", "deputy_load", "issue_facts",
     "issue_facts_before", "visit_months", "accounts", "sessions", "issue_photos",
-    "facts_pending", "fact_months", "fact_month_changes", "visit_months_elsewhere",
+    "facts_pending", "fact_months", "fact_month_changes", "visit_months_placed",
 )  # fmt: skip
 
 

@@ -411,3 +411,66 @@ def test_issue_points_are_the_layer_fields_of_the_issues_listed(store: Store) ->
             got = {f.name: getattr(pt, f.name) for f in dc_fields(IssuePoint)}
             assert got == want
     assert any(len(p.description) == POINT_DESCRIPTION for p in store.issue_points(IssueQuery())[0])
+
+
+def test_queue_rows_are_the_deadline_fields_of_every_issue_matched(store: Store) -> None:
+    # The work queue classifies a county's open issues from these rows: every issue the
+    # query matches (no paging), newest first, with the fields of the issue; the grid
+    # filter and the search narrow them as the queue's page does.
+
+    from gridgov.issues.lifecycle import Escalate
+    from gridgov.store.base import QueueRow
+
+    for n in range(80, 92):
+        issue, events = _issue(n, station=("S1", "S2")[n % 2], grid=f"G{n % 3}")
+        if n == 83:
+            issue = replace(issue, title="Road COLLAPSED 村道塌陷", address="团华村三组")
+        stored, _ = store.create_issue(issue, events)
+        if n % 3 == 0:  # above the station by an escalation: its count is read there
+            moved, more = apply(stored, Escalate("township:430623101", "township", "某镇",
+                                                 missed="acknowledge"),
+                                actor=W, now=T0 + timedelta(hours=n))  # fmt: skip
+            store.update_issue(moved, more, expected_version=stored.version)
+    every, _ = store.list_issues(IssueQuery(limit=-1))
+    rows = store.queue_rows(IssueQuery(limit=2, offset=3))  # paging is ignored
+    assert [r.issue_id for r in rows] == [i.issue_id for i in every]
+    for i, r in zip(every, rows, strict=True):
+        want = {name: getattr(i, name) for name in QueueRow._fields}
+        assert r._asdict() == want
+        assert r.is_open == i.is_open
+    assert any(r.escalations == 1 and r.level == "township" for r in rows)
+
+    def ids(**kw: object) -> list[str]:
+        q = kw.pop("query", IssueQuery())
+        return [r.issue_id for r in store.queue_rows(q, **kw)]  # type: ignore[arg-type]
+
+    assert ids(query=IssueQuery(station_ids=("S2",))) == [
+        i.issue_id for i in every if i.station_id == "S2"
+    ]
+    assert ids(grids=["G1"]) == [i.issue_id for i in every if i.grid_code == "G1"]
+    n83 = "20261123-000000000083"
+    assert ids(text="collapsed") == [n83]  # the title, ignoring case
+    assert ids(text="团华村") == [n83]  # the address
+    assert ids(text="问题85") == ["20261123-000000000085"]  # the description
+    assert ids(text="000000000087") == ["20261123-000000000087"]  # the id
+    assert set(ids(text="某镇")) == {i.issue_id for i in every if i.unit_name == "某镇"}
+    assert ids(text="不存在的词") == []
+    named = ids(text="西山", text_grids=["G2"])  # a grid whose name holds the words
+    assert named == [i.issue_id for i in every if i.grid_code == "G2"]
+    assert ids(grids=["G2"], text="问题8") == [i.issue_id for i in every if i.grid_code == "G2"]
+
+
+def test_sqlite_closes_the_connections_of_ended_threads(tmp_path: Path) -> None:
+    # A server's worker threads come and go; each opens its own connection. Those of ended
+    # threads must be closed, or the process grows by megabytes a request without end.
+    store = SQLiteStore(tmp_path / "issues.sqlite")
+    try:
+        for _ in range(30):
+            t = threading.Thread(target=lambda: store.list_issues(IssueQuery(limit=1)))
+            t.start()
+            t.join()
+        assert len(store._all) <= 2  # this thread's and the last one's at most
+        store.list_issues(IssueQuery(limit=1))
+    finally:
+        store.close()
+    assert store._all == {}

@@ -278,6 +278,10 @@ def test_the_deputy_reports_starts_and_resolves_with_a_photo(world: Any) -> None
     )  # fmt: skip
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "acknowledged" and 100 <= done.json()["distance_m"] <= 125
+    # where the deputy reported from is kept in the log, and staff read it on the issue page
+    reported = [e for e in world.service.store.events(issue_id) if e.kind == "acknowledged"]
+    assert reported[-1].data["where"] == [lon, lat + 0.001]
+    assert reported[-1].data["distance_m"] == done.json()["distance_m"]
     twice = world.call("POST", f"{api}/acknowledge", json={"version": version}, headers=csrf)
     assert twice.status_code == 409  # a second tap is refused, not done again
     page = world.client.get(f"/field/issues/{issue_id}?done=acknowledge").text

@@ -1,0 +1,370 @@
+"""``gridgov region info`` and ``gridgov coverage | consolidate REGION``: many counties on Dask.
+
+A region is a folder (of county workspaces, or of the parts ``gridgov synth`` writes);
+``gridgov coverage`` and ``gridgov consolidate`` hand a folder to :func:`cmd_region`, which
+runs every county as a task (:func:`gridgov.region.run_region`), shows counties done and
+failures as they come, writes the region's workbook, JSON and map, and exits 3 when some
+county failed (the others' results are all written). The region map and each county's map
+are drawn here, in the CLI layer, with the ``maps`` shell: the core never imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from gridgov._errors import ParameterError
+from gridgov.cli._common import emit, optional_maps, settings_of
+from gridgov.messages import text
+
+__all__ = ["EXIT_SOME_FAILED", "cmd_region", "county_map", "is_region", "register"]
+
+#: Exit code when some counties failed and the others' results were written.
+EXIT_SOME_FAILED = 3
+
+_MAP_FILES = {"coverage": "coverage-map.html", "consolidate": "consolidation-map.html"}
+
+
+def is_region(target: object) -> bool:
+    """True when a command's input is a region: a folder, not one county's GeoPackage."""
+    return Path(str(target)).is_dir()
+
+
+def _progress_printer(args: argparse.Namespace, total: int) -> Any:
+    """Counties done / total on stderr, a bar on a terminal, else a line at most every
+    5 seconds; each failed county named as it fails."""
+    shown: set[str] = set()
+    last = [0.0]
+
+    def say(done: int, total_: int, failed: Sequence[str]) -> None:
+        for code in failed:
+            if code not in shown:
+                shown.add(code)
+                print(text("region.county_failed_now", code=code), file=sys.stderr, flush=True)
+        now = time.monotonic()
+        if done == total_ or now - last[0] >= 5.0:
+            last[0] = now
+            print(
+                text("region.progress", done=done, total=total_, failed=len(failed)),
+                file=sys.stderr,
+                flush=True,
+            )
+
+    return say
+
+
+def _region_options(args: argparse.Namespace, task: str, counties: Sequence[str]) -> Any:
+    from gridgov.region import ConsolidationOptions, CoverageOptions, read_targets
+
+    settings = settings_of(args)
+    if task == "coverage":
+        return CoverageOptions(
+            standard=args.standard,
+            settings=settings,
+            cross_border=args.cross_border,
+            reports=not args.no_county_reports,
+        )
+    if not args.time_limit > 0:
+        raise ParameterError(
+            f"--time-limit must be a positive number of seconds, got {args.time_limit}",
+            parameter="--time-limit",
+            value=args.time_limit,
+        )
+    if args.keep_share is not None and not 0 < args.keep_share <= 1:
+        raise ParameterError(
+            text("region.bad_keep_share", value=args.keep_share),
+            parameter="--keep-share",
+            value=args.keep_share,
+        )
+    if args.target_per_township is not None and args.target_per_township < 1:
+        raise ParameterError(
+            text("region.bad_per_township", value=args.target_per_township),
+            parameter="--target-per-township",
+            value=args.target_per_township,
+        )
+    targets = read_targets(args.targets, counties) if args.targets else {}
+    if args.keep_share is None and args.target_per_township is None:
+        missing = [c for c in counties if c not in targets]
+        if missing:
+            shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+            raise ParameterError(
+                text("region.targets_needed", count=len(missing), codes=shown),
+                parameter="--targets",
+                value=missing,
+            )
+    return ConsolidationOptions(
+        targets=targets,
+        keep_share=args.keep_share,
+        target_per_township=args.target_per_township,
+        model=args.model,
+        standard=args.standard,
+        keep_tiers=_keep_tiers(args.keep_tiers),
+        time_limit_s=args.time_limit,
+        seed=args.seed,
+        settings=settings,
+        reports=not args.no_county_reports,
+    )
+
+
+def _single_county_options(args: argparse.Namespace, task: str) -> list[str]:
+    """County-only options given with a region: refused, not silently ignored."""
+    given = [
+        flag
+        for flag, attr in (
+            ("--keep", "keep"),
+            ("--close", "close"),
+            ("--township-min", "township_min"),
+            ("--township-max", "township_max"),
+            ("--new-sites", "new_sites"),
+            ("--deputy-min", "deputy_min"),
+            ("--deputy-max", "deputy_max"),
+        )
+        if getattr(args, attr, None) is not None
+    ]
+    if task == "consolidate" and args.curve not in ("auto", "none"):
+        given.append("--curve")
+    return given
+
+
+def _keep_tiers(value: str) -> tuple[str, ...]:
+    """``--keep-tiers`` as the county command reads it: tiers by value or Chinese label."""
+    from gridgov.model import StationTier
+
+    tiers = []
+    for part in (t.strip() for t in value.replace("，", ",").split(",") if t.strip()):
+        try:
+            tiers.append(StationTier.parse(part).value)
+        except ParameterError as exc:
+            raise ParameterError(
+                text("region.bad_tier", value=part), parameter="--keep-tiers", value=part
+            ) from exc
+    return tuple(tiers)
+
+
+def cmd_region(args: argparse.Namespace, task: str) -> int:
+    """``gridgov coverage REGION`` / ``gridgov consolidate REGION``: every county on Dask."""
+    from gridgov.region import open_region, run_region, write_region
+
+    given = _single_county_options(args, task)
+    if given:
+        raise ParameterError(
+            text("region.county_only", options=", ".join(given)),
+            parameter=given[0],
+            value=given,
+        )
+    if not args.verbose:
+        # Dask logs every worker's start and stop at INFO, and sets that level when it is
+        # first imported; the progress lines say enough
+        # (without Dask, run_region says which extra is missing, unless the run is serial)
+        with contextlib.suppress(ImportError):
+            import distributed  # noqa: F401
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    source = Path(args.workspace)
+    region = open_region(source)
+    codes = [c.code for c in region.counties]
+    wanted = [c.strip() for c in args.counties.split(",") if c.strip()] if args.counties else None
+    options = _region_options(args, task, wanted or codes)
+    suffix = "coverage" if task == "coverage" else "consolidation"
+    out = Path(args.out) if args.out else source.with_name(f"{source.name}-{suffix}")
+    if out.exists() and not out.is_dir():
+        raise ParameterError(
+            text("region.out_is_file", path=out), parameter="--out", value=str(out)
+        )
+    maps = None if args.no_map else optional_maps("region")
+    if maps is not None and args.basemap == "tianditu":
+        maps.tianditu_key(settings_of(args).tianditu_key or None, settings=settings_of(args))
+    hook = county_map if maps is not None else None
+    total = len(wanted) if wanted else len(codes)
+    run = run_region(
+        region, task, options, out, scheduler=args.scheduler, workers=args.workers,
+        counties=wanted, hook=hook, progress=_progress_printer(args, total),
+    )  # fmt: skip
+    files, summary = write_region(run, out, region=str(source))
+    if maps is not None:
+        files["map"] = region_map(
+            maps, region, run, out / "region-map.html", basemap=args.basemap,
+            tianditu_key=settings_of(args).tianditu_key or None,
+        )  # fmt: skip
+    payload = {"summary": summary, "files": {k: str(v) for k, v in files.items()}}
+    lines = [_headline(run, summary)]
+    lines += [
+        text("region.failed_line", code=o.code, name=o.name, reason=o.reason) for o in run.failed
+    ]
+    lines += [f"  {k:<12} {v}" for k, v in files.items()]
+    emit(args, payload, "\n".join(lines))
+    return EXIT_SOME_FAILED if run.failed else 0
+
+
+def _headline(run: Any, summary: Mapping[str, Any]) -> str:
+    t = summary["totals"]
+    if run.task == "coverage":
+        line = text(
+            "region.coverage_line",
+            done=len(run.done), total=len(run.outcomes), engine=run.engine,
+            seconds=f"{run.seconds:.1f}", villages=f"{t.get('villages', 0):,}",
+            covered=f"{t.get('share_villages_covered', 0.0):.1%}",
+            population=f"{t.get('share_population_covered', 0.0):.1%}", gaps=f"{t.get('gaps', 0):,}",
+        )  # fmt: skip
+        if "share_villages_covered_cross" in t:
+            line += "\n" + text(
+                "region.cross_line",
+                covered=f"{t['share_villages_covered_cross']:.1%}",
+                gained=f"{t.get('villages_gained_cross', 0):,}",
+            )
+        return line
+    return text(
+        "region.consolidate_line",
+        done=len(run.done), total=len(run.outcomes), engine=run.engine,
+        seconds=f"{run.seconds:.1f}", before=f"{t.get('stations_before', 0):,}",
+        after=f"{t.get('stations_after', 0):,}", saving=f"{t.get('annual_saving_yuan', 0):,}",
+        lost=f"{t.get('villages_lost', 0):,}",
+    )  # fmt: skip
+
+
+def county_map(task: str, ws: Any, done: Any, folder: Path) -> dict[str, Path]:
+    """A county's own map in its folder (runs on the worker, after the county's results)."""
+    from gridgov.cli._common import shell
+
+    maps = shell("maps")
+    name = _MAP_FILES[task]
+    if task == "coverage":
+        fmap = maps.coverage_map(ws, done, basemap="none")
+    else:
+        fmap = maps.consolidation_map(ws, done, basemap="none")
+    return {"map": maps.save_html(fmap, folder / name)}
+
+
+def _outlines(region: Any) -> Any:
+    """Every county's outline, read once per file (a part holds fifty)."""
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+
+    from gridgov.crs import CGCS2000
+
+    frames = []
+    for path in dict.fromkeys(c.path for c in region.counties):
+        if Path(path).is_dir():
+            gdf = gpd.read_parquet(Path(path) / "county.parquet", columns=["code", "geometry"])
+        else:
+            gdf = pyogrio.read_dataframe(path, layer="county", columns=["code"])
+        frames.append(gdf.to_crs(CGCS2000))
+    outlines = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CGCS2000)
+    outlines["code"] = outlines["code"].astype(str)
+    return outlines.drop_duplicates("code").reset_index(drop=True)
+
+
+def region_map(
+    maps: Any,
+    region: Any,
+    run: Any,
+    path: Path,
+    *,
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+) -> Path:
+    """The region map (:func:`maps.region_map`): one shape per county, coloured by its
+    share of villages within the standard (after the plan, for a consolidation), each
+    linking to the county's own map in its folder."""
+    outlines = _outlines(region)
+    by_code = {o.code: o for o in run.outcomes}
+    share_key = (
+        "share_villages_covered" if run.task == "coverage" else "share_villages_covered_after"
+    )
+    outlines = outlines[outlines["code"].isin(by_code)].copy()
+    outcomes = [by_code[c] for c in outlines["code"]]
+    outlines["name"] = [o.name for o in outcomes]
+    outlines["share"] = [o.row.get(share_key) if o.ok else None for o in outcomes]
+    outlines["reason"] = [o.reason for o in outcomes]
+    outlines["link"] = [
+        f"counties/{o.code}/{_MAP_FILES[run.task]}" if o.ok else None for o in outcomes
+    ]
+    title = text("region.map_title", task=text(f"region.task_{run.task}"))
+    fmap = maps.region_map(outlines, title=title, basemap=basemap, tianditu_key=tianditu_key)
+    return Path(maps.save_html(fmap, path))
+
+
+def cmd_region_info(args: argparse.Namespace) -> int:
+    """``gridgov region info REGION``: the counties of a region and their counts."""
+    from gridgov.region import open_region
+
+    region = open_region(args.region)
+    summary = region.summary()
+    t = summary["totals"]
+    lines = [
+        text(
+            "region.info_head",
+            region=args.region,
+            counties=summary["counties"],
+            files=summary["sources"],
+            townships=f"{t['townships']:,}",
+            villages=f"{t['villages']:,}",
+            stations=f"{t['stations']:,}",
+            population=f"{t['population']:,}",
+        )
+    ]
+    for row in summary["by_county"]:
+        lines.append(
+            text(
+                "region.info_row",
+                code=row["code"],
+                name=row["name"],
+                townships=row["townships"],
+                villages=row["villages"],
+                stations=row["stations"],
+                population=f"{row['population']:,}",
+            )
+        )
+    emit(args, summary, "\n".join(lines))
+    return 0
+
+
+def _add_run_options(p: argparse.ArgumentParser, task: str) -> None:
+    """The region options of ``coverage`` / ``consolidate`` (used when the input is a folder)."""
+    g = p.add_argument_group("region (when the input is a folder of counties)")
+    g.add_argument(
+        "--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://HOST:8786"
+    )
+    g.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes of the local cluster (default: one per core; 0: serial, no Dask)",
+    )
+    g.add_argument("--counties", metavar="CODES", help="only these county codes, comma-separated")
+    g.add_argument(
+        "--no-county-reports",
+        action="store_true",
+        help="skip each county's XLSX/CSV report (results and summary are still written)",
+    )
+    if task == "coverage":
+        g.add_argument(
+            "--cross-border",
+            action="store_true",
+            help="also let villages reach neighbouring counties' stations (reported apart)",
+        )
+    else:
+        g.add_argument("--targets", metavar="CSV", help="targets per county: county_code,target")
+        g.add_argument(
+            "--keep-share", type=float, help="keep this share of each county's stations, e.g. 0.55"
+        )
+        g.add_argument(
+            "--target-per-township", type=int, metavar="N", help="keep N stations per township"
+        )
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``region info``, and the region options of ``coverage`` and ``consolidate``
+    (registered before this, by :mod:`gridgov.cli.plan`)."""
+    for task in ("coverage", "consolidate"):
+        _add_run_options(sub.choices[task], task)
+    p = sub.add_parser("region", help="a city, province or nation: many counties at once")
+    inner = p.add_subparsers(dest="region_command", required=True, metavar="COMMAND")
+    q = inner.add_parser("info", parents=[common], help="list a region's counties and counts")
+    q.add_argument("region", type=Path, help="folder of county workspaces or synth parts")
+    q.set_defaults(func=cmd_region_info)
