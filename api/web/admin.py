@@ -29,8 +29,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.deps import get_service
 from api.web import page_lang, render
-from api.web.auth import PageUser, check_csrf, error_page, page_user, screens, to_login
+from api.web.auth import PageUser, check_csrf, error_page, page_for, screens
 from gridgov._errors import ConflictError, NotFoundError, ValidationError
 from gridgov.issues.accounts import (
     ACCOUNT_ROLES,
@@ -44,7 +45,6 @@ from gridgov.issues.accounts import (
     set_disabled,
     write_password_sheet,
 )
-from gridgov.issues.service import IssueService
 from gridgov.messages import text
 from gridgov.model import CHINA_TIME, Workspace
 
@@ -79,17 +79,7 @@ router = APIRouter(include_in_schema=False)
 
 def county_only(request: Request) -> PageUser | Response:
     """The logged-in county staff member, or the answer for everyone else."""
-    user = page_user(request)
-    if user is None:
-        return to_login(request)
-    if user.principal.role != "county_staff":
-        return error_page(request, 403, "web.error.forbidden_page", user)
-    return user
-
-
-def _service(request: Request) -> IssueService:
-    service: IssueService = request.app.state.service
-    return service
+    return page_for(request, ("county_staff",))
 
 
 def _initial_hasher(request: Request) -> Any:
@@ -165,7 +155,7 @@ class Row:
 
 
 def _rows(request: Request, role: str, q: str) -> list[Row]:
-    service = _service(request)
+    service = get_service(request)
     units = unit_names(service.ws)
     now = service.clock()
     needle = q.casefold()
@@ -187,7 +177,7 @@ def _bulk_counts(request: Request) -> dict[str, tuple[int, int]]:
     """Per role: accounts the workspace gives, and how many of them exist already."""
     existing = {a.login for a in screens(request).accounts.accounts()}
     counts: dict[str, tuple[int, int]] = {r: (0, 0) for r in BULK_ROLES}
-    for spec in accounts_from_workspace(_service(request).ws):
+    for spec in accounts_from_workspace(get_service(request).ws):
         total, made = counts.get(spec.role, (0, 0))
         counts[spec.role] = (total + 1, made + (spec.login in existing))
     return counts
@@ -223,7 +213,7 @@ def _list_page(
         values = {"role": role, "q": q, "page": page, **changes}
         return urlencode({k: v for k, v in values.items() if v and not (k == "page" and v == 1)})
 
-    service = _service(request)
+    service = get_service(request)
     units = unit_names(service.ws)
     return render(
         request,
@@ -325,7 +315,7 @@ def create_one(
         return refused
     form = {"role": role, "unit": unit, "name": name, "login": login, "phone": phone}
     lang = page_lang(request)
-    service = _service(request)
+    service = get_service(request)
     kept = screens(request)
     errors: dict[str, str] = {}
 
@@ -429,7 +419,7 @@ def create_bulk(
             status_code=400,
             errors={"roles": text("admin.err.roles", page_lang(request))},
         )
-    service = _service(request)
+    service = get_service(request)
     specs = [s for s in accounts_from_workspace(service.ws) if s.role in chosen]
     try:
         made = create_accounts(
@@ -485,7 +475,7 @@ def reset(
         )
     except NotFoundError:
         return error_page(request, 404, "admin.err.no_account", user)
-    units = unit_names(_service(request).ws)
+    units = unit_names(get_service(request).ws)
     return _sheet_page(request, user, [(_spec_of(changed, units), password)], "reset")
 
 

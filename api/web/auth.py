@@ -20,6 +20,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -27,6 +28,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.deps import get_service
 from api.web import render
 from gridgov._errors import GridgovError, ParameterError
 from gridgov.issues.access import Principal
@@ -126,15 +128,10 @@ def screens(request: Request) -> Screens:
                 from gridgov.store.accounts import account_store
 
                 found = Screens(
-                    account_store(_service(request).store), password_hasher(), AddressLimit(), {}
+                    account_store(get_service(request).store), password_hasher(), AddressLimit(), {}
                 )
                 request.app.state.screens = found
     return found
-
-
-def _service(request: Request) -> IssueService:
-    service: IssueService = request.app.state.service
-    return service
 
 
 @dataclass(frozen=True)
@@ -158,7 +155,7 @@ def page_user(request: Request) -> PageUser | None:
     if not session_id:
         return None
     kept = screens(request)
-    service = _service(request)
+    service = get_service(request)
     account = session_account(kept.accounts, session_id, now=service.clock())
     if account is None:
         return None
@@ -201,15 +198,20 @@ def to_login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
 
 
-def staff_only(request: Request) -> PageUser | Response:
-    """The logged-in staff member, or the answer for everyone else: the login page for the
-    public, 403 for other roles."""
+def page_for(request: Request, roles: Collection[str]) -> PageUser | Response:
+    """The logged-in person if their role is one of ``roles``; else the answer for them:
+    the login page for the public (coming back here), the 403 page for other roles."""
     user = page_user(request)
     if user is None:
         return to_login(request)
-    if user.principal.role not in STAFF_ROLES:
+    if user.principal.role not in roles:
         return error_page(request, 403, "web.error.forbidden_page", user)
     return user
+
+
+def staff_only(request: Request) -> PageUser | Response:
+    """The logged-in staff member, or the answer for everyone else (:func:`page_for`)."""
+    return page_for(request, STAFF_ROLES)
 
 
 def check_csrf(request: Request, user: PageUser | None, token: str) -> HTMLResponse | None:
@@ -294,7 +296,7 @@ def login(
         return _login_page(
             request, error_key="web.login.too_many", who=who, next_url=next, status_code=429
         )
-    service = _service(request)
+    service = get_service(request)
     try:
         account = authenticate(
             kept.accounts, who, password, now=service.clock(), hasher=kept.hasher
@@ -375,7 +377,7 @@ def _account_page(
         "accounts_me.html",
         {
             "user": user,
-            "unit": _unit_name(_service(request), user.principal),
+            "unit": _unit_name(get_service(request), user.principal),
             "error_key": error_key,
             "done": done,
             "min_password": 8,

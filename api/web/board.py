@@ -33,6 +33,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from api.deps import get_service
 from api.params import parse_bbox
 from api.routes import analytics as analytics_api
 from api.web import page_lang, render
@@ -76,11 +77,6 @@ _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- shared -----------------------------------------------------------------------------------
-
-
-def _service(request: Request) -> IssueService:
-    service: IssueService = request.app.state.service
-    return service
 
 
 def _t(request: Request) -> Callable[..., str]:
@@ -153,7 +149,7 @@ def map_page(request: Request) -> Response:
     user = staff_only(request)
     if not isinstance(user, PageUser):
         return user
-    service = _service(request)
+    service = get_service(request)
     names = _names(request, service)
     choices = _choices(user.principal, service, names)
     categories = service.settings.issue_categories
@@ -239,7 +235,7 @@ def map_issues(request: Request) -> Response:
         return user
     t = _t(request)
     lang = page_lang(request)
-    service = _service(request)
+    service = get_service(request)
     names = _names(request, service)
     p = user.principal
     raw = request.query_params.get("bbox", "").strip()
@@ -324,7 +320,7 @@ def map_base(request: Request) -> Response:
     user = _json_staff(request)
     if not isinstance(user, PageUser):
         return user
-    service = _service(request)
+    service = get_service(request)
     p = user.principal
     cache: dict[tuple[str, str], str] | None = getattr(request.app.state, "board_base", None)
     if cache is None:
@@ -665,7 +661,7 @@ def chart(group: Group, t: Callable[..., str]) -> Chart:
 def _figures_or_page(request: Request, user: PageUser) -> Figures | Response:
     """The figures of the period the query asks for, or the page saying why it cannot
     be summed (400, the period picker kept to put it right)."""
-    service = _service(request)
+    service = get_service(request)
     t = _t(request)
     today = service.clock().astimezone(CHINA_TIME).date()
     try:
@@ -681,7 +677,7 @@ def _stats_page(
     request: Request, user: PageUser, period: Period, figs: Figures | None, *, error: str = ""
 ) -> HTMLResponse:
     t = _t(request)
-    today = _service(request).clock().astimezone(CHINA_TIME).date()
+    today = get_service(request).clock().astimezone(CHINA_TIME).date()
     context: dict[str, Any] = {
         "user": user,
         "period": period,
@@ -791,7 +787,7 @@ def stats_xlsx(request: Request) -> Response:
     figs = _figures_or_page(request, user)
     if not isinstance(figs, Figures):
         return figs
-    service = _service(request)
+    service = get_service(request)
     t = _t(request)
     period = figs.period
     body = workbook(figs, service.clock(), t)

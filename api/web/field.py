@@ -34,12 +34,13 @@ from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFil
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.deps import get_service
 from api.errors import error_json
 from api.routes import issues as issues_api
 from api.schemas import AcknowledgeIn, IssueCreate, ResolveIn, StartIn
 from api.web import STATIC_URL, page_lang, render
 from api.web import photos as photos_api
-from api.web.auth import PageUser, error_page, page_user, to_login
+from api.web.auth import PageUser, error_page, page_for, page_user
 from api.web.queue import next_deadline
 from api.web.staff import local
 from gridgov._errors import ForbiddenError, NotFoundError, ParameterError, ValidationError
@@ -89,22 +90,6 @@ _ID = re.compile(r"[0-9A-Za-z_-]{1,40}")
 
 
 # --- who is asking ---------------------------------------------------------------------------
-
-
-def _service(request: Request) -> IssueService:
-    service: IssueService = request.app.state.service
-    return service
-
-
-def _page_for(request: Request, *roles: str) -> PageUser | Response:
-    """The logged-in person if their role uses this page; else the login page (nobody
-    logged in) or the 403 page (another role)."""
-    user = page_user(request)
-    if user is None:
-        return to_login(request)
-    if user.principal.role not in roles:
-        return error_page(request, 403, "web.error.forbidden_page", user)
-    return user
 
 
 def _refusal(request: Request, status: int, error: str, key: str, field: str = "") -> JSONResponse:
@@ -157,7 +142,7 @@ def _places(request: Request) -> _Places:
         with _PLACES_LOCK:
             found = getattr(request.app.state, "field_places", None)
             if found is None:
-                ws = _service(request).ws
+                ws = get_service(request).ws
                 grids = {} if ws.grids is None else dict(
                     zip(ws.grids["code"].astype(str), ws.grids["name"].astype(str), strict=True)
                 )  # fmt: skip
@@ -264,7 +249,7 @@ def _geo(service: IssueService, p: Principal) -> dict[str, Any]:
 @router.get("/field")
 def field_home(request: Request) -> Response:
     """The field person's home by role."""
-    user = _page_for(request, *HOMES)
+    user = page_for(request, (*HOMES,))
     if not isinstance(user, PageUser):
         return user
     return RedirectResponse(HOMES[user.principal.role], status_code=303)
@@ -273,10 +258,10 @@ def field_home(request: Request) -> Response:
 @router.get("/field/raise")
 def raise_page(request: Request) -> Response:
     """吹哨: the pin on a map of my grids, category, description, photos, then send."""
-    user = _page_for(request, _GRID_WORKER)
+    user = page_for(request, (_GRID_WORKER,))
     if not isinstance(user, PageUser):
         return user
-    service = _service(request)
+    service = get_service(request)
     return render(
         request,
         "field/raise.html",
@@ -296,10 +281,10 @@ def raise_page(request: Request) -> Response:
 @router.get("/field/mine")
 def mine_page(request: Request) -> Response:
     """我的上报: the issues I raised, newest first, with where each stands."""
-    user = _page_for(request, _GRID_WORKER)
+    user = page_for(request, (_GRID_WORKER,))
     if not isinstance(user, PageUser):
         return user
-    service = _service(request)
+    service = get_service(request)
     p = user.principal
     cards, page, pages = _listed(
         request,
@@ -338,10 +323,10 @@ _DUTY_READ = 500
 @router.get("/field/duty")
 def duty_page(request: Request) -> Response:
     """待报到 and 办理中: what the deputy is dispatched to and what they handle."""
-    user = _page_for(request, _DEPUTY)
+    user = page_for(request, (_DEPUTY,))
     if not isinstance(user, PageUser):
         return user
-    service = _service(request)
+    service = get_service(request)
     p = user.principal
     items, _ = service.store.list_issues(
         IssueQuery(deputy_id=p.subject, open_only=True, limit=_DUTY_READ)
@@ -358,10 +343,10 @@ def duty_page(request: Request) -> Response:
 @router.get("/field/history")
 def history_page(request: Request) -> Response:
     """我的记录: every issue the deputy was dispatched to, newest first."""
-    user = _page_for(request, _DEPUTY)
+    user = page_for(request, (_DEPUTY,))
     if not isinstance(user, PageUser):
         return user
-    service = _service(request)
+    service = get_service(request)
     p = user.principal
     cards, page, pages = _listed(
         request, service, IssueQuery(deputy_id=p.subject), lambda i: can_see(p, i)
@@ -454,10 +439,10 @@ def _unit_name(service: IssueService, unit: str) -> str:
 def issue_page(request: Request, issue_id: str) -> Response:
     """One issue for the grid worker or deputy: where it stands, its deadline, 三知, the
     photos, what happened (China time), and for a deputy the actions they may take."""
-    user = _page_for(request, *HOMES)
+    user = page_for(request, (*HOMES,))
     if not isinstance(user, PageUser):
         return user
-    service = _service(request)
+    service = get_service(request)
     p = user.principal
     issue = _seen(service, p, issue_id)
     if issue is None:
@@ -500,7 +485,7 @@ def photo(request: Request, issue_id: str, photo_id: str) -> Response:
     user = page_user(request)
     if user is None or user.principal.role not in HOMES:
         return Response(status_code=404)  # an image: no page to send anyone to
-    service = _service(request)
+    service = get_service(request)
     if _seen(service, user.principal, issue_id) is None:
         return Response(status_code=404)
     store = photos_api.get_photos(request, service)
@@ -523,7 +508,7 @@ def nearby(
     user = _caller(request, _GRID_WORKER, write=False)
     if not isinstance(user, PageUser):
         return user
-    service = _service(request)
+    service = get_service(request)
     problems = point_problems(lon, lat)
     if problems:
         raise ValidationError(problems, context="location")
@@ -586,7 +571,7 @@ def raise_issue(
     if not idempotency_key or not idempotency_key.strip():
         # the page always sends its draft's key; without one a retry would file twice
         return _refusal(request, 422, "invalid", "field.error.key", "Idempotency-Key")
-    service = _service(request)
+    service = get_service(request)
     try:
         created = issues_api.create_issue(
             body, service, user.principal, response, idempotency_key.strip()
@@ -615,7 +600,7 @@ def upload_photo(
     user = _caller(request, *HOMES)
     if not isinstance(user, PageUser):
         return user
-    service = _service(request)
+    service = get_service(request)
     store = photos_api.get_photos(request, service)
     out = photos_api.upload(issue_id, photo, service, user.principal, store)
     if isinstance(out, Response):  # too large: the API's 413 naming the field
@@ -661,7 +646,7 @@ def acknowledge(request: Request, issue_id: str, body: ReportIn) -> Response | d
         problems = point_problems(body.lon, body.lat)
         if problems:
             raise ValidationError(problems, context="location")
-    service = _service(request)
+    service = get_service(request)
     if body.lon is None or body.lat is None:
         out = issues_api.acknowledge(
             issue_id, service, user.principal, AcknowledgeIn(version=body.version)
@@ -687,7 +672,7 @@ def start(request: Request, issue_id: str, body: StartIn) -> Response | dict[str
     user = _caller(request, _DEPUTY)
     if not isinstance(user, PageUser):
         return user
-    out = issues_api.start(issue_id, _service(request), user.principal, body)
+    out = issues_api.start(issue_id, get_service(request), user.principal, body)
     return _act_answer(out)
 
 
@@ -697,7 +682,7 @@ def resolve(request: Request, issue_id: str, body: ResolveIn) -> Response | dict
     user = _caller(request, _DEPUTY)
     if not isinstance(user, PageUser):
         return user
-    out = issues_api.resolve(issue_id, body, _service(request), user.principal)
+    out = issues_api.resolve(issue_id, body, get_service(request), user.principal)
     return _act_answer(out)
 
 

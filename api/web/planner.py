@@ -45,12 +45,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from api.deps import get_service
 from api.params import csp_nonce
 from api.web import page_lang, render
-from api.web.auth import PageUser, check_csrf, error_page, page_user, to_login
+from api.web.auth import PageUser, check_csrf, error_page, page_for
 from gridgov._errors import GridgovError, ParameterError
 from gridgov._json import strict_json
-from gridgov.issues.service import IssueService
 from gridgov.messages import text
 from gridgov.model import CHINA_TIME, StationTier, Workspace
 from gridgov.settings import Settings
@@ -105,17 +105,7 @@ router = APIRouter(include_in_schema=False)
 def planner_only(request: Request) -> PageUser | Response:
     """The logged-in planner or county staff member, or the answer for everyone else: the
     login page for the public, 403 for other roles."""
-    user = page_user(request)
-    if user is None:
-        return to_login(request)
-    if user.principal.role not in PLAN_ROLES:
-        return error_page(request, 403, "web.error.forbidden_page", user)
-    return user
-
-
-def _service(request: Request) -> IssueService:
-    service: IssueService = request.app.state.service
-    return service
+    return page_for(request, PLAN_ROLES)
 
 
 def local(value: datetime | str | None) -> str:
@@ -244,7 +234,7 @@ def coverage_of(request: Request) -> Coverage:
         if state.coverage is None:
             from gridgov.coverage import analyse
 
-            service = _service(request)
+            service = get_service(request)
             result = analyse(service.ws, settings=service.settings, graph=service.graph)
             state.coverage = Coverage(
                 standard=str(result.standard),
@@ -265,7 +255,7 @@ def _coverage_html(request: Request, coverage: Coverage) -> str:
             import maps
             from gridgov.issues.escalation import escalation_edges
 
-            service = _service(request)
+            service = get_service(request)
             ws = service.ws
             edges = (
                 None if ws.grids is None or ws.grids.empty else escalation_edges(service.escalation)
@@ -354,7 +344,7 @@ def plan_home(request: Request) -> Response:
     if not isinstance(user, PageUser):
         return user
     coverage = coverage_of(request)
-    service = _service(request)
+    service = get_service(request)
     return render(
         request,
         "planner/home.html",
@@ -978,7 +968,7 @@ def jobs_folder(request: Request) -> Path | None:
     explicit = getattr(request.app.state, "plan_jobs_folder", None) or os.environ.get(JOBS_ENV)
     if explicit:
         return Path(explicit)
-    path = getattr(_service(request).store, "path", None)
+    path = getattr(get_service(request).store, "path", None)
     return None if path is None else Path(f"{path}.plan-jobs")
 
 
@@ -989,7 +979,7 @@ def scenarios_of(request: Request) -> Scenarios | None:
             folder = jobs_folder(request)
             if folder is None:
                 return None
-            service = _service(request)
+            service = get_service(request)
             state.scenarios = Scenarios(folder, service.ws, service.settings)
         return state.scenarios
 
@@ -1052,7 +1042,7 @@ def _scenarios_page(
     notice: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
-    service = _service(request)
+    service = get_service(request)
     runner = scenarios_of(request)
     st = service.ws.stations
     towns = dict(
@@ -1134,7 +1124,7 @@ def start_scenario(
         "curve": curve,
         "time_limit": time_limit,
     }
-    service = _service(request)
+    service = get_service(request)
     lang = page_lang(request)
     scenario, errors = parse_scenario(form, service.ws, service.settings, lang)
     if scenario is None:
@@ -1179,7 +1169,7 @@ def scenario_page(request: Request, job_id: str) -> Response:
     runner, job = found
     lang = page_lang(request)
     result = runner.result(job_id) if job.get("state") == "done" else None
-    service = _service(request)
+    service = get_service(request)
     names = dict(
         zip(
             service.ws.stations["station_id"].astype(str),
