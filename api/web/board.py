@@ -205,17 +205,15 @@ def _json_staff(request: Request) -> PageUser | JSONResponse:
     return user
 
 
-def _states(
-    service: IssueService, query: IssueQuery, points: Sequence[IssuePoint], now: datetime
-) -> dict[str, str]:
+def _states(service: IssueService, points: Sequence[IssuePoint], now: datetime) -> dict[str, str]:
     """``issue_id -> "overdue" | "due_soon"`` for the points in those tabs of the queue,
-    classified from the store's queue rows of the same query (their deadlines, without
+    classified from the store's queue rows of those points only (their deadlines, without
     decoding a document): at 15,000 open issues reading every issue due within a day took
-    1.0-2.6 s a request."""
+    1.0-2.6 s a request, the queue rows of the whole extent 450 / 600 ms (p50 / p95)."""
     ids = {p.issue_id for p in points}
     if not ids:
         return {}
-    rows = [r for r in service.store.queue_rows(query) if r.issue_id in ids]
+    rows = service.store.queue_rows(IssueQuery(issue_ids=tuple(ids), limit=-1))
     states: dict[str, str] = {}
     for row, tabs in classify(service, rows, now):
         if "overdue" in tabs:
@@ -266,7 +264,7 @@ def map_issues(request: Request) -> Response:
     points, total = service.store.issue_points(query)
     points = [q for q in points if can_see(p, q)]
     now = service.clock()
-    states = _states(service, query, points, now)
+    states = _states(service, points, now)
     features = [
         {
             "type": "Feature",
