@@ -665,15 +665,21 @@ class PostGISStore:
         when given."""
         sql = "SELECT deputy_id, open FROM deputy_load WHERE open > 0"
         params: list[Any] = []
+        wanted: set[str] | None = None
         if deputy_ids is not None:
             ids = list(deputy_ids)
             if not ids:
                 return {}
-            sql += " AND deputy_id = ANY(%s::text[])"
-            params = [ids]
+            if len(ids) > 100:
+                # a county pool: read the table (one row per deputy ever dispatched) and
+                # keep the wanted ids here rather than send a thousand ids each way
+                wanted = set(ids)
+            else:
+                sql += " AND deputy_id = ANY(%s::text[])"
+                params = [ids]
         with self._conn("reading open issues per deputy") as conn:
             rows = conn.execute(sql, params).fetchall()
-        return {str(d): int(n) for d, n in rows}
+        return {str(d): int(n) for d, n in rows if wanted is None or d in wanted}
 
     def count(self) -> int:
         """Number of issues stored."""

@@ -93,6 +93,10 @@ def test_load_table_follows_random_lifecycles(store: Store) -> None:
     assert store.open_load(["D1", "nobody"]) == {
         d: n for d, n in _recount(store).items() if d == "D1"
     }
+    # a county-sized pool (read by a scan of the load table, not a join of the ids)
+    # answers for the same deputies and no others
+    pool = ["D2", "D4", *(f"X{i}" for i in range(150))]
+    assert store.open_load(pool) == {d: n for d, n in _recount(store).items() if d in pool}
 
 
 def test_version_1_store_is_upgraded_with_its_load(tmp_path: Path) -> None:
