@@ -45,6 +45,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gridgov._errors import ParameterError
@@ -375,20 +376,26 @@ class _Totals:
         order = list(names) + sorted(u for u in self.units if u not in names)
         zero = [0.0] * (n + 4)
         rows = [self.units.get(u, zero) for u in order]
-        table = pd.DataFrame(
-            {c: [int(r[k]) for r in rows] for k, c in enumerate(COUNTS)},
-            index=pd.Index(order, name="unit", dtype=object),
-        )
 
         def mean(total: float, count: float) -> float:
             return round(total / count, 2) if count else math.nan
 
-        table["mean_hours_to_acknowledge"] = [mean(r[n], r[n + 1]) for r in rows]
-        table["mean_hours_to_resolve"] = [mean(r[n + 2], r[n + 3]) for r in rows]
-        for rate, (num, den) in _RATES.items():
-            table[rate] = (table[num] / table[den].where(table[den] > 0)).astype(float).round(4)
-        table["name"] = [names.get(u) or (_UNPLACED if u == "" else u) for u in order]
-        return table[list(COLUMNS)]
+        # The columns built first and the frame made once: adding them one by one to a
+        # frame cost 20-25 ms a table (a county's stations; two tables a request).
+        columns: dict[str, Any] = {
+            c: np.array([int(r[k]) for r in rows], dtype=np.int64) for k, c in enumerate(COUNTS)
+        }
+        columns["mean_hours_to_acknowledge"] = [mean(r[n], r[n + 1]) for r in rows]
+        columns["mean_hours_to_resolve"] = [mean(r[n + 2], r[n + 3]) for r in rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for rate, (num, den) in _RATES.items():
+                d = columns[den]
+                columns[rate] = np.round(np.where(d > 0, columns[num] / np.where(d > 0, d, 1),
+                                                  np.nan), 4)  # fmt: skip
+        columns["name"] = [names.get(u) or (_UNPLACED if u == "" else u) for u in order]
+        return pd.DataFrame(
+            {c: columns[c] for c in COLUMNS}, index=pd.Index(order, name="unit", dtype=object)
+        )
 
 
 def issue_statistics(

@@ -54,7 +54,7 @@ from gridgov.store.outbox import SQLITE_SCHEMA as OUTBOX_SCHEMA
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -203,6 +203,41 @@ BEGIN
     DELETE FROM issue_facts WHERE issue_id = NEW.issue_id;
     DELETE FROM issue_facts_before WHERE issue_id = NEW.issue_id;
 END;
+-- version 8: the issues whose facts are missing (new, or changed since their facts were
+-- written), so a statistics request reads this short list instead of counting every issue
+-- and every fact twice (100,000 issues: 40 ms of a year's 200); rows are removed by
+-- put_facts. fact_bases counts the facts of each basis (the deadlines they were computed
+-- under): when another basis has facts, the list does not say what is missing and the
+-- counts are used (gridgov.store.postgis does the same with 0012's facts_pending).
+-- Read as "facts_pending CROSS JOIN issues": SQLite's order, the short list first (a plain
+-- JOIN walked a year of issues by creation time: 230 ms instead of 0.05).
+CREATE TABLE IF NOT EXISTS facts_pending (issue_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS issues_facts_pending_new AFTER INSERT ON issues
+BEGIN
+    INSERT OR IGNORE INTO facts_pending (issue_id) VALUES (NEW.issue_id);
+END;
+CREATE TRIGGER IF NOT EXISTS issues_facts_pending_changed AFTER UPDATE ON issues
+BEGIN
+    INSERT OR IGNORE INTO facts_pending (issue_id) VALUES (NEW.issue_id);
+END;
+CREATE TABLE IF NOT EXISTS fact_bases (basis TEXT PRIMARY KEY, n INTEGER NOT NULL)
+    WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS issue_facts_basis_added AFTER INSERT ON issue_facts
+BEGIN
+    INSERT INTO fact_bases (basis, n) VALUES (NEW.basis, 1)
+    ON CONFLICT (basis) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS issue_facts_basis_removed AFTER DELETE ON issue_facts
+BEGIN
+    UPDATE fact_bases SET n = n - 1 WHERE basis = OLD.basis;
+END;
+CREATE TRIGGER IF NOT EXISTS issue_facts_basis_changed AFTER UPDATE OF basis ON issue_facts
+WHEN OLD.basis IS NOT NEW.basis
+BEGIN
+    UPDATE fact_bases SET n = n - 1 WHERE basis = OLD.basis;
+    INSERT INTO fact_bases (basis, n) VALUES (NEW.basis, 1)
+    ON CONFLICT (basis) DO UPDATE SET n = n + 1;
+END;
 -- deputies' visits in a period, for the statistics (the predicate is written literally
 -- in fact_totals, so SQLite can use this partial index)
 CREATE INDEX IF NOT EXISTS events_deputy_visits
@@ -299,6 +334,19 @@ class SQLiteStore:
                     "INSERT INTO visit_months (month, actor_id, unit, visits)"
                     " SELECT substr(at, 1, 7), actor_id, unit, count(*) FROM events"
                     " WHERE kind = 'acknowledged' AND actor_role = 'deputy' GROUP BY 1, 2, 3"
+                )
+            if row is not None and int(row[0]) < 8:
+                # version 7 -> 8: the pending list and the facts per basis, from the tables
+                # (under the write lock: the triggers keep both from here on)
+                con.execute("DELETE FROM facts_pending")
+                con.execute(
+                    "INSERT INTO facts_pending (issue_id) SELECT issue_id FROM issues WHERE NOT"
+                    " EXISTS (SELECT 1 FROM issue_facts f WHERE f.issue_id = issues.issue_id)"
+                )
+                con.execute("DELETE FROM fact_bases")
+                con.execute(
+                    "INSERT INTO fact_bases (basis, n) SELECT basis, count(*) FROM issue_facts"
+                    " GROUP BY basis"
                 )
             con.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
@@ -693,6 +741,7 @@ class SQLiteStore:
                 row = fact_values(f, _ts, strict_json(list(f.deputies)))
                 cur = con.execute(_PUT_FACTS, [*row, f.issue_id, f.version])
                 if cur.rowcount:
+                    con.execute("DELETE FROM facts_pending WHERE issue_id = ?", (f.issue_id,))
                     con.execute("DELETE FROM issue_facts_before WHERE issue_id = ?", (f.issue_id,))
                     con.executemany(
                         _PUT_BEFORE, before_values(f, _ts, lambda e: strict_json(list(e.deputies)))
@@ -702,6 +751,11 @@ class SQLiteStore:
 
     def stale_facts(self, *, basis: str) -> list[str]:
         con = self._con()
+        if not _other_basis(con, basis):  # the pending list says which (version 8)
+            return [r[0] for r in con.execute(
+                "SELECT issue_id FROM facts_pending CROSS JOIN issues USING (issue_id)"
+                " ORDER BY created_at"
+            )]  # fmt: skip
         issues, facts = con.execute(
             "SELECT (SELECT count(*) FROM issues),"
             " (SELECT count(*) FROM issue_facts WHERE basis = ?)",
@@ -747,10 +801,15 @@ class SQLiteStore:
                 late_sql(where, "?", hint=" INDEXED BY issue_facts_last"),
                 [basis, *cparams, until, until, until],
             )]  # fmt: skip
-            n_issues = con.execute(f"SELECT count(*) FROM issues{issues_where}", iparams)
-            n_facts = con.execute(f"SELECT count(*) FROM issue_facts WHERE {where}",
-                                  [basis, *cparams])  # fmt: skip
-            if n_issues.fetchone()[0] != n_facts.fetchone()[0]:  # facts missing: replay those
+            if not _other_basis(con, basis):  # replay the issues whose facts are missing
+                late += [r[0] for r in con.execute(
+                    f"SELECT issue_id FROM facts_pending CROSS JOIN issues USING (issue_id)"
+                    f"{issues_where}",
+                    iparams,
+                )]  # fmt: skip
+            elif _counted(con, f"SELECT count(*) FROM issues{issues_where}", iparams) != _counted(
+                con, f"SELECT count(*) FROM issue_facts WHERE {where}", [basis, *cparams]
+            ):  # facts of other deadlines are in the table: count which are missing
                 late += [r[0] for r in con.execute(
                     f"SELECT issue_id FROM issues{issues_where}"
                     f"{' AND' if issues_where else ' WHERE'} NOT EXISTS (SELECT 1 FROM"
@@ -863,6 +922,19 @@ _FACT_KEYS: dict[str, tuple[str, str]] = {
     "county": ("''", ""),
     "deputy": ("d.value", ", json_each(issue_facts.fact_deputies) AS d"),
 }
+
+
+def _counted(con: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
+    return int(con.execute(sql, params).fetchone()[0])
+
+
+def _other_basis(con: sqlite3.Connection, basis: str) -> bool:
+    """Whether ``issue_facts`` holds facts computed under other deadlines than ``basis``:
+    then ``facts_pending`` does not say which issues lack facts under ``basis``."""
+    row = con.execute(
+        "SELECT EXISTS (SELECT 1 FROM fact_bases WHERE basis <> ? AND n > 0)", (basis,)
+    ).fetchone()
+    return bool(row[0])
 
 
 def _private_files(path: Path) -> None:
