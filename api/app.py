@@ -678,6 +678,8 @@ def create_app(
     """
     from api import web
     from api.routes import analytics, issues, open311, places, public
+    from api.routes import handoff as handoff_routes
+    from api.routes import intake as intake_routes
     from api.web import field as web_field
     from api.web import photos as web_photos
     from api.web import public as web_public
@@ -734,6 +736,8 @@ def create_app(
     app.include_router(web_public.router, prefix="/public", tags=["public (QR)"])
     app.include_router(web_photos.router, tags=["photos"])
     app.include_router(open311.router, prefix=OPEN311_PREFIX, tags=["Open311 GeoReport v2"])
+    app.include_router(handoff_routes.router, tags=["platform above"])
+    app.include_router(intake_routes.router, tags=["platform above"])
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, Any]:

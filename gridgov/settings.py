@@ -188,6 +188,11 @@ class Settings:
         holding ``requests.json``, e.g. ``https://12345.example.gov.cn/open311/v2``);
         empty (the default) turns the hand-off off: issues at the external level wait
         there for staff.
+    handoff_protocol : str
+        How the platform takes issues: ``"open311"`` (GeoReport v2 at ``handoff_url``,
+        polled) or ``"webhook"`` (a JSON POST to ``handoff_url`` signed with HMAC-SHA256
+        under the ``GRIDGOV_HANDOFF_SECRET`` environment variable; the platform answers by
+        a signed callback to ``POST /handoff/callback``).
     handoff_api_key : str
         The ``api_key`` the platform gave the county; the ``GRIDGOV_HANDOFF_KEY``
         environment variable wins over it, so the key need not sit in a settings file.
@@ -242,6 +247,7 @@ class Settings:
     remind_interval_h: float = 1.0
     extension_max_h: float = 720.0
     handoff_url: str = ""
+    handoff_protocol: str = "open311"
     handoff_api_key: str = ""
     handoff_jurisdiction_id: str = ""
     handoff_service_codes: dict[str, str] = field(default_factory=dict)
@@ -396,6 +402,8 @@ def _handoff_problems(settings: Any, bad: Any) -> None:
                 bad(f"handoff_service_codes.{category}", code, "not a category of issue_categories")
             if not isinstance(code, str) or not code.strip():
                 bad(f"handoff_service_codes.{category}", code, "must be a service code (text)")
+    if settings.handoff_protocol not in ("open311", "webhook"):
+        bad("handoff_protocol", settings.handoff_protocol, "must be open311 or webhook")
     words = settings.handoff_refusal_words
     if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
         bad("handoff_refusal_words", words, "must be a list of words (text)")

@@ -17,6 +17,17 @@ result (``resolved``, rated by the resident as any other); one it closes as refu
 (``settings.handoff_refusal_words`` in its notes, since Open311 knows only open and
 closed) comes back to the county as a return (退回) with the platform's words as reason.
 
+Where the platform takes issues as a signed webhook instead (``settings.handoff_protocol =
+"webhook"``), :class:`WebhookPlatform` POSTs the issue as JSON to ``handoff_url``, signed
+as the notices' generic webhook is (:func:`gridgov.notify.channels.webhook_headers`:
+HMAC-SHA256 over ``"<timestamp>.<body>"`` under ``GRIDGOV_HANDOFF_SECRET``), and keeps the
+``request_id`` of the reply. Such a platform is not polled: it answers by a signed callback
+(``POST /handoff/callback``, :func:`receive_callback`) carrying the request's status, its
+result or its refusal, which is written into the timeline exactly as a poll's answer is
+(:func:`apply_platform_state`). A callback with a bad signature or a stale timestamp is
+refused (401), one replayed inside the window (the same signature again) too (409), and
+neither writes anything.
+
 Delivery is at least once and never twice: the POST carries an ``Idempotency-Key`` made
 of the issue id and its hand-off count, so two workers submitting the same issue, or a
 retry after a lost answer, get one request on the platform; the id is stored only if the
@@ -32,17 +43,25 @@ tells the resident.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from gridgov._errors import ConflictError, GridgovError, NotFoundError
+from gridgov._errors import (
+    ConflictError,
+    GridgovError,
+    NotFoundError,
+    Problem,
+    ValidationError,
+)
 from gridgov.issues.lifecycle import (
     Action,
     Actor,
@@ -56,21 +75,34 @@ from gridgov.issues.lifecycle import (
     apply,
 )
 from gridgov.messages import text
+from gridgov.notify.channels import (
+    REPLAY_WINDOW_S,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    check_webhook,
+    webhook_headers,
+)
 from gridgov.settings import Settings
 from gridgov.store.base import IssueQuery
+from gridgov.store.inbound import inbound_store
 
 if TYPE_CHECKING:  # the service imports the lifecycle, as this module does; no cycle at run time
     from gridgov.issues.service import IssueService
 
 __all__ = [
     "KEY_ENV",
+    "SECRET_ENV",
+    "CallbackResult",
     "HandoffPoller",
     "HandoffReport",
     "Open311Client",
     "PlatformRefusedError",
     "PlatformRequest",
     "PlatformUnavailableError",
+    "WebhookPlatform",
+    "apply_platform_state",
     "is_refusal",
+    "receive_callback",
     "sync_handoffs",
 ]
 
@@ -78,6 +110,9 @@ log = logging.getLogger(__name__)
 
 #: Environment variable holding the platform's api_key (wins over the settings file).
 KEY_ENV = "GRIDGOV_HANDOFF_KEY"
+#: Environment variable holding the secret that signs the webhook hand-off both ways (the
+#: POST to the platform and its callbacks); never in the settings file or the store.
+SECRET_ENV = "GRIDGOV_HANDOFF_SECRET"
 #: Issues read per page while looking for hand-offs to submit or poll.
 _PAGE = 200
 #: Longest platform answer kept in an event (notes, errors): a bound on what a platform
@@ -269,10 +304,113 @@ class Open311Client:
         )
 
 
+class WebhookPlatform:
+    """A platform that takes issues as a signed JSON POST (``handoff_protocol = "webhook"``).
+
+    The body is one JSON object: ``issue_id``, ``service_code`` (the category mapped through
+    ``settings.handoff_service_codes``, as for Open311), ``category`` and ``category_name``,
+    ``title``, ``description`` (the county's words with the issue number and place),
+    ``address``, ``lon``/``lat`` (CGCS2000 degrees), ``county_code``, ``county``,
+    ``handed_off_at`` and ``callback`` (where to send updates, when gridgov knows its public
+    address); never the reporter. It is signed with :func:`~gridgov.notify.channels.
+    webhook_headers` and carries an ``Idempotency-Key``. The platform answers 2xx with a
+    JSON object holding its ``request_id`` (``id`` or ``service_request_id`` are taken too).
+
+    Parameters
+    ----------
+    url : str
+    secret : str
+        The signing secret (``GRIDGOV_HANDOFF_SECRET``).
+    timeout_s : float
+    transport : httpx.BaseTransport, optional
+    """
+
+    #: The platform reports back by callback: nothing to poll.
+    polls = False
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        secret: str,
+        timeout_s: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if not secret:
+            raise PlatformRefusedError(
+                f"the webhook hand-off is signed: set {SECRET_ENV} to the secret agreed with "
+                "the platform"
+            )
+        self.url = url
+        self.secret = secret
+        self._http = httpx.Client(timeout=timeout_s, transport=transport)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WebhookPlatform:
+        """The platform ``settings`` configure, its secret from ``GRIDGOV_HANDOFF_SECRET``."""
+        return cls(
+            settings.handoff_url,
+            secret=os.environ.get(SECRET_ENV, ""),
+            timeout_s=settings.handoff_timeout_s,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def submit_json(self, payload: Mapping[str, Any], *, idempotency_key: str) -> str:
+        """POST ``payload`` signed; the platform's request id.
+
+        Raises
+        ------
+        PlatformRefusedError
+            A 4xx answer, or a 2xx one without a request id.
+        PlatformUnavailableError
+            No answer, 5xx (or 408/429), or not JSON.
+        """
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json; charset=utf-8"} | webhook_headers(
+            self.secret, body, idempotency_key
+        )
+        try:
+            r = self._http.post(self.url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise PlatformUnavailableError(f"POST {self.url}: {type(exc).__name__}: {exc}") from exc
+        if r.status_code >= 500 or r.status_code in (408, 429):
+            raise PlatformUnavailableError(f"POST {self.url}: HTTP {r.status_code}")
+        try:
+            answer = r.json()
+        except ValueError as exc:
+            if r.status_code >= 400:
+                raise PlatformRefusedError(f"HTTP {r.status_code}: {_clip(r.text[:200])}") from exc
+            raise PlatformUnavailableError(
+                f"POST {self.url}: HTTP {r.status_code}, not JSON: {r.text[:200]!r}"
+            ) from exc
+        if r.status_code >= 400:
+            raise PlatformRefusedError(f"HTTP {r.status_code}: {_descriptions(answer)}")
+        rid = ""
+        if isinstance(answer, dict):
+            rid = _clip(
+                answer.get("request_id") or answer.get("id") or answer.get("service_request_id")
+            )
+        if not rid:
+            raise PlatformRefusedError(
+                f"the platform gave no request_id (answered {str(answer)[:200]}); gridgov "
+                "matches its callbacks by that id"
+            )
+        return rid
+
+
+Platform = Open311Client | WebhookPlatform
+
+
 def _descriptions(body: Any) -> str:
     """The Open311 error list as one line (``description; description``)."""
     items = body if isinstance(body, list) else [body]
-    parts = [str(i.get("description", "")) for i in items if isinstance(i, dict)]
+    parts = [
+        str(i.get("description") or i.get("message") or i.get("error") or "")
+        for i in items
+        if isinstance(i, dict)
+    ]
     return _clip("; ".join(p for p in parts if p) or str(body)[:200])
 
 
@@ -285,7 +423,7 @@ def is_refusal(notes: str, settings: Settings) -> bool:
 # --- one pass -------------------------------------------------------------------------------
 
 
-class _MovedError(Exception):
+class _MovedError(ConflictError):
     """The issue changed while its platform call was under way (another worker, staff)."""
 
 
@@ -333,15 +471,16 @@ def _place_names(service: IssueService) -> dict[str, str]:
 def sync_handoffs(
     service: IssueService,
     *,
-    client: Open311Client | None = None,
+    client: Platform | None = None,
     now: datetime | None = None,
 ) -> HandoffReport:
-    """Submit every issue waiting at the external level and poll every one handed off.
+    """Submit every issue waiting at the external level and poll every one handed off
+    (an Open311 platform; a webhook platform reports by callback instead).
 
     Parameters
     ----------
     service : IssueService
-    client : Open311Client, optional
+    client : Open311Client or WebhookPlatform, optional
         Default: the one ``service.settings`` configure (nothing happens when
         ``settings.handoff_url`` is empty).
     now : datetime, optional
@@ -355,7 +494,12 @@ def sync_handoffs(
     if client is None and not settings.handoff_url:
         return HandoffReport()
     own = client is None
-    client = client or Open311Client.from_settings(settings)
+    if client is None:
+        client = (
+            WebhookPlatform.from_settings(settings)
+            if settings.handoff_protocol == "webhook"
+            else Open311Client.from_settings(settings)
+        )
     when = now if now is not None else service.clock()
     done: dict[str, list[str]] = {k: [] for k in ("submitted", "updated", "resolved",
                                                    "returned", "failed")}  # fmt: skip
@@ -363,6 +507,8 @@ def sync_handoffs(
     grids = _place_names(service)
     try:
         for issue in _waiting(service):
+            if issue.handoff_id and isinstance(client, WebhookPlatform):
+                continue  # it answers by callback (receive_callback)
             try:
                 outcome = (
                     _submit(service, client, issue, when, grids)
@@ -399,7 +545,7 @@ def _actor(service: IssueService, issue: Issue) -> Actor:
 
 def _submit(
     service: IssueService,
-    client: Open311Client,
+    client: Platform,
     issue: Issue,
     now: datetime,
     grids: Mapping[str, str],
@@ -418,15 +564,22 @@ def _submit(
         address=where or f"{issue.lon:.6f}, {issue.lat:.6f}",
     )
     actor = _actor(service, issue)
+    key = f"gridgov:{issue.issue_id}:{issue.handoffs + 1}"
     try:
-        request_id = client.submit(
-            service_code=code,
-            lat=issue.lat,
-            lon=issue.lon,
-            description=description[:4000],  # Open311's limit
-            address_string=issue.address,
-            idempotency_key=f"gridgov:{issue.issue_id}:{issue.handoffs + 1}",
-        )
+        if isinstance(client, WebhookPlatform):
+            request_id = client.submit_json(
+                _webhook_payload(service, issue, code, description[:4000], now),
+                idempotency_key=key,
+            )
+        else:
+            request_id = client.submit(
+                service_code=code,
+                lat=issue.lat,
+                lon=issue.lon,
+                description=description[:4000],  # Open311's limit
+                address_string=issue.address,
+                idempotency_key=key,
+            )
     except PlatformRefusedError as exc:
         if issue.handoff_error != str(exc):
             _record(service, issue, [HandOffFailed(str(exc))], actor, now)
@@ -437,7 +590,32 @@ def _submit(
     return "submitted"
 
 
-def _poll(service: IssueService, client: Open311Client, issue: Issue, now: datetime) -> str | None:
+def _webhook_payload(
+    service: IssueService, issue: Issue, code: str, description: str, now: datetime
+) -> dict[str, Any]:
+    settings: Settings = service.settings
+    county_code = str(service.ws.county["code"].iloc[0])
+    public = str((settings.notify or {}).get("public_url", "")).rstrip("/")
+    return {
+        "issue_id": issue.issue_id,
+        "service_code": code,
+        "category": issue.category,
+        "category_name": settings.issue_categories.get(issue.category, issue.category),
+        "title": issue.title,
+        "description": description,
+        "address": issue.address,
+        "lon": round(float(issue.lon), 7),
+        "lat": round(float(issue.lat), 7),
+        "county_code": county_code,
+        "county": str(service.ws.meta.get("county_name") or service.ws.county["name"].iloc[0]),
+        "handed_off_at": now.isoformat(),
+        "callback": f"{public}/handoff/callback" if public else "",
+    }
+
+
+def _poll(service: IssueService, client: Platform, issue: Issue, now: datetime) -> str | None:
+    if not isinstance(client, Open311Client):  # never: the pass skips them
+        return None
     actor = _actor(service, issue)
     try:
         got = client.request(issue.handoff_id)
@@ -445,9 +623,37 @@ def _poll(service: IssueService, client: Open311Client, issue: Issue, now: datet
         if issue.handoff_error != str(exc):
             _record(service, issue, [HandOffFailed(str(exc))], actor, now)
         raise
+    return apply_platform_state(service, issue, got, now)
+
+
+def apply_platform_state(
+    service: IssueService,
+    issue: Issue,
+    got: PlatformRequest,
+    now: datetime,
+    *,
+    refused: bool = False,
+) -> str | None:
+    """Write what the platform says of ``issue``'s request into its timeline.
+
+    A closed request comes back as the issue's result, or (``refused``, or refusal words
+    in its notes) as a return to the county with the platform's words as reason; an open
+    one as a ``platform_updated`` event, only when status, notes or agency changed.
+
+    Returns
+    -------
+    str or None
+        ``"resolved"``, ``"returned"``, ``"updated"``, or None when nothing changed.
+
+    Raises
+    ------
+    ConflictError
+        The issue moved meanwhile (the next poll or callback decides).
+    """
+    actor = _actor(service, issue)
     update = PlatformUpdate(got.status, got.notes, got.agency)
     if got.status == "closed":
-        if is_refusal(got.notes, service.settings):
+        if refused or is_refusal(got.notes, service.settings):
             back = service.previous_unit(issue.issue_id)
             if back is None or back == issue.unit:
                 back = _below(service, issue.unit)
@@ -472,6 +678,185 @@ def _below(service: IssueService, unit: str) -> str:
         if service.escalation.nodes[lower].get("level") == "county":
             return str(lower)
     raise NotFoundError(f"no county below {unit!r} in the escalation graph")
+
+
+# --- the webhook platform's callbacks -------------------------------------------------------
+
+#: Callback statuses: the request is being handled, settled, or refused (退回).
+CALLBACK_STATUSES: dict[str, str] = {
+    "open": "open",
+    "accepted": "open",
+    "in_progress": "open",
+    "closed": "closed",
+    "resolved": "closed",
+    "refused": "refused",
+    "returned": "refused",
+}
+_CALLBACK_FIELDS = frozenset({"request_id", "issue_id", "status", "notes", "agency", "result",
+                              "reason", "updated"})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    """What a callback did to which issue: ``"updated"``, ``"resolved"``, ``"returned"``,
+    or ``"unchanged"`` (the platform repeated a state already written)."""
+
+    issue_id: str
+    request_id: str
+    outcome: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"issue_id": self.issue_id, "request_id": self.request_id, "outcome": self.outcome}
+
+
+def _callback_fields(body: bytes) -> dict[str, str]:
+    """The callback's JSON, every bad field named."""
+    problems: list[Problem] = []
+
+    def bad(name: str, value: Any, message: str) -> None:
+        problems.append(Problem("callback", None, name, value, message))
+
+    try:
+        raw = json.loads(body or b"null")
+    except ValueError as exc:
+        raise ValidationError(
+            [
+                Problem(
+                    "callback",
+                    None,
+                    "body",
+                    body[:80].decode("utf-8", "replace"),
+                    f"not JSON ({exc})",
+                )
+            ],
+            context="callback",
+        ) from None
+    if not isinstance(raw, dict):
+        raise ValidationError(
+            [Problem("callback", None, "body", str(raw)[:80], "must be a JSON object")],
+            context="callback",
+        )
+    out: dict[str, str] = {}
+    for name in sorted(_CALLBACK_FIELDS & set(raw)):
+        value = raw[name]
+        if value is not None and not isinstance(value, str | int):
+            bad(name, str(value)[:80], "must be text")
+            continue
+        out[name] = _clip(value)
+    if not out.get("request_id"):
+        bad("request_id", raw.get("request_id"), "required: the platform's id of the request")
+    status = out.get("status", "").lower()
+    if status not in CALLBACK_STATUSES:
+        bad("status", raw.get("status"), f"must be one of {', '.join(CALLBACK_STATUSES)}")
+    elif CALLBACK_STATUSES[status] == "refused" and not (out.get("reason") or out.get("notes")):
+        bad("reason", raw.get("reason"), "required with a refusal: the county reads why")
+    if problems:
+        raise ValidationError(problems, context="callback")
+    out["status"] = status
+    return out
+
+
+def _handed_off(service: IssueService, request_id: str, issue_id: str) -> Issue:
+    """The open issue the platform calls ``request_id``."""
+    if issue_id:
+        try:
+            issue = service.store.get_issue(issue_id)
+        except NotFoundError:
+            issue = None
+        if issue is not None and issue.handoff_id == request_id and issue.is_open:
+            return issue
+    else:
+        for issue in _waiting(service):
+            if issue.handoff_id == request_id:
+                return issue
+    raise NotFoundError(
+        f"no open issue is with the platform as request {request_id!r}"
+        + (f" (issue_id {issue_id!r})" if issue_id else "")
+    )
+
+
+def receive_callback(
+    service: IssueService,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    now: datetime | None = None,
+    secret: str | None = None,
+    window_s: float = REPLAY_WINDOW_S,
+) -> CallbackResult:
+    """Take a webhook platform's signed callback into the issue's timeline.
+
+    The body is a JSON object: ``request_id`` (required; the id the platform answered the
+    hand-off with), ``issue_id`` (optional), ``status`` (``open``/``accepted``/
+    ``in_progress``: being handled; ``closed``/``resolved``: settled, with ``result``;
+    ``refused``/``returned``: refused, with ``reason``), ``notes`` and ``agency`` (the
+    department the platform assigned: it becomes the responsible unit of 三知). Headers as
+    the hand-off's: ``X-Gridgov-Timestamp`` and ``X-Gridgov-Signature`` under
+    ``GRIDGOV_HANDOFF_SECRET``.
+
+    Parameters
+    ----------
+    service : IssueService
+    body : bytes
+        The request body exactly as received (the signature covers it).
+    headers : mapping
+        The request headers (any case).
+    now : datetime, optional
+        The time the events carry (default the service's clock).
+    secret : str, optional
+        Default: ``GRIDGOV_HANDOFF_SECRET``.
+    window_s : float
+        The replay window.
+
+    Raises
+    ------
+    NotFoundError
+        Callbacks are off (the protocol is not ``webhook`` or no secret is set), or no open
+        issue is with the platform under that request id.
+    SignatureError
+        No or a bad signature, or a stale timestamp (nothing written).
+    ConflictError
+        The same signed request again (a replay), or the issue moved meanwhile.
+    ValidationError
+        Naming every bad field of the body.
+    """
+    settings: Settings = service.settings
+    secret = os.environ.get(SECRET_ENV, "") if secret is None else secret
+    if settings.handoff_protocol != "webhook" or not settings.handoff_url or not secret:
+        raise NotFoundError(
+            'hand-off callbacks are off here: they need handoff_protocol = "webhook", a '
+            f"handoff_url and the {SECRET_ENV} environment variable"
+        )
+    low = {k.lower(): v for k, v in headers.items()}
+    signature = low.get(SIGNATURE_HEADER.lower())
+    check_webhook(secret, low.get(TIMESTAMP_HEADER.lower()), body, signature,
+                  now=time.time(), window_s=window_s)  # fmt: skip
+    fields = _callback_fields(body)
+    when = now if now is not None else service.clock()
+    issue = _handed_off(service, fields["request_id"], fields.get("issue_id", ""))
+    inbound = inbound_store(service.store)
+    # a replay carries the same signature; remembering them for the window refuses it
+    if not inbound.remember(f"callback:{signature}", issue.issue_id, when):
+        raise ConflictError(
+            "this callback was received before (same signature): a replay is not applied twice"
+        )
+    inbound.forget_before("callback:", when - timedelta(seconds=2 * window_s))
+    kind = CALLBACK_STATUSES[fields["status"]]
+    notes = fields.get("notes", "")
+    if kind == "closed":
+        notes = fields.get("result") or notes
+    elif kind == "refused":
+        notes = fields.get("reason") or notes
+    got = PlatformRequest(
+        request_id=fields["request_id"],
+        status="closed" if kind in ("closed", "refused") else fields["status"],
+        notes=notes,
+        agency=fields.get("agency", ""),
+        updated=fields.get("updated", ""),
+    )
+    outcome = apply_platform_state(service, issue, got, when, refused=kind == "refused")
+    log.info("callback for %s (%s): %s", issue.issue_id, got.request_id, outcome or "unchanged")
+    return CallbackResult(issue.issue_id, got.request_id, outcome or "unchanged")
 
 
 # --- inside gridgov serve -------------------------------------------------------------------

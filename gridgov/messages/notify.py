@@ -121,6 +121,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "[Extension asked] {unit} asks for more time on issue {issue_id} ({category}: "
         "{summary}); please decide. {link}",
     ),
+    "notify.tpl.extension_requested.staff": _m(
+        "【延期申请】{unit}申请延长事项{issue_id}（{category}：{summary}）的办理时限（现为{deadline}），请审批。{link}",
+        "[Extension asked] {unit} asks for more time on issue {issue_id} ({category}: "
+        "{summary}), now due {deadline}; please decide. {link}",
+    ),
     "notify.tpl.extension_approved.staff": _m(
         "【延期批准】事项{issue_id}（{category}：{summary}）的延期申请已批准，现时限{deadline}。{link}",
         "[Extension approved] The extension asked for issue {issue_id} ({category}: "

@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import secrets
 import smtplib
@@ -40,6 +41,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any, Protocol
 
+from gridgov._errors import GridgovError
 from gridgov.messages import text
 from gridgov.notify.config import ChannelConfig
 from gridgov.notify.model import Notice
@@ -50,13 +52,16 @@ __all__ = [
     "DingTalkRobot",
     "EmailChannel",
     "SMSGateway",
+    "SignatureError",
     "SignedWebhook",
     "WeComRobot",
     "build_channel",
+    "check_webhook",
     "dingtalk_sign",
     "sign_sms",
     "sign_webhook",
     "verify_webhook",
+    "webhook_headers",
 ]
 
 log = logging.getLogger(__name__)
@@ -301,10 +306,76 @@ class EmailChannel:
             raise DeliveryError(f"{what}: {exc}") from exc
 
 
+#: The signed webhook's headers: Unix seconds, and ``sha256=<hex>`` (:func:`sign_webhook`).
+TIMESTAMP_HEADER = "X-Gridgov-Timestamp"
+SIGNATURE_HEADER = "X-Gridgov-Signature"
+#: How far a signed request's timestamp may be from the receiver's clock.
+REPLAY_WINDOW_S = 300.0
+
+
+class SignatureError(GridgovError):
+    """A signed request that must not be believed: no or a wrong signature, or a timestamp
+    outside the replay window (``stale``)."""
+
+    def __init__(self, message: str, *, stale: bool = False) -> None:
+        super().__init__(message)
+        self.stale = stale
+
+
 def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:
     """``sha256=<hex>``: HMAC-SHA256 of ``"<timestamp>.<body>"`` under the secret."""
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
+
+
+def webhook_headers(
+    secret: str, body: bytes, idempotency_key: str, *, now: float | None = None
+) -> dict[str, str]:
+    """The headers that sign ``body`` (timestamp, signature, ``Idempotency-Key``): what a
+    :class:`SignedWebhook` and the hand-off to a webhook platform send."""
+    stamp = str(int(time.time() if now is None else now))
+    return {
+        TIMESTAMP_HEADER: stamp,
+        SIGNATURE_HEADER: sign_webhook(secret, stamp, body),
+        "Idempotency-Key": idempotency_key,
+    }
+
+
+def check_webhook(
+    secret: str,
+    timestamp: str | None,
+    body: bytes,
+    signature: str | None,
+    *,
+    now: float | None = None,
+    window_s: float = REPLAY_WINDOW_S,
+) -> None:
+    """A receiver's check of a signed request, saying what is wrong.
+
+    Raises
+    ------
+    SignatureError
+        Without timestamp or signature, with a signature that does not match (compared in
+        constant time), or (``stale``) with a timestamp more than ``window_s`` from
+        ``now``: a captured request cannot be replayed later.
+    """
+    if not timestamp or not signature:
+        raise SignatureError(f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header")
+    try:
+        sent = float(timestamp)
+    except ValueError:
+        raise SignatureError(f"{TIMESTAMP_HEADER} {timestamp[:20]!r} is not Unix seconds") from None
+    if not math.isfinite(sent):
+        raise SignatureError(f"{TIMESTAMP_HEADER} {timestamp[:20]!r} is not Unix seconds")
+    current = time.time() if now is None else now
+    if abs(current - sent) > window_s:
+        raise SignatureError(
+            f"{TIMESTAMP_HEADER} is {current - sent:+.0f} s from the receiver's clock, outside"
+            f" the {window_s:g} s replay window",
+            stale=True,
+        )
+    if not hmac.compare_digest(sign_webhook(secret, timestamp, body), signature):
+        raise SignatureError(f"{SIGNATURE_HEADER} does not match the body")
 
 
 def verify_webhook(
@@ -314,20 +385,16 @@ def verify_webhook(
     signature: str,
     *,
     now: float | None = None,
-    window_s: float = 300.0,
+    window_s: float = REPLAY_WINDOW_S,
 ) -> bool:
-    """A receiver's check of a :class:`SignedWebhook` request: the signature matches
-    (compared in constant time) and the timestamp is within ``window_s`` of ``now``, so a
-    captured request cannot be replayed later. Deduplicate on ``Idempotency-Key`` as well:
-    inside the window a repeat is a retry of the same notice."""
+    """Whether a :class:`SignedWebhook` request passes :func:`check_webhook`. Deduplicate
+    on ``Idempotency-Key`` as well: inside the window a repeat is a retry of the same
+    notice."""
     try:
-        sent = float(timestamp)
-    except ValueError:
+        check_webhook(secret, timestamp, body, signature, now=now, window_s=window_s)
+    except SignatureError:
         return False
-    current = time.time() if now is None else now
-    if abs(current - sent) > window_s:
-        return False
-    return hmac.compare_digest(sign_webhook(secret, timestamp, body), signature)
+    return True
 
 
 class SignedWebhook:
@@ -356,14 +423,9 @@ class SignedWebhook:
             },
             ensure_ascii=False,
         ).encode()
-        stamp = str(int(time.time()))
-        headers = {
-            "X-Gridgov-Timestamp": stamp,
-            "X-Gridgov-Signature": sign_webhook(secret, stamp, body),
-            "Idempotency-Key": notice.idem_key,
-        }
         _post(
-            _url(self.config), body, headers, timeout_s=self.config.timeout_s,
+            _url(self.config), body, webhook_headers(secret, body, notice.idem_key),
+            timeout_s=self.config.timeout_s,
             what=f"webhook {self.config.name}",
         )  # fmt: skip
 

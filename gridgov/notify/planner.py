@@ -30,7 +30,7 @@ from gridgov.notify.model import NewNotice, OutboxItem, idempotency_key
 from gridgov.notify.rules import AUDIENCES, RULES, STATUS_RULE, Rule, render, rules_for
 from gridgov.settings import Settings
 
-__all__ = ["Contact", "Directory", "NoticePlanner"]
+__all__ = ["Contact", "Directory", "NoticePlanner", "approver_unit"]
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,23 @@ class Directory:
         if issue.grid_code in mine:
             return list(self.grid_workers.get(issue.grid_code, ()))
         return []
+
+
+def approver_unit(issue: Issue) -> str:
+    """The unit that decides ``issue``'s request for more time (延期): the level above the
+    one handling it, by the rule :func:`gridgov.issues.access.can` applies (a township's
+    staff decide for its stations, the county for its townships and for itself); empty
+    where nobody in the county decides (the platform above has its own deadlines).
+
+    The county's unit is named from the township code's first six digits (the county
+    part of the statistical code); group channels match ``county:*`` or that unit.
+    """
+    county = f"county:{issue.township_code[:6]}"
+    if issue.level in ("grid", "station"):
+        return f"township:{issue.township_code}" if issue.township_code else county
+    if issue.level in ("township", "county"):
+        return county
+    return ""
 
 
 @dataclass(frozen=True)
@@ -296,6 +313,22 @@ class NoticePlanner:
             case "previous":
                 left = str(data.get("from", ""))
                 return self._people(rule, d.unit_people(left), left) if left else []
+            case "approver":
+                above = approver_unit(issue)
+                return self._people(rule, d.unit_people(above), above) if above else []
+            case "approver_groups":
+                above = approver_unit(issue)
+                return [
+                    _Target(rule, f"group:{c.name}", c.name, "", above)
+                    for c in self.config.groups()
+                    if above and c.serves(above, rule.kind)
+                ]
+            case "requester":
+                asked = str(data.get("requested_by", ""))
+                if asked in d.deputies:
+                    return self._people(rule, [d.deputies[asked]], unit)
+                # staff ask as their unit (a station admin, the township): its people
+                return self._people(rule, d.unit_people(unit), unit)
             case "grid_worker":
                 return self._people(rule, d.reporter(issue), unit)
             case "resident":
@@ -336,6 +369,9 @@ class NoticePlanner:
         due: datetime | None
         if item.kind == "due_soon" and data.get("due"):
             due = datetime.fromisoformat(str(data["due"]))
+        elif item.kind.startswith("extension_"):
+            # 延期 is about the resolve deadline, even while one to acknowledge is pending
+            due = issue.resolve_due
         else:
             due = issue.acknowledge_due or issue.resolve_due
         deputies = [

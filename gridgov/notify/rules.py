@@ -5,21 +5,28 @@ Every event an issue's log records reaches the outbox (a database trigger, see
 up here. A :class:`Rule` names an *audience*, resolved against the workspace's contacts by
 the planner:
 
-===============  ==========================================================================
+=====================  ==========================================================================
 audience         who
-===============  ==========================================================================
-``deputies``     the deputies an issue was dispatched to (代表报到), by SMS
-``station_admin`` the station's admin (站长/联络员: the station roster's contact phone and
-                 the station's account)
-``unit``         whoever handles at the unit the issue now sits at: the station admin, the
-                 township staff (乡镇人大), the county staff (代表工委), the grid worker
-``handler``      the same, and at a station also the deputies dispatched or the one who
-                 acknowledged it
-``previous``     the unit an escalation took the issue from (its deadline passed there)
-``grid_worker``  the grid worker who raised the issue, on every change of its status
-``resident``     the resident who raised it and left a phone, when it is resolved (to rate)
-``groups``       the group robots, e-mail lists and webhooks configured for the unit
-===============  ==========================================================================
+=====================  ==========================================================================
+``deputies``           the deputies an issue was dispatched to (代表报到), by SMS
+``station_admin``      the station's admin (站长/联络员: the station roster's contact phone and
+                       the station's account)
+``unit``               whoever handles at the unit the issue now sits at: the station admin, the
+                       township staff (乡镇人大), the county staff (代表工委), the grid worker
+``handler``            the same, and at a station also the deputies dispatched or the one who
+                       acknowledged it
+``previous``           the unit an escalation took the issue from (its deadline passed there)
+``approver``           whoever decides a request for more time (延期申请): the level above the
+                       unit handling the issue, as :func:`gridgov.issues.access.can` has it (a
+                       station's request goes to its township, a township's to the county; the
+                       county, with nobody above it in the county, decides its own)
+``approver_groups``    the group channels configured for that deciding unit
+``requester``          whoever asked for more time, when it is decided (the deputy who asked, or
+                       the staff of the unit that asked)
+``grid_worker``        the grid worker who raised the issue, on every change of its status
+``resident``           the resident who raised it and left a phone, when it is resolved (to rate)
+``groups``             the group robots, e-mail lists and webhooks configured for the unit
+=====================  ==========================================================================
 
 Events written together (one transaction: raised, located, assigned, dispatched) are one
 occasion: each recipient gets one notice for it, worded by the rule of highest ``rank``.
@@ -72,6 +79,9 @@ AUDIENCES: dict[str, str] = {
     "unit": "staff",
     "handler": "staff",
     "previous": "previous",
+    "approver": "staff",
+    "approver_groups": "group",
+    "requester": "staff",
     "grid_worker": "grid_worker",
     "resident": "resident",
     "groups": "group",
@@ -130,8 +140,13 @@ RULES: tuple[Rule, ...] = (
     Rule("reopened", "groups", 35),
     Rule("resolved", "resident", 30),
     Rule("reminded", "handler", 45),
-    Rule("extension_requested", "groups", 25),
+    # 延期: the level above decides, so it is asked; the one who asked hears the answer
+    # (and the rest of the handling unit, whose deadline it is)
+    Rule("extension_requested", "approver", 25),
+    Rule("extension_requested", "approver_groups", 25),
+    Rule("extension_approved", "requester", 26),
     Rule("extension_approved", "handler", 25),
+    Rule("extension_refused", "requester", 26),
     Rule("extension_refused", "handler", 25),
     Rule("handoff_failed", "groups", 30),
     Rule("handed_off", "groups", 30),
