@@ -117,11 +117,15 @@ CLIENT_CSS = """
 "Microsoft YaHei","PingFang SC","WenQuanYi Zen Hei","Hiragino Sans GB",sans-serif}
 .gg-panel{background:rgba(255,255,255,.94);padding:8px 11px;border-radius:6px;
 box-shadow:0 1px 6px rgba(0,0,0,.3);font-size:13px;line-height:1.55;color:#222;max-width:300px}
-.gg-title h1{font-size:17px;margin:0 0 2px;font-weight:700}
-.gg-title .gg-sub{color:#555;font-size:12.5px}
-.gg-title .gg-figs{margin-top:4px}
-.gg-title .gg-figs b{font-size:15px;color:#08306b}
-.gg-title .gg-gap b{color:#b2182b}
+.gg-panel.gg-title{max-width:640px;padding:10px 14px}
+.gg-title h1{font-size:24px;margin:0 0 4px;font-weight:700;line-height:1.3}
+.gg-title .gg-head{font-size:22px;font-weight:700;line-height:1.35;color:#08306b;margin-top:4px}
+.gg-title .gg-loss{color:#b2182b}
+.gg-title .gg-std{margin-top:6px;padding-top:4px;border-top:1px solid #ddd}
+.gg-title .gg-sub{color:#555;font-size:13px;margin-top:4px}
+.gg-title .gg-figs{margin-top:3px;font-size:17px}
+.gg-title .gg-figs b{color:#08306b}
+.gg-title .gg-gap{color:#b2182b}
 .gg-legend h2{font-size:13px;margin:6px 0 2px;font-weight:700}
 .gg-legend h2:first-child{margin-top:0}
 .gg-row{display:flex;align-items:center;gap:7px;white-space:nowrap}

@@ -26,8 +26,9 @@ from branca.element import Figure
 
 from gridgov._errors import ParameterError
 from gridgov.coverage.plan import ConsolidationPlan
-from gridgov.coverage.standard import ReachStandard
+from gridgov.coverage.standard import ReachStandard, parse_standard
 from gridgov.crs import CGCS2000
+from gridgov.messages import current_lang, text
 from gridgov.model import StationTier, Workspace
 from maps._basemaps import resolve_basemap
 from maps._client import HATCH_ID
@@ -43,6 +44,7 @@ from maps._layers import (
 )
 from maps._offline import make_offline
 from maps._symbols import CLOSED_TIER_SYMBOLS, NEW_SITE_SYMBOL, TIER_SYMBOLS
+from maps._titles import percent, standard_label, standard_phrase
 from maps.coverage import (
     _HATCH_SVG,
     _PANES,
@@ -499,20 +501,80 @@ def _absorb_layer(plan: ConsolidationPlan, display: Display) -> GeoJsonOverlay:
     )
 
 
+def _standard_blocks(plan: ConsolidationPlan, f: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """(villages lost, HTML) per standard the plan is judged by: the county's own reach
+    standard (``summary["county_standard"]``, from :func:`gridgov.coverage.consolidate`)
+    and the standard it was planned at, when they differ."""
+    v = plan.villages
+    n = len(v)
+    planned = {
+        "label": "report.map.plan_planned",
+        "phrase": standard_phrase(plan.standard),
+        "before": int(sum(_bool(x) for x in v["covered_before"])),
+        "after": int(sum(_bool(x) for x in v["covered_after"])),
+        "share_before": f["share_before"],
+        "share_after": f["share_after"],
+        "lost": f["lost"],
+        "gained": f["gained"],
+    }
+    figures = [planned]
+    county = plan.summary.get("county_standard")
+    if isinstance(county, Mapping):
+        judged = {
+            "label": "report.map.plan_county",
+            "phrase": standard_phrase(parse_standard(county["standard"])),
+            "before": int(county["villages_covered_before"]),
+            "after": int(county["villages_covered_after"]),
+            "share_before": float(county["share_villages_covered_before"]),
+            "share_after": float(county["share_villages_covered_after"]),
+            "lost": int(county["villages_lost"]),
+            "gained": int(county.get("villages_gained", 0)),
+        }
+        # At the county's own standard the plan's figures are the county's: one block.
+        figures = [judged] if county.get("same_as_plan") else [judged, planned]
+    blocks = []
+    for fig in figures:
+        lines = [f'<div class="gg-head">{_esc(text(fig["label"], standard=fig["phrase"]))}</div>']
+        if fig["lost"]:
+            # a plan that loses villages says so before anything else under that standard
+            lost = text("report.map.plan_lost", lost=fig["lost"])
+            lines.append(f'<div class="gg-head gg-loss">{_esc(lost)}</div>')
+        covered = text(
+            "report.map.plan_covered",
+            before=fig["before"],
+            after=fig["after"],
+            share_before=percent(fig["share_before"]),
+            share_after=percent(fig["share_after"]),
+        )
+        if n and fig["gained"]:
+            covered += "，" if current_lang() == "zh" else ", "
+            covered += text("report.map.plan_gained", n=fig["gained"])
+        lines.append(f'<div class="gg-figs">{_esc(covered)}</div>')
+        blocks.append((int(fig["lost"]), f'<div class="gg-std">{"".join(lines)}</div>'))
+    return blocks
+
+
 def _title_html(county_name: str, plan: ConsolidationPlan) -> str:
+    """The title block: the stations, then each standard with its loss in large type."""
     f = _headline(plan)
+    new = text("report.map.plan_new", n=f["new"]) if f["new"] else ""
+    stations = text(
+        "report.map.plan_stations",
+        before=f["stations_before"],
+        after=f["stations_after"],
+        closed=f["closed"],
+        new=new,
+    )
     lines = [
-        f"<h1>{_esc(county_name)} 代表联络站点调整方案</h1>",
-        f'<div class="gg-sub">标准：{_esc(plan.standard.label_zh)}（出门即可达）</div>',
-        f'<div class="gg-figs">站点 <b>{f["stations_before"]} → {f["stations_after"]}</b>'
-        f"（撤并{f['closed']}个" + (f"，新设{f['new']}个" if f["new"] else "") + "）</div>",
-        f'<div class="gg-figs">村（社区）覆盖 <b>{f["share_before"] * 100:.1f}% → '
-        f"{f['share_after'] * 100:.1f}%</b></div>",
-        f'<div class="gg-figs gg-gap">失去覆盖 <b>{f["lost"]}</b> 个村（社区），'
-        f"新获覆盖 {f['gained']} 个</div>",
+        f"<h1>{_esc(text('report.map.plan_title', county=county_name))}</h1>",
+        f'<div class="gg-head">{_esc(stations)}</div>',
     ]
+    # the standard under which the plan loses villages comes first (stable: county first)
+    blocks = sorted(_standard_blocks(plan, f), key=lambda b: -b[0])
+    lines.extend(html for _, html in blocks)
     if f["saving"] is not None:
-        lines.append(f'<div class="gg-figs">每年节约经费 <b>{f["saving"]:,.0f}元</b></div>')
+        saving = text("report.map.plan_saving", saving=f"{f['saving']:,.0f}")
+        lines.append(f'<div class="gg-figs">{_esc(saving)}</div>')
     return "".join(lines)
 
 
@@ -665,7 +727,9 @@ def consolidation_map(
     )
     root = m.get_root()
     if isinstance(root, Figure):
-        root.title = f"{county_name}代表联络站点调整方案（{plan.standard.label_zh}）"
+        root.title = text(
+            "report.map.page_plan", county=county_name, standard=standard_label(plan.standard)
+        )
     Setup(_HATCH_SVG + _LOST_HATCH_SVG).add_to(m)
     base.add_to(m)
     before_members = [v_before, s_before]

@@ -24,20 +24,20 @@ from gridgov._errors import ParameterError
 from gridgov.coverage.result import CoverageResult
 from gridgov.coverage.standard import ReachStandard
 from gridgov.crs import CGCS2000
+from gridgov.messages import text
 from gridgov.model import DeputyLevel, StationTier, VillageKind, Workspace
 from maps._basemaps import resolve_basemap
 from maps._client import HATCH_ID
 from maps._layers import Display, GeoJsonOverlay, Panel, Setup, features, metric_crs
 from maps._offline import make_offline
 from maps._symbols import TIER_SYMBOLS
+from maps._titles import method_words, percent, standard_label, standard_phrase
 
-__all__ = ["GAP_COLOUR", "METHOD_ZH", "TravelClass", "coverage_map", "travel_classes"]
+__all__ = ["GAP_COLOUR", "TravelClass", "coverage_map", "travel_classes"]
 
 #: Stripes and outline of villages beyond the standard.
 GAP_COLOUR = "#d7301f"
 GAP_OUTLINE = "#99000d"
-#: How travel was measured, as every map states it.
-METHOD_ZH = {"network": "路网", "straight-line": "直线估算"}
 #: Deputies' homes are drawn rounded to this many decimals (about 100 m): enough to see
 #: where deputies live relative to stations, not enough to find a house.
 DEPUTY_DECIMALS = 3
@@ -463,18 +463,28 @@ def _new_site_layer(result: CoverageResult, display: Display) -> GeoJsonOverlay 
 
 
 def _title_html(county_name: str, result: CoverageResult) -> str:
+    """The title block: the standard and the village coverage in large type (gg-head)."""
     figs = _headline(result)
-    method = METHOD_ZH.get(result.method, result.method)
     gaps = figs["n_villages"] - figs["villages_covered"]
+    head = text(
+        "report.map.cov_head",
+        standard=standard_phrase(result.standard),
+        covered=int(figs["villages_covered"]),
+        n=int(figs["n_villages"]),
+        share=percent(figs["share_villages"]),
+    )
+    people = text(
+        "report.map.cov_people",
+        share=percent(figs["share_population"]),
+        covered=f"{int(figs['population_covered']):,}",
+        total=f"{int(figs['population']):,}",
+    )
     return (
-        f"<h1>{_esc(county_name)} 代表联络站点覆盖图</h1>"
-        f'<div class="gg-sub">标准：{_esc(result.standard.label_zh)}（出门即可达）　'
-        f"测算：{_esc(method)}</div>"
-        f'<div class="gg-figs">村（社区）覆盖 <b>{figs["share_villages"] * 100:.1f}%</b>'
-        f"（{int(figs['villages_covered'])}/{int(figs['n_villages'])}）</div>"
-        f'<div class="gg-figs">人口覆盖 <b>{figs["share_population"] * 100:.1f}%</b>'
-        f"（{int(figs['population_covered']):,}/{int(figs['population']):,}人）</div>"
-        f'<div class="gg-figs gg-gap">超出标准 <b>{gaps}</b> 个村（社区）</div>'
+        f"<h1>{_esc(text('report.map.cov_title', county=county_name))}</h1>"
+        f'<div class="gg-head">{_esc(head)}</div>'
+        f'<div class="gg-figs">{_esc(people)}</div>'
+        f'<div class="gg-figs gg-gap">{_esc(text("report.map.cov_gaps", n=gaps))}</div>'
+        f'<div class="gg-sub">{_esc(text("report.map.method", method=method_words(result.method)))}</div>'
     )
 
 
@@ -607,10 +617,14 @@ def coverage_map(
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
-    method = METHOD_ZH.get(result.method, result.method)
     root = m.get_root()
     if isinstance(root, Figure):
-        root.title = f"{county_name}代表联络站点覆盖图（{result.standard.label_zh}，{method}）"
+        root.title = text(
+            "report.map.page_cov",
+            county=county_name,
+            standard=standard_label(result.standard),
+            method=method_words(result.method),
+        )
     Setup(_HATCH_SVG).add_to(m)
     base.add_to(m)
     for layer in (villages, areas, townships, county, labels):

@@ -107,7 +107,7 @@ def _run_issue_week(
 
     from gridgov import io
     from gridgov.issues.escalation import write_escalation
-    from gridgov.issues.layers import issues_layer
+    from gridgov.issues.layers import issues_layer, issues_style
     from gridgov.issues.service import IssueService
     from gridgov.issues.simulate import simulate
     from gridgov.issues.stats import statistics_info, store_sheets, store_summary
@@ -138,7 +138,9 @@ def _run_issue_week(
         folder / "huarong-issues-week.xlsx",
         info=info,
     )
-    io.write_result_layers(workspace, {"issues": issues_layer(issues)})
+    io.write_result_layers(
+        workspace, {"issues": issues_layer(issues)}, styles={"issues": issues_style()}
+    )
     graph = write_escalation(service.escalation, folder / "escalation.graphml")
     edges = write_escalation(service.escalation, folder / "escalation.geojson")
     service.store.close()

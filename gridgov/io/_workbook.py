@@ -102,12 +102,18 @@ class ReportInfo:
         return at.strftime("%Y-%m-%d %H:%M")
 
 
+# Chinese headers first, then the English ones of a ``--lang en`` report: the same
+# columns must get the same formats in either language.
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(经度|纬度)"), COORD),
     (re.compile(r"(比例|率|占比|份额)(（[^）]*）)?$"), PERCENT),
     (re.compile(r"（分钟）|（小时）|用时|时长"), MINUTES),
     (re.compile(r"（(元|米|人|个|次)）"), COUNT),
     (re.compile(r"(人口|人数|户数|代表数|站点数|村（社区）数|网格数|个数|件数|次数|数$)"), COUNT),
+    (re.compile(r"\b(longitude|latitude)\b", re.IGNORECASE), COORD),
+    (re.compile(r"\b(share|rate|proportion)\b|\(%\)", re.IGNORECASE), PERCENT),
+    (re.compile(r"\((min|minutes|h|hours)\)|\btravel\b", re.IGNORECASE), MINUTES),
+    (re.compile(r"\((yuan|m|people|count)\)|\b(population|people|number of)\b", re.I), COUNT),
 )
 
 
@@ -139,11 +145,12 @@ def column_format(header: str, values: pd.Series) -> str | None:
 
 def _cell_value(value: Any) -> Any:
     """A value as openpyxl should store it: None for blanks, dates in China time without a
-    zone (Excel has none), 是/否 for booleans, numpy scalars as Python ones."""
+    zone (Excel has none), 是/否 (yes/no in English) for booleans, numpy scalars as Python
+    ones."""
     if value is None:
         return None
     if isinstance(value, bool | np.bool_):
-        return "是" if value else "否"
+        return text("report.book.yes") if value else text("report.book.no")
     if isinstance(value, float | np.floating):
         return None if not math.isfinite(float(value)) else float(value)
     if isinstance(value, np.integer):

@@ -246,4 +246,73 @@ MESSAGES: dict[str, dict[str, str]] = {
         "数据日期 {date}；详细数据见 consolidation.xlsx",
         "Data as of {date}; details in consolidation.xlsx",
     ),
+    # --- the reach standard in words (maps' title blocks, reports)
+    "report.std.phrase": _m("{amount}出门即可达标准（{mode}）", "{amount} reach standard ({mode})"),
+    "report.std.label": _m("{mode}{amount}", "{amount} {mode}"),
+    "report.std.minutes": _m("{n}分钟", "{n} min"),
+    "report.std.km": _m("{n}公里", "{n} km"),
+    "report.std.m": _m("{n}米", "{n} m"),
+    "report.mode.walk": _m("步行", "on foot"),
+    "report.mode.ebike": _m("电动车", "e-bike"),
+    "report.mode.car": _m("驾车", "by car"),
+    "report.mode.road": _m("道路", "by road"),
+    "report.mode.straight": _m("直线", "straight line"),
+    "report.method.network": _m("路网", "road network"),
+    "report.method.straight": _m("直线估算", "straight-line estimate"),
+    # --- map title blocks (large type: read on a projector)
+    "report.map.cov_title": _m(
+        "{county} 代表联络站点覆盖图", "{county}: deputy liaison station coverage"
+    ),
+    "report.map.cov_head": _m(
+        "{standard}下：覆盖 {covered}/{n} 个村（社区）（{share}）",
+        "At the {standard}: {covered} of {n} villages within reach ({share})",
+    ),
+    "report.map.cov_people": _m(
+        "人口覆盖 {share}（{covered}/{total} 人）",
+        "Population within reach {share} ({covered} of {total})",
+    ),
+    "report.map.cov_gaps": _m("超出标准 {n} 个村（社区）", "{n} villages beyond the standard"),
+    "report.map.method": _m("测算：{method}", "Travel measured: {method}"),
+    "report.map.plan_title": _m(
+        "{county} 代表联络站点调整方案", "{county}: deputy liaison station consolidation"
+    ),
+    "report.map.plan_stations": _m(
+        "站点 {before} → {after}（撤并 {closed} 个{new}）",
+        "Stations {before} → {after} ({closed} closed{new})",
+    ),
+    "report.map.plan_new": _m("，新设 {n} 个", ", {n} new"),
+    "report.map.plan_county": _m("县定标准：{standard}", "County standard: {standard}"),
+    "report.map.plan_planned": _m("规划标准：{standard}", "Planned at: {standard}"),
+    "report.map.plan_lost": _m("失去覆盖 {lost} 个村（社区）", "{lost} villages lose coverage"),
+    "report.map.plan_covered": _m(
+        "覆盖 {before} → {after} 个村（社区）（{share_before} → {share_after}）",
+        "Villages within reach {before} → {after} ({share_before} → {share_after})",
+    ),
+    "report.map.plan_gained": _m("新获覆盖 {n} 个", "{n} gained"),
+    "report.map.plan_saving": _m("每年节约经费 {saving}元", "Yearly saving {saving} yuan"),
+    "report.map.page_cov": _m(
+        "{county}代表联络站点覆盖图（{standard}，{method}）",
+        "{county} station coverage ({standard}, {method})",
+    ),
+    "report.map.page_plan": _m(
+        "{county}代表联络站点调整方案（{standard}）", "{county} station consolidation ({standard})"
+    ),
+    # --- the issues layer in QGIS (dates in Beijing time)
+    "report.qgis.issues": _m("群众反映问题（网格吹哨）", "Issues raised (grid whistles)"),
+    "report.qgis.issue_id": _m("问题编号", "Issue"),
+    "report.qgis.issue_category": _m("问题类别", "Category"),
+    "report.qgis.issue_status": _m("状态代码", "Status code"),
+    "report.qgis.issue_status_zh": _m("办理状态", "Status"),
+    "report.qgis.issue_level": _m("办理层级", "Handled at"),
+    "report.qgis.issue_unit": _m("承办单位", "Handling unit"),
+    "report.qgis.issue_station": _m("站点编号", "Station"),
+    "report.qgis.issue_grid": _m("网格代码", "Grid"),
+    "report.qgis.issue_escalations": _m("上报次数", "Times escalated"),
+    "report.qgis.issue_reopened": _m("重新办理次数", "Times reopened"),
+    "report.qgis.issue_rating": _m("群众评价", "Resident's rating"),
+    "report.qgis.issue_description": _m("问题描述", "Description"),
+    "report.qgis.issue_created_at": _m("提出时间（北京时间）", "Raised at (Beijing time)"),
+    "report.qgis.issue_updated_at": _m("最近更新（北京时间）", "Last update (Beijing time)"),
+    "report.qgis.issue_closed_at": _m("办结时间（北京时间）", "Closed at (Beijing time)"),
+    "report.qgis.issue_resolve_due": _m("办理期限（北京时间）", "Due (Beijing time)"),
 }

@@ -240,7 +240,7 @@ def build_county(frame: CountyFrame, rng: np.random.Generator) -> CountyLayers:
     g_pop = split_int(pop, g_w, g_v)
     g_rank = group_rank(g_v)
 
-    roads, road_nodes = _roads(frame, rng, seats, centres, np.column_stack([ex, ey]), s_v)
+    roads, road_nodes = _roads(frame, rng, seats, seat_v, centres, np.column_stack([ex, ey]), s_v)
     stations, st_xy, st_regional = _stations(frame, rng, seats, seat_v, centres, pop, ex, ey, s_v)
     deputies = _deputies(
         frame, rng, pop, np.column_stack([ex, ey]), s_pop, stations, st_xy, st_regional, g_xy, g_v
@@ -323,6 +323,7 @@ def _roads(
     frame: CountyFrame,
     rng: np.random.Generator,
     seats: Floats,
+    seat_v: Ints,
     centres: Floats,
     settle_xy: Floats,
     settle_v: Ints,
@@ -393,8 +394,17 @@ def _roads(
     tree = mst(base_s, both, w)[len(built) :]
     township = v_edges[_with_loops(rng, tree, ~tree & same, length(v_edges), 0.25)]
 
-    # Village roads (村道): every settlement to its village centre.
-    village = np.column_stack([base_c + settle_v, base_s + np.arange(n_s)]).astype(np.int64)
+    # Village roads (村道): every settlement to its village centre; in the village or
+    # community the township seat lies in, to the seat itself. A town's streets meet at its
+    # centre, where the township station stands; joined only to a centre of their own, the
+    # seat's settlements were nearer by road to a neighbour's 联络点 and two demo township
+    # stations served no village at all.
+    hub = base_c + settle_v
+    seat_of = np.full(n_v, -1, dtype=np.int64)
+    seat_of[seat_v[seat_v >= 0]] = np.flatnonzero(seat_v >= 0)
+    at_seat = seat_of[settle_v] >= 0
+    hub[at_seat] = seat_of[settle_v[at_seat]]
+    village = np.column_stack([hub, base_s + np.arange(n_s)]).astype(np.int64)
     village = village[_inside(zone, xy, village)]
 
     # Join what is still apart (a settlement across an inlet, a township cut in two).
