@@ -11,13 +11,15 @@ and a retry files one issue. ``/field/mine`` lists what they raised.
 A deputy (人大代表) sees at ``/field/duty`` the issues they are dispatched to and have not
 reported for (待报到), and those they handle; on an issue's page they report for duty
 (报到, with where they are when the phone allows), start and resolve it with a note and
-photos; ``/field/history`` is their record.
+photos, and ask the level above for more time (延期申请) while the deadline runs;
+``/field/history`` is their record.
 
 The pages are views: the script posts JSON to the ``/field/api/...`` routes here, with the
 session cookie and its CSRF token in the ``X-CSRF-Token`` header, and those routes call the
 JSON API's own handlers (:mod:`api.routes.issues`, :mod:`api.web.photos`) with the
 person's principal, so a rule is decided in one place and a refusal is the API's 4xx body
-naming the field.
+naming the field. Each photo chosen on a page is sent with an Idempotency-Key of its own,
+kept with it in the draft, so a photo sent again after a dropped answer is stored once.
 """
 
 from __future__ import annotations
@@ -27,21 +29,24 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Annotated, Any
 
 import pyproj
-from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import get_service
 from api.errors import error_json
 from api.routes import issues as issues_api
+from api.routes.issues import ExtensionIn
 from api.schemas import AcknowledgeIn, IssueCreate, ResolveIn, StartIn
 from api.web import STATIC_URL, page_lang, render
 from api.web import photos as photos_api
 from api.web.auth import PageUser, error_page, page_for, page_user
 from api.web.queue import next_deadline
+from api.web.staff import _offered as staff_offered
 from api.web.staff import local
 from gridgov._errors import ForbiddenError, NotFoundError, ParameterError, ValidationError
 from gridgov.crs import CGCS2000, workspace_crs
@@ -55,6 +60,7 @@ from gridgov.store.base import IssueQuery
 
 __all__ = [
     "CSRF_HEADER",
+    "EXTENSION_CHOICES_H",
     "HOMES",
     "LEAFLET_URL",
     "MAX_PHOTOS_PER_SEND",
@@ -77,6 +83,9 @@ LIST_SIZE = 30
 NEARBY_LIMIT = 8
 #: Photos one whistle or one resolution sends (each resized on the phone first).
 MAX_PHOTOS_PER_SEND = 6
+#: What the phone offers for 延期申请 (hours; those over ``settings.extension_max_h`` are
+#: left out): a deputy on a phone picks days, not a number of hours.
+EXTENSION_CHOICES_H: tuple[int, ...] = (24, 48, 72, 168, 336, 720)
 #: Request bodies the photo route takes (a resized photo is 0.2-1 MB; the app's default
 #: limit is 64 kB). The app's ``BodyLimit`` must be given these as it is the photo
 #: routes' ``api.web.photos.UPLOAD_LIMITS``.
@@ -376,23 +385,31 @@ def _seen(service: IssueService, p: Principal, issue_id: str) -> Issue | None:
 _ACTIONS: dict[str, type] = {"acknowledge": Acknowledge, "start": Start, "resolve": Resolve}
 
 
-def _offered(p: Principal, issue: Issue) -> list[str]:
+def _offered(service: IssueService, p: Principal, issue: Issue) -> list[str]:
     """The deputy's actions the service would take now (the role check of the API).
 
     While the issue waits for someone to report for duty only 报到 is offered, though the
-    service would take a resolution too: 报到 first names who is responsible (三知)."""
+    service would take a resolution too: 报到 first names who is responsible (三知).
+    延期申请 is offered on the staff page's terms (:func:`api.web.staff._offered`: the
+    handler of the issue's level, none pending, the deadline not passed), so the phone
+    and the desk never disagree about when it may be asked."""
     if p.role != _DEPUTY:
         return []
     allowed = [
         name for name, action in _ACTIONS.items()
         if issue.status in ALLOWED[action] and can(p, name, issue)
     ]  # fmt: skip
-    return ["acknowledge"] if "acknowledge" in allowed else allowed
+    if "acknowledge" in allowed:
+        return ["acknowledge"]
+    if "request_extension" in staff_offered(service, p, issue):
+        allowed.append("extension")
+    return allowed
 
 
 def _timeline(request: Request, service: IssueService, events: list[Event]) -> list[dict[str, Any]]:
     """The log as the field pages show it: China time, the step, who, and what was said."""
     label = _label(request)
+    lang = page_lang(request)
     rows = []
     for e in events:
         if e.kind == "duplicates_suggested" and not e.data.get("issue_ids"):
@@ -416,16 +433,30 @@ def _timeline(request: Request, service: IssueService, events: list[Event]) -> l
             details.append(str(data["name"]))  # taken under another name than the actor's
         if data.get("rating"):
             details.append(label("web.rating", str(data["rating"])))
+        if e.kind == "extension_requested" and data.get("hours"):
+            details.append(text("field.extension.hours", lang, hours=f"{data['hours']:g}"))
+        if e.kind == "extension_approved" and data.get("due"):
+            moved = local(datetime.fromisoformat(str(data["due"])))
+            details.append(text("field.extension.moved", lang, at=moved))
         rows.append(
             {
                 "at": local(e.at),
-                "what": label("web.event", e.kind),
+                "what": _event_word(label, e.kind),
                 "role": label("web.role", e.actor_role),
                 "who": who,
                 "details": [d for d in details if d],
             }
         )
     return rows
+
+
+def _event_word(label: Callable[[str, str], str], kind: str) -> str:
+    """The word for an event kind: the pages' own, else supervision's (催办, 延期) and
+    hand-off's, as the staff page says them."""
+    for prefix in ("web.event", "remind.event", "handoff.event"):
+        if f"{prefix}.{kind}" in CATALOGUE:
+            return label(prefix, kind)
+    return kind
 
 
 def _unit_name(service: IssueService, unit: str) -> str:
@@ -459,6 +490,7 @@ def issue_page(request: Request, issue_id: str) -> Response:
     deputies = [service.deputies.get(d, {}).get("name", d) for d in issue.deputies]
     found = next_deadline(issue)
     done = request.query_params.get("done", "")
+    limit_h = service.settings.extension_max_h
     return render(
         request,
         "field/issue.html",
@@ -472,11 +504,25 @@ def issue_page(request: Request, issue_id: str) -> Response:
             "due_phase": "" if found is None else found[0],
             "timeline": _timeline(request, service, issues_api._events(service, p, issue_id)),
             "photos": photos,
-            "offered": _offered(p, issue),
+            "offered": _offered(service, p, issue),
             "max_photos": min(MAX_PHOTOS_PER_SEND, MAX_PHOTOS_PER_ISSUE),
-            "done": done if done in ("raised", *_ACTIONS) else "",
+            "extension_choices": [h for h in EXTENSION_CHOICES_H if h <= limit_h] or [limit_h],
+            "extension_moved": _extension_moved(issue, issues_api._events(service, p, issue_id)),
+            "done": done if done in ("raised", "extension", *_ACTIONS) else "",
         },
     )
+
+
+def _extension_moved(issue: Issue, events: list[Event]) -> str:
+    """The resolve deadline in China time when the last decision on 延期 moved it to the
+    deadline the issue has now (a transfer since sets a new one: then nothing)."""
+    for e in reversed(events):
+        if e.kind == "extension_approved":
+            due = e.data.get("due")
+            if due and issue.resolve_due == datetime.fromisoformat(str(due)):
+                return local(issue.resolve_due)
+            return ""
+    return ""
 
 
 @router.get("/field/issues/{issue_id}/photos/{photo_id}.jpg", response_class=Response)
@@ -552,7 +598,7 @@ def nearby(
     return JSONResponse({"radius_m": round(radius), "issues": out[:NEARBY_LIMIT]})
 
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+IdempotencyKey = photos_api.IdempotencyKey
 
 
 @router.post("/field/api/issues", status_code=201, response_model=None)
@@ -592,18 +638,24 @@ def raise_issue(
 @router.post("/field/api/issues/{issue_id}/photos", status_code=201, response_model=None)
 def upload_photo(
     request: Request,
+    response: Response,
     issue_id: str,
     photo: Annotated[UploadFile, File(description="JPEG, PNG or HEIC, at most 10 MB")],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response | dict[str, Any]:
     """Attach a photo (resized on the phone) through the API's photo route: the grid
-    worker to what they raised, the deputy to what they handle."""
+    worker to what they raised, the deputy to what they handle. The page sends each
+    photo under a key of its own: sent again, the first photo answers (200), none is
+    stored twice."""
     user = _caller(request, *HOMES)
     if not isinstance(user, PageUser):
         return user
     service = get_service(request)
     store = photos_api.get_photos(request, service)
-    out = photos_api.upload(issue_id, photo, service, user.principal, store)
-    if isinstance(out, Response):  # too large: the API's 413 naming the field
+    out = photos_api.upload(
+        request, response, issue_id, photo, service, user.principal, store, idempotency_key
+    )
+    if isinstance(out, Response):  # too large, or the key reused: the API's 4xx body
         return out
     return {
         "photo_id": out.photo_id,
@@ -684,6 +736,21 @@ def resolve(request: Request, issue_id: str, body: ResolveIn) -> Response | dict
         return user
     out = issues_api.resolve(issue_id, body, get_service(request), user.principal)
     return _act_answer(out)
+
+
+@router.post("/field/api/issues/{issue_id}/extension", response_model=None)
+def request_extension(
+    request: Request, issue_id: str, body: ExtensionIn
+) -> Response | dict[str, Any]:
+    """延期申请 through the API's handler: the issue's handler asks the level above for
+    ``hours`` more, with a reason, while the resolve deadline runs (one request waits at a
+    time). A grid worker is let through to hear the service's own answer: they are never
+    a handler (:func:`gridgov.issues.access.can`)."""
+    user = _caller(request, *HOMES)
+    if not isinstance(user, PageUser):
+        return user
+    out = issues_api.request_extension(issue_id, body, get_service(request), user.principal)
+    return _act_answer(out, extension_pending=out.extension is not None)
 
 
 # --- the offline Leaflet ---------------------------------------------------------------------

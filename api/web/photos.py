@@ -8,22 +8,36 @@ where it is kept is :mod:`gridgov.store.photos`'s. Those who read the issue as w
 the staff copy (EXIF place kept) and the place in the metadata; the resident gets the
 public copy (no metadata) of their own issue's photos and nothing else. An issue the
 caller may not see is 404, as everywhere in the API.
+
+An upload may carry an ``Idempotency-Key`` (one per photo the person chose; the page
+scripts send one, and the same one again on a retry): a second upload under it answers
+the first photo (200, as a replayed issue creation does) and stores nothing, and the
+same key with another photo is refused with 409 ``idempotency_key_reused``, in the
+person's language.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import PrincipalDep, ServiceDep, require
 from api.errors import error_json
 from api.routes.public import tracked_issue
 from api.schemas import PhotoOut
-from gridgov._errors import ForbiddenError, NotFoundError, Problem, ValidationError
+from api.web import page_lang
+from gridgov._errors import (
+    ForbiddenError,
+    IdempotencyError,
+    NotFoundError,
+    Problem,
+    ValidationError,
+)
 from gridgov.issues.access import Principal, can_see
 from gridgov.issues.lifecycle import Issue
 from gridgov.issues.photos import (
@@ -34,12 +48,25 @@ from gridgov.issues.photos import (
     PhotoTooLargeError,
     may_attach,
     prepare_photo,
+    upload_hash,
+    upload_key,
     view_of,
 )
 from gridgov.issues.service import IssueService
+from gridgov.messages import text
 from gridgov.store.photos import PhotoRecord, PhotoStore, new_photo_id, photo_store
 
-__all__ = ["UPLOAD_LIMITS", "get_photos", "photo_out", "public_photo_url", "router"]
+__all__ = [
+    "UPLOAD_LIMITS",
+    "IdempotencyKey",
+    "Upload",
+    "get_photos",
+    "key_refused",
+    "photo_out",
+    "public_photo_url",
+    "router",
+    "store_upload",
+]
 
 router = APIRouter()
 
@@ -65,6 +92,8 @@ def get_photos(request: Request, service: ServiceDep) -> PhotoStore:
 
 
 PhotosDep = Annotated[PhotoStore, Depends(get_photos)]
+#: The client's key for one photo: its retries carry the same one.
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 def public_photo_url(rec: PhotoRecord, token: str) -> str:
@@ -116,13 +145,68 @@ def _too_large(exc: PhotoTooLargeError) -> JSONResponse:
     return error_json(413, "too_large", message, problems)
 
 
+class Upload(NamedTuple):
+    """A stored photo, and whether this upload stored it (False: a replay of its key)."""
+
+    record: PhotoRecord
+    created: bool
+
+
+def key_refused(request: Request, status: int, message_key: str) -> JSONResponse:
+    """A refusal of the Idempotency-Key header, in the person's language, naming it."""
+    message = text(message_key, page_lang(request))
+    problems = [{"field": "Idempotency-Key", "value": None, "message": message, "row": None}]
+    return error_json(status, "idempotency_key_reused" if status == 409 else "invalid",
+                      message, problems)  # fmt: skip
+
+
+def store_upload(
+    request: Request,
+    service: IssueService,
+    photos: PhotoStore,
+    issue: Issue,
+    p: Principal,
+    photo: UploadFile,
+    idempotency_key: str | None,
+    *,
+    allowed: Callable[[], None],
+) -> Upload | JSONResponse:
+    """Store an upload once per key: the first photo under ``idempotency_key`` when there
+    is one (nothing stored, nothing re-encoded), else the new photo; a 409 for the key
+    reused with another photo, 422 for a blank key, 413 for a file too large.
+
+    ``allowed()`` raises when ``p`` may not attach a photo now. It is asked after the
+    look-up: the retry of a photo taken before the issue moved on (resolved, the
+    resident's hour past) is answered with that photo, not refused."""
+    key = None
+    if idempotency_key is not None:
+        if not idempotency_key.strip():
+            return key_refused(request, 422, "field.error.key")
+        key = upload_key(p, idempotency_key.strip())
+    data = _read_upload(photo)
+    fingerprint = "" if key is None else upload_hash(p, data)
+    try:
+        if key is not None:
+            first = photos.replay(issue.issue_id, key, fingerprint)
+            if first is not None:
+                return Upload(first, False)
+        allowed()
+        return _store(service, photos, issue, p, data, key, fingerprint)
+    except IdempotencyError:
+        return key_refused(request, 409, "field.error.photo_key_reused")
+    except PhotoTooLargeError as exc:
+        return _too_large(exc)
+
+
 def _store(
     service: IssueService,
     photos: PhotoStore,
     issue: Issue,
     p: Principal,
     data: bytes,
-) -> PhotoRecord:
+    key: str | None,
+    fingerprint: str,
+) -> Upload:
     prepared = prepare_photo(data, field="photo")
     record = PhotoRecord(
         photo_id=new_photo_id(),
@@ -139,13 +223,17 @@ def _store(
         lat=prepared.lat,
         taken_at=prepared.taken_at,
     )
-    return photos.add(
+    stored = photos.add(
         record,
         prepared.staff_jpeg,
         prepared.public_jpeg,
         max_per_issue=MAX_PHOTOS_PER_ISSUE,
         max_by_role=PUBLIC_PHOTOS_PER_ISSUE if p.role == "public" else None,
+        idempotency_key=key,
+        request_hash=fingerprint,
     )
+    # another upload under the key was stored between the look-up and this one
+    return Upload(stored, stored.photo_id == record.photo_id)
 
 
 def _visible(service: IssueService, p: Principal, issue_id: str) -> Issue:
@@ -163,26 +251,42 @@ def _jpeg(data: bytes) -> Response:
     )
 
 
-@router.post("/issues/{issue_id}/photos", status_code=201, response_model=PhotoOut)
+#: The other success of an upload route, in the OpenAPI document.
+_REPLAY: dict[int | str, dict[str, Any]] = {
+    200: {"model": PhotoOut, "description": "a retry under its Idempotency-Key: the first photo"}
+}
+
+
+@router.post("/issues/{issue_id}/photos", status_code=201, response_model=PhotoOut,
+             responses=_REPLAY)  # fmt: skip
 def upload(
+    request: Request,
+    response: Response,
     issue_id: str,
     photo: Annotated[UploadFile, File(description="JPEG, PNG or HEIC, at most 10 MB")],
     service: ServiceDep,
     principal: PrincipalDep,
     photos: PhotosDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> PhotoOut | JSONResponse:
     """Attach a photo to an issue (its handlers, and the grid worker who raised it or
     whose grid it lies in). The staff copy keeps the camera's EXIF place; the public copy
-    has no metadata."""
+    has no metadata. Sent again under the same Idempotency-Key: 200 and the first photo."""
     require(principal, "grid_worker", "deputy", "station_admin", "township_staff", "county_staff")
     issue = _visible(service, principal, issue_id)
-    if not may_attach(principal, issue, now=service.clock()):
-        raise ForbiddenError(f"role {principal.role} may not attach photos to issue {issue_id}")
-    try:
-        rec = _store(service, photos, issue, principal, _read_upload(photo))
-    except PhotoTooLargeError as exc:
-        return _too_large(exc)
-    return photo_out(rec, "staff")
+
+    def allowed() -> None:
+        if not may_attach(principal, issue, now=service.clock()):
+            raise ForbiddenError(f"role {principal.role} may not attach photos to issue {issue_id}")
+
+    out = store_upload(
+        request, service, photos, issue, principal, photo, idempotency_key, allowed=allowed
+    )
+    if isinstance(out, JSONResponse):
+        return out
+    if not out.created:
+        response.status_code = 200
+    return photo_out(out.record, "staff")
 
 
 @router.get("/issues/{issue_id}/photos", response_model=list[PhotoOut])
@@ -212,30 +316,42 @@ def staff_photo(
     return _jpeg(photos.read(rec, copy))
 
 
-@router.post("/public/issues/{issue_id}/photos", status_code=201, response_model=PhotoOut)
+@router.post("/public/issues/{issue_id}/photos", status_code=201, response_model=PhotoOut,
+             responses=_REPLAY)  # fmt: skip
 def upload_public(
+    request: Request,
+    response: Response,
     issue_id: str,
     photo: Annotated[UploadFile, File(description="JPEG, PNG or HEIC, at most 10 MB")],
     tracking_token: Annotated[str, Form(min_length=1, max_length=100)],
     service: ServiceDep,
     photos: PhotosDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> PhotoOut | JSONResponse:
     """The resident attaches a photo to the issue they just raised, with its tracking
-    token (within an hour of raising it, at most three)."""
+    token (within an hour of raising it, at most three). Sent again under the same
+    Idempotency-Key: 200 and the first photo, even once the hour or the three are past."""
     issue = tracked_issue(service, issue_id, tracking_token)
     public = Principal.public()
-    if not may_attach(public, issue, now=service.clock(), tracking_ok=True):
-        window_h = PUBLIC_UPLOAD_WINDOW.total_seconds() / 3600
-        message = (
-            f"photos are attached within {window_h:g} h of raising an open issue; "
-            "this one is past that"
-        )
-        raise ValidationError([Problem("photo", None, "photo", issue_id, message)], context="photo")
-    try:
-        rec = _store(service, photos, issue, public, _read_upload(photo))
-    except PhotoTooLargeError as exc:
-        return _too_large(exc)
-    return photo_out(rec, "public", token=tracking_token)
+
+    def allowed() -> None:
+        if not may_attach(public, issue, now=service.clock(), tracking_ok=True):
+            window_h = PUBLIC_UPLOAD_WINDOW.total_seconds() / 3600
+            message = (
+                f"photos are attached within {window_h:g} h of raising an open issue; "
+                "this one is past that"
+            )
+            problem = Problem("photo", None, "photo", issue_id, message)
+            raise ValidationError([problem], context="photo")
+
+    out = store_upload(
+        request, service, photos, issue, public, photo, idempotency_key, allowed=allowed
+    )
+    if isinstance(out, JSONResponse):
+        return out
+    if not out.created:
+        response.status_code = 200
+    return photo_out(out.record, "public", token=tracking_token)
 
 
 @router.get("/public/issues/{issue_id}/photos/{photo_id}.jpg", response_class=Response)

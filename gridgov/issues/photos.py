@@ -13,11 +13,14 @@ taken at. The place itself is also read out into :attr:`PreparedPhoto.lon` /
 :attr:`PreparedPhoto.lat` for the staff's metadata.
 
 Who may attach and see photos is decided here from :mod:`gridgov.issues.access`, so the
-API and the pages ask the same question.
+API and the pages ask the same question. So is what makes two uploads one
+(:func:`upload_key`, :func:`upload_hash`): a phone that lost the answer sends the photo
+again under the Idempotency-Key it chose for it, and gets the first photo back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 from dataclasses import dataclass
@@ -44,6 +47,8 @@ __all__ = [
     "may_attach",
     "prepare_photo",
     "sniff",
+    "upload_hash",
+    "upload_key",
     "view_of",
 ]
 
@@ -349,3 +354,38 @@ def view_of(p: Principal, issue: Issue, *, tracking_ok: bool = False) -> str | N
     if tracking_ok:
         return "public"
     return None
+
+
+# --- one photo per upload ----------------------------------------------------------------
+
+
+def upload_key(p: Principal, key: str) -> str:
+    """The key an upload's photo is stored under: the client's Idempotency-Key scoped by
+    who sent it, so two people's keys never meet (they are unique within an issue).
+
+    Parameters
+    ----------
+    p : Principal
+        The uploader (the resident is ``public``: their keys meet only on their issue).
+    key : str
+        The client's key, as sent.
+    """
+    return f"{p.role}:{p.subject}:{key}"
+
+
+def upload_hash(p: Principal, data: bytes) -> str:
+    """Fingerprint of an upload, to tell a retry from a key reused for another photo.
+
+    A SHA-256 of the uploader and the bytes as received (before re-encoding, which is
+    what a retry repeats). No secret is needed: the store holding it holds the photo too.
+
+    Parameters
+    ----------
+    p : Principal
+    data : bytes
+        The uploaded file.
+    """
+    digest = hashlib.sha256()
+    digest.update(f"{p.role}\x00{p.subject}\x00".encode())
+    digest.update(data)
+    return digest.hexdigest()

@@ -194,6 +194,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "网络中断，未能提交。请联网后再点一次（不会重复办理）。",
         "No connection: not sent. Tap again once online (it is never done twice).",
     ),
+    # --- 延期申请 from the phone
+    "field.extension.title": _m("申请延期", "Ask for more time"),
+    "field.extension.help": _m(
+        "办结时限前办不完的，可向上级申请延期；上级批准后办结时限顺延。",
+        "If it cannot be done by the deadline, ask the level above for more time; "
+        "once approved, the deadline moves.",
+    ),
+    "field.extension.length": _m("延长时间", "How much longer"),
+    "field.extension.days": _m("{days} 天", "{days} day(s)"),
+    "field.extension.reason": _m("延期理由", "Why"),
+    "field.extension.reason_hint": _m(
+        "为什么需要更多时间、预计何时办完", "Why more time is needed, and when it will be done"
+    ),
+    "field.extension.submit": _m("提交延期申请", "Ask for more time"),
+    "field.extension.need_reason": _m("请填写延期理由。", "Say why more time is needed."),
+    "field.extension.pending": _m(
+        "延期申请待批：延长 {hours} 小时，理由：{reason}",
+        "Extension waiting for approval: {hours} more hours, because: {reason}",
+    ),
+    "field.extension.hours": _m("延长 {hours} 小时", "{hours} more hours"),
+    "field.extension.moved": _m("办结时限已延至 {at}", "Deadline moved to {at}"),
+    "field.done.extension": _m(
+        "已提交延期申请，等待上级审批。", "Extension asked for; waiting for the level above."
+    ),
     # --- refusals said on the page
     "field.error.login": _m(
         "登录已过期，请重新登录；已填写的草稿保存在本机。",
@@ -224,6 +248,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field.error.check": _m("请检查：{fields}", "Please check: {fields}"),
     "field.error.failed": _m("未能完成：{reason}", "Not done: {reason}"),
     "field.error.separator": _m("、", ", "),
+    "field.error.photo_key_reused": _m(
+        "此幂等键（Idempotency-Key）已用于另一张照片，未保存。请重新选择照片后再发送。",
+        "This Idempotency-Key was already used for another photo; nothing was stored. "
+        "Choose the photo again and send it.",
+    ),
     "field.error.key": _m(
         "请求缺少幂等键（Idempotency-Key），请刷新页面后重新发送。",
         "The request has no Idempotency-Key; reload the page and send it again.",

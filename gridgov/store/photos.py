@@ -12,6 +12,13 @@ sees every photo without a shared disk.
 (files synced and renamed into place) before its row is committed, and the row is
 committed under the store's write lock together with the per-issue count check, so two
 uploads at once never exceed the limit and a crash leaves no row without its files.
+
+A phone on a flaky network sends a photo again when it never saw the answer. An upload
+may carry an idempotency key (the client's, scoped by the caller to the uploader): the
+row keeps it with a fingerprint of the request, under a unique index on
+``(issue_id, idempotency_key)``, so a second upload under the same key stores nothing and
+answers the first photo, and two at once still make one row (the index decides, not a
+look-up). The same key with other bytes is :class:`~gridgov._errors.IdempotencyError`.
 """
 
 from __future__ import annotations
@@ -27,7 +34,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from gridgov._errors import NotFoundError, ParameterError, Problem, ValidationError
+from gridgov._errors import (
+    ConflictError,
+    IdempotencyError,
+    NotFoundError,
+    ParameterError,
+    Problem,
+    ValidationError,
+)
 from gridgov.store.base import Store
 
 __all__ = [
@@ -58,10 +72,19 @@ CREATE TABLE IF NOT EXISTS issue_photos (
     public_bytes INTEGER NOT NULL,
     lon REAL,
     lat REAL,
-    taken_at TEXT NOT NULL
+    taken_at TEXT NOT NULL,
+    idempotency_key TEXT,
+    request_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS issue_photos_issue ON issue_photos (issue_id, created_at);
 """
+
+#: The columns an upload's idempotency key added (PostGIS migration 0014): a table made
+#: before them gets them on opening, then the index that keeps one photo per key.
+_SQLITE_KEY_COLUMNS = ("idempotency_key", "request_hash")
+_SQLITE_KEY_INDEX = (
+    "CREATE UNIQUE INDEX IF NOT EXISTS issue_photos_key ON issue_photos (issue_id, idempotency_key)"
+)
 
 
 @dataclass(frozen=True)
@@ -112,9 +135,21 @@ class PhotoStore(Protocol):
         *,
         max_per_issue: int,
         max_by_role: int | None = None,
+        idempotency_key: str | None = None,
+        request_hash: str = "",
     ) -> PhotoRecord:
         """Store a photo unless the issue holds ``max_per_issue`` photos already, or
-        ``max_by_role`` of ``record.actor_role`` (ValidationError naming ``photo``)."""
+        ``max_by_role`` of ``record.actor_role`` (ValidationError naming ``photo``).
+
+        With ``idempotency_key``, a photo the issue already holds under that key is
+        returned instead and nothing is stored (limits are not counted for it): the
+        caller tells a replay by its ``photo_id`` differing from ``record``'s. The same
+        key with another ``request_hash`` raises IdempotencyError."""
+        ...
+
+    def replay(self, issue_id: str, idempotency_key: str, request_hash: str) -> PhotoRecord | None:
+        """The photo stored under ``idempotency_key`` for the issue, or None; the same
+        key with another ``request_hash`` raises IdempotencyError."""
         ...
 
     def photos(self, issue_id: str) -> list[PhotoRecord]:
@@ -149,6 +184,35 @@ def _variant(variant: str) -> str:
     return variant
 
 
+def _replayed(row: Sequence[Any] | None, issue_id: str, request_hash: str) -> PhotoRecord | None:
+    """The photo of a key's row (its columns, then its request_hash), or None for no row."""
+    if row is None:
+        return None
+    record = _record(row[:-1])
+    if row[-1] != request_hash:
+        raise IdempotencyError(
+            f"Idempotency-Key was already used for another photo of issue {issue_id} "
+            f"(photo {record.photo_id}); send a new photo under a new key"
+        )
+    return record
+
+
+def _check_room(
+    record: PhotoRecord, total: int, by_role: int, max_per_issue: int, max_by_role: int | None
+) -> None:
+    """Refuse the photo just inserted (counted in ``total`` and ``by_role``) when it is one
+    too many; the caller's transaction then takes it back."""
+    if total > max_per_issue:
+        raise _full(record.issue_id, total - 1, max_per_issue)
+    if max_by_role is not None and by_role > max_by_role:
+        raise _full(record.issue_id, by_role - 1, max_by_role, f" from {record.actor_role}")
+
+
+def _lost(issue_id: str) -> ConflictError:
+    # the index refused the row, yet no row holds the key: its writer rolled back between
+    return ConflictError(f"a photo of issue {issue_id} under this Idempotency-Key moved; retry")
+
+
 def _record(row: Sequence[Any]) -> PhotoRecord:
     values = dict(zip(_COLUMNS, row, strict=True))
     at = values["created_at"]
@@ -172,6 +236,12 @@ class FolderPhotoStore:
         self.folder = Path(folder) if folder is not None else Path(f"{store.path}.photos")
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         store._con().executescript(_SQLITE_TABLE)  # idempotent; commits by itself
+        with store._write() as con:  # two servers opening an old file add the columns once
+            have = {row[1] for row in con.execute("PRAGMA table_info(issue_photos)")}
+            for column in _SQLITE_KEY_COLUMNS:
+                if column not in have:
+                    con.execute(f"ALTER TABLE issue_photos ADD COLUMN {column} TEXT")
+            con.execute(_SQLITE_KEY_INDEX)
 
     def __repr__(self) -> str:
         return f"FolderPhotoStore({str(self.folder)!r})"
@@ -202,6 +272,8 @@ class FolderPhotoStore:
         *,
         max_per_issue: int,
         max_by_role: int | None = None,
+        idempotency_key: str | None = None,
+        request_hash: str = "",
     ) -> PhotoRecord:
         """See :meth:`PhotoStore.add`."""
         paths = {v: self._path(record.issue_id, record.photo_id, v) for v in VARIANTS}
@@ -209,27 +281,59 @@ class FolderPhotoStore:
         self._write_file(paths["public"], public_jpeg)
         values = [getattr(record, c) for c in _COLUMNS]
         values[_COLUMNS.index("created_at")] = record.created_at.isoformat()
+        marks = ", ".join("?" * (len(_COLUMNS) + 2))
         try:
             with self.store._write() as con:  # BEGIN IMMEDIATE: the count cannot move
-                total, by_role = con.execute(
-                    "SELECT count(*), coalesce(sum(actor_role = ?), 0) FROM issue_photos"
-                    " WHERE issue_id = ?",
-                    (record.actor_role, record.issue_id),
-                ).fetchone()
-                if total >= max_per_issue:
-                    raise _full(record.issue_id, total, max_per_issue)
-                if max_by_role is not None and by_role >= max_by_role:
-                    raise _full(record.issue_id, by_role, max_by_role, f" from {record.actor_role}")
-                marks = ", ".join("?" * len(_COLUMNS))
-                con.execute(
-                    f"INSERT INTO issue_photos ({', '.join(_COLUMNS)}) VALUES ({marks})", values
-                )
+                # the row first: the unique index answers whether the key was used, and a
+                # replay is answered even when the issue has filled up since
+                inserted = con.execute(
+                    f"INSERT INTO issue_photos ({', '.join(_COLUMNS)}, idempotency_key,"
+                    f" request_hash) VALUES ({marks})"
+                    " ON CONFLICT (issue_id, idempotency_key) DO NOTHING",
+                    [*values, idempotency_key, request_hash or None],
+                ).rowcount
+                first = None
+                if inserted:
+                    self._room(con, record, max_per_issue, max_by_role)  # or roll it back
+                elif idempotency_key is not None:
+                    first = self._keyed(con, record.issue_id, idempotency_key, request_hash)
+                    if first is None:
+                        raise _lost(record.issue_id)
         except BaseException:
-            for path in paths.values():
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+            self._unlink(paths.values())
             raise
+        if first is not None:
+            self._unlink(paths.values())  # a replay: this upload's files are not kept
+            return first
         return record
+
+    @staticmethod
+    def _room(con: Any, record: PhotoRecord, max_per_issue: int, max_by_role: int | None) -> None:
+        total, by_role = con.execute(
+            "SELECT count(*), coalesce(sum(actor_role = ?), 0) FROM issue_photos"
+            " WHERE issue_id = ?",
+            (record.actor_role, record.issue_id),
+        ).fetchone()
+        _check_room(record, total, by_role, max_per_issue, max_by_role)
+
+    @staticmethod
+    def _keyed(con: Any, issue_id: str, key: str, request_hash: str) -> PhotoRecord | None:
+        row = con.execute(
+            f"SELECT {', '.join(_COLUMNS)}, request_hash FROM issue_photos"
+            " WHERE issue_id = ? AND idempotency_key = ?",
+            (issue_id, key),
+        ).fetchone()
+        return _replayed(row, issue_id, request_hash)
+
+    @staticmethod
+    def _unlink(paths: Any) -> None:
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    def replay(self, issue_id: str, idempotency_key: str, request_hash: str) -> PhotoRecord | None:
+        """See :meth:`PhotoStore.replay`."""
+        return self._keyed(self.store._con(), issue_id, idempotency_key, request_hash)
 
     def photos(self, issue_id: str) -> list[PhotoRecord]:
         """See :meth:`PhotoStore.photos`."""
@@ -306,6 +410,8 @@ class PostGISPhotoStore:
         *,
         max_per_issue: int,
         max_by_role: int | None = None,
+        idempotency_key: str | None = None,
+        request_hash: str = "",
     ) -> PhotoRecord:
         """See :meth:`PhotoStore.add`."""
         values = [getattr(record, c) for c in _COLUMNS]
@@ -314,22 +420,42 @@ class PostGISPhotoStore:
             conn.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"photo:{record.issue_id}",)
             )
+            marks = ", ".join(["%s"] * (len(_COLUMNS) + 4))
+            # the row first: the unique index answers whether the key was used (waiting
+            # for an upload under it still in flight), and a replay is answered even when
+            # the issue has filled up since
+            inserted = conn.execute(
+                f"INSERT INTO issue_photos ({', '.join(_COLUMNS)}, staff_jpeg, public_jpeg,"
+                f" idempotency_key, request_hash) VALUES ({marks})"
+                " ON CONFLICT (issue_id, idempotency_key) DO NOTHING RETURNING photo_id",
+                [*values, staff_jpeg, public_jpeg, idempotency_key, request_hash or None],
+            ).fetchone()
+            if inserted is None and idempotency_key is not None:
+                first = self._keyed(conn, record.issue_id, idempotency_key, request_hash)
+                if first is None:
+                    raise _lost(record.issue_id)
+                return first
             total, by_role = conn.execute(
                 "SELECT count(*), count(*) FILTER (WHERE actor_role = %s) FROM issue_photos"
                 " WHERE issue_id = %s",
                 (record.actor_role, record.issue_id),
             ).fetchone()
-            if total >= max_per_issue:
-                raise _full(record.issue_id, total, max_per_issue)
-            if max_by_role is not None and by_role >= max_by_role:
-                raise _full(record.issue_id, by_role, max_by_role, f" from {record.actor_role}")
-            marks = ", ".join(["%s"] * (len(_COLUMNS) + 2))
-            conn.execute(
-                f"INSERT INTO issue_photos ({', '.join(_COLUMNS)}, staff_jpeg, public_jpeg)"
-                f" VALUES ({marks})",
-                [*values, staff_jpeg, public_jpeg],
-            )
+            _check_room(record, total, by_role, max_per_issue, max_by_role)  # or roll it back
         return record
+
+    @staticmethod
+    def _keyed(conn: Any, issue_id: str, key: str, request_hash: str) -> PhotoRecord | None:
+        row = conn.execute(
+            f"SELECT {', '.join(_COLUMNS)}, request_hash FROM issue_photos"
+            " WHERE issue_id = %s AND idempotency_key = %s",
+            (issue_id, key),
+        ).fetchone()
+        return _replayed(row, issue_id, request_hash)
+
+    def replay(self, issue_id: str, idempotency_key: str, request_hash: str) -> PhotoRecord | None:
+        """See :meth:`PhotoStore.replay`."""
+        with self._conn("reading a photo") as conn:
+            return self._keyed(conn, issue_id, idempotency_key, request_hash)
 
     def photos(self, issue_id: str) -> list[PhotoRecord]:
         """See :meth:`PhotoStore.photos`."""

@@ -361,3 +361,122 @@ def test_a_phone_photo_of_a_few_hundred_kilobytes_is_taken(world: Any) -> None:
     )
     assert sent.status_code == 201, sent.text
     assert (sent.json()["width"], sent.json()["height"]) == (1600, 1067)
+
+
+# --- 延期申请 from the phone ---------------------------------------------------------------
+
+
+def acknowledged_by_deputy(world: Any) -> tuple[str, dict[str, str]]:
+    """An issue the grid worker raised and its deputy reported for; the deputy's CSRF."""
+    worker = logged_in(world, "grid-worker", "/field/raise")
+    issue_id = raise_as_worker(world, worker).json()["issue_id"]
+    csrf = logged_in(world, dispatched_deputy(world, issue_id), "/field/duty")
+    done = world.call("POST", f"/field/api/issues/{issue_id}/acknowledge", json={}, headers=csrf)
+    assert done.status_code == 200, done.text
+    return issue_id, csrf
+
+
+def test_the_deputy_asks_for_more_time_and_sees_the_deadline_move(world: Any) -> None:
+    issue_id, csrf = acknowledged_by_deputy(world)
+    before = world.service.store.get_issue(issue_id).resolve_due
+    assert before is not None
+    page = world.client.get(f"/field/issues/{issue_id}").text
+    assert 'id="act-extension"' in page and "申请延期" in page
+    assert '<option value="72">3 天</option>' in page
+    assert 'id="extension-pending"' not in page
+    url = f"/field/api/issues/{issue_id}/extension"
+    asked = world.call("POST", url, json={"hours": 72, "reason": "需协调施工队，材料周四到"},
+                       headers=csrf)  # fmt: skip
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["extension_pending"] is True
+    issue = world.service.store.get_issue(issue_id)
+    assert issue.extension_pending and issue.extension_hours == 72
+    assert issue.resolve_due == before  # nothing moves until the level above decides
+    page = world.client.get(f"/field/issues/{issue_id}?done=extension").text
+    assert "已提交延期申请，等待上级审批" in page
+    assert "延期申请待批：延长 72 小时，理由：需协调施工队，材料周四到" in page
+    assert 'id="act-extension"' not in page  # one request waits at a time
+    assert "申请延期" in page.split('id="timeline"')[1]  # the log says it in words
+    again = world.call("POST", url, json={"hours": 24, "reason": "再延"}, headers=csrf)
+    assert again.status_code == 409
+    # township staff approve it from their side (the level above the station)
+    approved = world.call(
+        "POST", f"/issues/{issue_id}/extension/approve", "township_staff", json={"note": "同意"}
+    )
+    assert approved.status_code == 200, approved.text
+    moved = world.service.store.get_issue(issue_id).resolve_due
+    assert moved is not None and (moved - before).total_seconds() == 72 * 3600
+    logged_in(world, "deputy-on-duty", "/field/duty")
+    page = world.client.get(f"/field/issues/{issue_id}").text
+    shown = local_text(moved)
+    assert f"办结时限已延至 {shown}" in page and 'id="extension-pending"' not in page
+    assert shown in page.split('id="due"')[1][:200]  # the deadline line moved too
+    assert 'id="act-extension"' in page  # while the new deadline runs it may be asked again
+    # and the grid worker who raised it sees where it stands, without the form
+    logged_in(world, "grid-worker", "/field/raise")
+    page = world.client.get(f"/field/issues/{issue_id}").text
+    assert f"办结时限已延至 {shown}" in page and 'id="act-extension"' not in page
+
+
+def local_text(at: Any) -> str:
+    from gridgov.model import CHINA_TIME
+
+    return f"{at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M}"
+
+
+def test_more_time_is_asked_only_by_the_handler_with_a_reason(world: Any) -> None:
+    issue_id, csrf = acknowledged_by_deputy(world)
+    url = f"/field/api/issues/{issue_id}/extension"
+    for body, field in (
+        ({"hours": 24, "reason": ""}, "reason"),
+        ({"hours": 24, "reason": "   "}, "reason"),
+        ({"hours": 24, "reason": "理" * 501}, "reason"),
+        ({"hours": 24}, "reason"),
+        ({"hours": 0, "reason": "材料未到"}, "hours"),
+        ({"hours": "三天", "reason": "材料未到"}, "hours"),
+    ):
+        bad = world.call("POST", url, json=body, headers=csrf)
+        assert bad.status_code == 422, (body, bad.text)
+        assert any(f.endswith(field) for f in fields_of(bad)), (body, bad.json())
+    over = world.call("POST", url, json={"hours": 721, "reason": "材料未到"}, headers=csrf)
+    assert over.status_code == 422 and "hours" in fields_of(over)  # settings.extension_max_h
+    no_csrf = world.call("POST", url, json={"hours": 24, "reason": "材料未到"})
+    assert no_csrf.status_code == 403 and no_csrf.json()["error"] == "csrf"
+    assert not world.service.store.get_issue(issue_id).extension_pending
+    # a deputy of the station who was not dispatched sees the issue, may not ask
+    dispatched = world.service.store.get_issue(issue_id).deputies
+    others = sorted(
+        d for d, row in world.service.deputies.items()
+        if row["station_id"] == world.places.station_a and d not in dispatched
+    )  # fmt: skip
+    assert others, "the demo station has deputies who were not dispatched"
+    make_account(world, "deputy-idle", "deputy", others[0])
+    idle = logged_in(world, "deputy-idle", "/field/duty")
+    assert 'id="act-extension"' not in world.client.get(f"/field/issues/{issue_id}").text
+    refused = world.call("POST", url, json={"hours": 24, "reason": "材料未到"}, headers=idle)
+    assert refused.status_code == 403
+    # the grid worker raised it but never handles it; another station's deputy never sees it
+    worker = logged_in(world, "grid-worker", "/field/raise")
+    as_worker = world.call("POST", url, json={"hours": 24, "reason": "材料未到"}, headers=worker)
+    assert as_worker.status_code == 403
+    make_account(world, "deputy-far", "deputy", world.places.deputy_b)
+    far = logged_in(world, "deputy-far", "/field/duty")
+    assert (
+        world.call("POST", url, json={"hours": 24, "reason": "x"}, headers=far).status_code == 404
+    )
+    world.client.cookies.clear()
+    assert world.call("POST", url, json={"hours": 24, "reason": "x"}).status_code == 401
+    assert not world.service.store.get_issue(issue_id).extension_pending
+
+
+def test_no_more_time_is_offered_once_the_deadline_has_passed(world: Any) -> None:
+    issue_id, csrf = acknowledged_by_deputy(world)
+    due = world.service.store.get_issue(issue_id).resolve_due
+    assert due is not None
+    world.clock[0] = due
+    csrf = logged_in(world, "deputy-on-duty", "/field/duty")  # the old session has ended
+    page = world.client.get(f"/field/issues/{issue_id}").text
+    assert 'id="act-extension"' not in page and 'id="do-resolve"' in page
+    late = world.call("POST", f"/field/api/issues/{issue_id}/extension",
+                      json={"hours": 24, "reason": "材料未到"}, headers=csrf)  # fmt: skip
+    assert late.status_code == 409

@@ -14,6 +14,8 @@ from _web import Served, screenshot
 from PIL import Image
 from test_auth import PASSWORD, make_account, staff_accounts
 
+from gridgov.model import CHINA_TIME
+
 PHONE = {"width": 360, "height": 740}
 
 
@@ -189,3 +191,115 @@ def test_a_deputy_reports_for_duty_starts_and_resolves_on_a_phone(
     page.goto(server.url("/field/history"))
     assert page.locator(f"a[data-issue='{issue_id}']").count() == 1
     screenshot(page, "field-history-phone")
+
+
+def test_a_deputy_asks_for_more_time_on_the_phone_and_township_staff_approve_it(
+    server: Served, browser: Any, page_at: Any, tmp_path: Path
+) -> None:
+    """延期 across two screens: the deputy asks from the phone, township staff approve it
+    at their desk, and the phone shows the deadline moved; then the deputy resolves it
+    with a photo whose first answer is lost, sent again under its key and stored once.
+    The phone has its own context: the lost answer is the console error it expects."""
+    world = server.world
+    staff_accounts(world)
+    issue_id = world.raise_issue("grid_worker", world.places.grid_a)["issue"]["issue_id"]
+    deputy_id = world.service.store.get_issue(issue_id).deputies[0]
+    make_account(world, "deputy-on-duty", "deputy", deputy_id)
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    errors: list[str] = []
+    try:
+        phone = ctx.new_page()
+        _more_time_and_a_lost_photo_answer(server, issue_id, phone, page_at, tmp_path, errors)
+    finally:
+        ctx.close()
+    assert [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
+
+
+def _more_time_and_a_lost_photo_answer(
+    server: Served, issue_id: str, phone: Any, page_at: Any, tmp_path: Path, errors: list[str]
+) -> None:
+    world = server.world
+    deputy_id = world.service.store.get_issue(issue_id).deputies[0]
+    phone.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    phone.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+    phone.route(
+        lambda url: not url.startswith("http://127.0.0.1"),
+        lambda route: (errors.append(f"outside: {route.request.url}"), route.abort()),
+    )
+    log_in(phone, server, "deputy-on-duty")
+    phone.goto(server.url(f"/field/issues/{issue_id}"))
+    phone.click("#do-acknowledge")
+    phone.wait_for_url(re.compile(r"\?done=acknowledge$"))
+    before = world.service.store.get_issue(issue_id).resolve_due
+    assert before is not None
+
+    # the materials are late: 延期, with a reason (refused on the phone without one)
+    phone.click("#do-extension")
+    assert "请填写延期理由" in phone.inner_text("#act-result")
+    phone.select_option("#extension-hours", "72")
+    phone.fill("#extension-reason", "沥青材料周四才到，需延期三天")
+    screenshot(phone, "field-extension-phone")
+    phone.click("#do-extension")
+    phone.wait_for_url(re.compile(r"\?done=extension$"))
+    assert "已提交延期申请" in phone.inner_text("#done")
+    assert "延期申请待批" in phone.inner_text("#extension-pending")
+    assert phone.locator("#do-extension").count() == 0
+    assert world.service.store.get_issue(issue_id).extension_hours == 72
+    screenshot(phone, "field-extension-pending-phone")
+
+    desk = page_at("desktop")
+    desk.goto(server.url(f"/work/issues/{issue_id}"))
+    assert "/login" in desk.url
+    desk.fill("#who", "township-staff")
+    desk.fill("#password", PASSWORD)
+    desk.click("form[action='/login'] button[type=submit]")
+    desk.wait_for_url(re.compile(rf"/work/issues/{issue_id}$"))
+    assert "沥青材料周四才到" in desk.inner_text("#extension-pending")
+    desk.click("#form-approve_extension button[type=submit]")
+    desk.wait_for_load_state()
+    screenshot(desk, "staff-extension-approved-desktop")
+    moved = world.service.store.get_issue(issue_id).resolve_due
+    assert moved is not None and (moved - before).total_seconds() == 72 * 3600
+
+    phone.goto(server.url(f"/field/issues/{issue_id}"))
+    shown = f"{moved.astimezone(CHINA_TIME):%Y-%m-%d %H:%M}"
+    assert f"办结时限已延至 {shown}" in phone.inner_text("#extension-moved")
+    assert shown in phone.inner_text("#due")
+    assert phone.locator("#extension-pending").count() == 0
+    assert "批准延期" in phone.inner_text("#timeline")
+    screenshot(phone, "field-extension-approved-phone")
+
+    # resolved with a photo whose first answer never reaches the phone
+    keys: list[str] = []
+
+    def lose_first_answer(route: Any) -> None:
+        request = route.request
+        keys.append(request.headers.get("idempotency-key", ""))
+        if len(keys) > 1:
+            route.continue_()
+            return
+        keep = ("cookie", "content-type", "idempotency-key", "x-csrf-token")
+        headers = {k: v for k, v in request.all_headers().items() if k in keep}
+        stored = world.client.post(
+            f"/field/api/issues/{issue_id}/photos", content=request.post_data_buffer,
+            headers=headers,
+        )  # fmt: skip
+        assert stored.status_code == 201, stored.text
+        route.abort("internetdisconnected")  # stored, and the phone never hears back
+
+    phone.route("**/photos", lose_first_answer)
+    phone.fill("#resolve-result", "沥青已铺好，路面恢复通行")
+    phone.set_input_files("#resolve-photos", str(camera_jpeg(tmp_path / "after.jpg")))
+    phone.wait_for_selector("#resolve-previews img")
+    phone.click("#do-resolve")
+    phone.wait_for_selector("#act-result.error")
+    assert "网络中断" in phone.inner_text("#act-result")
+    assert world.service.store.get_issue(issue_id).status.value == "acknowledged"
+    phone.click("#do-resolve")  # again: the photo under the same key, then the result
+    phone.wait_for_url(re.compile(r"\?done=resolve$"))
+    assert len(keys) == 2 and keys[0] == keys[1] and len(keys[0]) == 32
+    photos = world.call("GET", f"/issues/{issue_id}/photos", "county_staff").json()
+    assert len(photos) == 1, "the photo sent again was stored twice"
+    assert phone.locator(".photos img").count() == 1
+    resolved = world.service.store.get_issue(issue_id)
+    assert resolved.status.value == "resolved" and resolved.responsible == deputy_id

@@ -13,6 +13,9 @@ from typing import Any
 from _web import Served, screenshot
 from PIL import Image
 
+from gridgov.store.base import IssueQuery
+from gridgov.store.photos import photo_store
+
 ATTACK = "<script>document.title='pwned'</script><img src=x id=pwned>"
 DESCRIPTION = "村口道路塌陷，电话 138 1234 5678 " + ATTACK
 
@@ -151,6 +154,52 @@ def test_a_dropped_connection_keeps_the_key_and_files_one_issue(
         ctx.close()
     assert [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
     assert len(errors) == 1
+
+
+def test_a_lost_photo_answer_is_sent_again_under_its_key_and_stored_once(
+    server: Served, browser: Any, tmp_path: Path
+) -> None:
+    """The issue is filed, the photo is stored, and the answer to the photo is lost:
+    sending again replays the issue (same key) and the photo (its own key), so the
+    resident ends on the tracking page of one issue with one photo."""
+    world = server.world
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    errors: list[str] = []
+    try:
+        page = ctx.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
+        page.goto(server.url(f"/public/stations/{world.places.station_a}"))
+        page.fill("#f-description", "垃圾点三天无人清运")
+        page.set_input_files("#f-photo", str(_camera_jpeg(tmp_path / "camera.jpg")))
+        page.wait_for_selector("#f-preview:not([hidden])")
+        keys: list[str] = []
+
+        def lose_first_answer(route: Any) -> None:
+            keys.append(route.request.headers.get("idempotency-key", ""))
+            if len(keys) == 1:
+                route.fetch()  # the server stores it ...
+                route.abort("internetdisconnected")  # ... and the phone never hears back
+            else:
+                route.continue_()
+
+        page.route("**/public/issues/*/photos", lose_first_answer)
+        page.click("#f-submit")
+        page.wait_for_selector("#f-result.error")
+        assert "网络不通" in page.inner_text("#f-result")
+        assert not page.is_disabled("#f-submit")
+        (issue,), _ = world.service.store.list_issues(IssueQuery())
+        photos = photo_store(world.service.store)
+        assert len(photos.photos(issue.issue_id)) == 1
+        page.click("#f-submit")
+        page.wait_for_url(re.compile(r"/public/track/"))
+        assert len(keys) == 2 and len(keys[0]) == 32 and keys[0] == keys[1]
+        assert world.service.store.count() == 1
+        assert len(photos.photos(issue.issue_id)) == 1, "the photo sent again was stored twice"
+        assert page.locator(".photos img").count() == 1
+    finally:
+        ctx.close()
+    assert [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
 
 
 def test_english_pages(server: Served, page_at: Any) -> None:

@@ -3,7 +3,9 @@
  * and photos. Each action posts the issue version the page was drawn from, so a second
  * tap, or an action someone else took meanwhile, is refused (409) rather than done twice;
  * the button is disabled while sending. The photos of a resolution are resized on the
- * phone and sent first (only a handler may attach them), each once; then the result. */
+ * phone and sent first (only a handler may attach them), each once; then the result.
+ * 延期申请: the days and a reason, to the level above (offered by the page only while the
+ * deadline runs and no request waits). */
 (function () {
   "use strict";
   var box = document.getElementById("actions");
@@ -59,12 +61,20 @@
         $("resolve-result").focus();
         return;
       }
+      if (action === "extension" && !$("extension-reason").value.trim()) {
+        F.say(out, d.tNeedReason, "error");
+        $("extension-reason").focus();
+        return;
+      }
       hold(true);
       if (action === "acknowledge") {
         whereAmI().then(function (where) {
           var body = where ? { lon: where.lon, lat: where.lat } : {};
           return post("acknowledge", body);
         });
+      } else if (action === "extension") {
+        post("extension", { hours: parseFloat($("extension-hours").value),
+                            reason: $("extension-reason").value });
       } else if (action === "start") {
         post("start", { note: $("start-note").value });
       } else if (action === "resolve") {

@@ -3,7 +3,9 @@
  * API's JSON body naming the fields, said here with the page's own labels and words
  * (the #field-words element of field/layout.html, from the message catalogue). A request
  * that never reached an answer (offline, dropped) is told apart from a refusal, so a
- * caller can keep what it was sending and send it again. */
+ * caller can keep what it was sending and send it again. Each photo chosen gets an
+ * Idempotency-Key of its own, kept with it (and in a draft), so a photo sent again after
+ * an answer was lost is stored once. */
 (function () {
   "use strict";
   var words = (document.getElementById("field-words") || { dataset: {} }).dataset;
@@ -44,7 +46,7 @@
   var FIELD_WORD = {
     category: "tFieldCategory", description: "tFieldDescription", address: "tFieldAddress",
     lon: "tFieldPlace", lat: "tFieldPlace", "lon/lat": "tFieldPlace", photo: "tFieldPhoto",
-    result: "tFieldResult", note: "tFieldNote"
+    result: "tFieldResult", note: "tFieldNote", reason: "tFieldReason", hours: "tFieldHours"
   };
 
   /* The words for a refused answer (never for an offline one: the caller says that). */
@@ -59,6 +61,10 @@
       return words.tForbidden;
     }
     if (answer.status === 404) { return words.tNoIssue; }
+    /* a photo's key met another photo: the server's own words say what to do */
+    if (answer.status === 409 && j.error === "idempotency_key_reused" && j.message) {
+      return j.message;
+    }
     if (answer.status === 409) { return words.tConflict; }
     if (answer.status === 413) { return words.tTooLarge; }
     if (answer.status === 429 || answer.status >= 500) { return words.tBusy; }
@@ -106,7 +112,8 @@
           return new Promise(function (resolve) {
             var reader = new FileReader();
             reader.addEventListener("load", function () {
-              self.items.push({ data: reader.result, preview: r.preview, sent: false });
+              self.items.push({ data: reader.result, preview: r.preview, sent: false,
+                               key: newKey() });
               resolve();
             });
             reader.addEventListener("error", function () { resolve(); });
@@ -142,6 +149,8 @@
   };
   PhotoList.prototype.set = function (items) {
     this.items = (items || []).filter(function (x) { return x && x.data; });
+    /* a draft kept before photos had keys: each gets one now, kept from here on */
+    this.items.forEach(function (x) { if (!x.key) { x.key = newKey(); } });
     this.render();
   };
   PhotoList.prototype.clear = function () { this.set([]); };
@@ -154,8 +163,10 @@
     return new Blob([out], { type: "image/jpeg" });
   }
 
-  /* Send the photos of `list` not sent yet, one after another; resolves to null when all
-   * are sent, else to the failed answer (the sent ones stay marked). */
+  /* Send the photos of `list` not sent yet, one after another, each under its own key;
+   * resolves to null when all are sent, else to the failed answer (the sent ones stay
+   * marked). A photo whose answer was lost is sent again under the same key: the server
+   * answers with the photo it stored, and stores nothing new. */
   function sendPhotos(list, url, csrf, progress) {
     var todo = list.items.filter(function (x) { return !x.sent; });
     var done = 0;
@@ -165,7 +176,8 @@
         if (progress) { progress(done, todo.length); }
         var data = new FormData();
         data.append("photo", blobOf(item.data), "photo.jpg");
-        return send("POST", url, csrf, data).then(function (answer) {
+        if (!item.key) { item.key = newKey(); }
+        return send("POST", url, csrf, data, { "Idempotency-Key": item.key }).then(function (answer) {
           if (!answer.ok) { return answer; }
           item.sent = true;
           done += 1;

@@ -3,7 +3,9 @@
  * files ONE issue. The submit button is disabled while sending. The point is the phone's
  * location when the resident asks for it, else the station's place (the server's
  * default). A photo is shrunk on the phone (photo_resize.js), then attached with the
- * tracking token once the issue exists. The token is kept in this phone's localStorage so
+ * tracking token once the issue exists, under an Idempotency-Key of its own (one per
+ * photo chosen): when the connection drops while it is sent, sending again files the same
+ * issue and stores the photo once. The token is kept in this phone's localStorage so
  * the resident can come back from the QR page. */
 (function () {
   "use strict";
@@ -13,7 +15,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var submit = $("f-submit"), result = $("f-result"), photoInput = $("f-photo");
   var preview = $("f-preview"), status = $("f-locate-status");
-  var key = null, busy = false, resized = null;
+  var key = null, busy = false, resized = null, photoKey = null;
 
   function newKey() {
     var bytes = new Uint8Array(16);
@@ -81,6 +83,7 @@
 
   photoInput.addEventListener("change", function () {
     resized = null;
+    photoKey = newKey();  /* another photo chosen: another upload */
     preview.hidden = true;
     var file = photoInput.files && photoInput.files[0];
     if (!file) { return; }
@@ -125,17 +128,21 @@
     if (labels.length) { return fill(form.dataset.tCheck, { fields: labels.join(form.dataset.tSep) }); }
     return (json && (json.message || json.error)) || ("HTTP " + response.status);
   }
+  /* null when stored (or stored before under its key), the reason when refused, and
+   * OFFLINE when no answer came: then the same photo goes again under the same key */
+  var OFFLINE = "\u0000offline";
   function upload(issueId, token, photo) {
     var data = new FormData();
     data.append("photo", photo.blob, "photo.jpg");
     data.append("tracking_token", token);
+    if (photoKey === null) { photoKey = newKey(); }
     return fetch(form.dataset.photos + encodeURIComponent(issueId) + "/photos",
-                 { method: "POST", body: data })
+                 { method: "POST", body: data, headers: { "Idempotency-Key": photoKey } })
       .then(function (r) {
         if (r.ok) { return null; }
         return r.json().catch(function () { return null; })
           .then(function (j) { return reasonOf(r, j); });
-      }, function (e) { return String(e.message || e); });
+      }, function () { return OFFLINE; });
   }
   function finished(issueId, token, photoProblem) {
     remember(issueId, token);
@@ -176,16 +183,18 @@
           var issueId = j.issue.issue_id, token = j.tracking_token;
           if (!photo) { finished(issueId, token, null); return; }
           return upload(issueId, token, photo).then(function (problem) {
+            /* the issue is filed; sending again replays it (same key), then the photo */
+            if (problem === OFFLINE) { throw new Error(OFFLINE); }
             finished(issueId, token, problem);
           });
         });
       }, function () {
         /* offline: keep the key, so sending again files the same issue */
-        throw new Error("\u0000offline");
+        throw new Error(OFFLINE);
       });
     }).catch(function (e) {
       var msg = String(e.message || e);
-      say(msg === "\u0000offline" ? form.dataset.tOffline
+      say(msg === OFFLINE ? form.dataset.tOffline
                                    : fill(form.dataset.tFailed, { reason: msg }), "error");
       busy = false;
       submit.disabled = false;
