@@ -13,7 +13,11 @@ Counties' own XLSX/CSV reports and maps are off (``--reports`` turns the reports
 the figures are the region's computing and its parts, not Excel writing.
 
 Run: ``python bench/bench_region.py [--scales province,national] [--counties N]
-[--tasks coverage,consolidate] [--workers 2]``; ``--counties N`` takes the first N counties.
+[--tasks coverage,consolidate] [--workers 2] [--engines serial,dask]``; ``--counties N``
+takes the first N counties; the last lines give each scale's coverage + consolidation end
+to end on the Dask workers. ``--per-county N`` instead times the first N province counties
+one by one in this process (lean, as the region run does them without county maps, and
+with everything a county map needs) and prints the national time those figures imply.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 SCALES = {"province": 20_000, "national": 600_000}
+NATIONAL_COUNTIES = 2_791
 
 
 def _ensure_data(scale: str, data: Path, seed: int) -> Path:
@@ -117,12 +122,62 @@ def _run(task: str, region: Path, workers: int, args: argparse.Namespace) -> dic
     return out
 
 
+def _per_county(args: argparse.Namespace) -> None:
+    """Serial, in this process: each task's seconds per county on the first N counties of
+    the province, and the national run those figures imply on ``--workers`` processes."""
+    import tempfile
+
+    from gridgov.region import ConsolidationOptions, CoverageOptions, open_region, run_county
+
+    region = open_region(_ensure_data("province", Path(args.data), args.seed))
+    counties = region.counties[: args.per_county]
+    cov = CoverageOptions(reports=args.reports)
+    con = ConsolidationOptions(
+        keep_share=args.keep_share, model=args.model, time_limit_s=args.time_limit,
+        reports=args.reports,
+    )  # fmt: skip
+
+    def no_map(task: str, ws: Any, done: Any, folder: Path) -> dict[str, Path]:
+        return {}  # asks for everything a county map needs, draws nothing
+
+    hooks = {"lean": None, "as-for-map": no_map}
+    # warm up: imports and the first file's layer list are not a county's cost
+    with tempfile.TemporaryDirectory() as out:
+        run_county("coverage", counties[0], cov, out)
+        run_county("consolidate", counties[0], con, out)
+    print(
+        f"per county, serial, one process: first {len(counties)} province counties; "
+        f"national estimate = {NATIONAL_COUNTIES:,} counties x (coverage + consolidation) "
+        f"/ {args.workers} workers"
+    )
+    print(f"{'county work':<14}{'coverage s':>12}{'consolidate s':>15}{'national min':>14}")
+    for label, hook in hooks.items():
+        seconds = {"coverage": 0.0, "consolidate": 0.0}
+        with tempfile.TemporaryDirectory() as out:
+            for county in counties:
+                for task, options in (("coverage", cov), ("consolidate", con)):
+                    t0 = time.perf_counter()
+                    done = run_county(task, county, options, out, hook=hook)
+                    seconds[task] += time.perf_counter() - t0
+                    if not done.ok:
+                        print(f"  {task} {county.code} failed: {done.reason}")
+        n = len(counties)
+        per = {k: v / n for k, v in seconds.items()}
+        national = sum(per.values()) * NATIONAL_COUNTIES / args.workers / 60
+        print(f"{label:<14}{per['coverage']:>12.2f}{per['consolidate']:>15.2f}{national:>14.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="province")
     parser.add_argument("--tasks", default="coverage,consolidate")
     parser.add_argument("--counties", type=int, default=0, help="first N counties only")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--engines",
+        default="serial,dask",
+        help="serial,dask (default) or one of them: a national serial run alone is an hour",
+    )
     parser.add_argument("--keep-share", type=float, default=0.55)
     parser.add_argument("--time-limit", type=float, default=20.0)
     # p-median: least travel for the kept share. The default county model, p-median-full,
@@ -133,12 +188,23 @@ def main() -> None:
     parser.add_argument("--data", default="bench/out/coverage-data")
     parser.add_argument("--out", default="bench/out/region")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument(
+        "--per-county",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: seconds per county, serial, on the first N province counties, "
+        "and the national estimate they imply",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--region", help=argparse.SUPPRESS)
     parser.add_argument("--run-workers", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args)
+        return
+    if args.per_county:
+        _per_county(args)
         return
     head = (
         f"{'scale':<9}{'task':<12}{'engine':<9}{'counties':>9}{'failed':>7}{'wall s':>9}"
@@ -151,22 +217,37 @@ def main() -> None:
     )
     print(head)
     print("-" * len(head))
+    engines = [0 if e == "serial" else args.workers for e in args.engines.split(",")]
+    end_to_end: dict[str, float] = {}
     for scale in args.scales.split(","):
         region = _ensure_data(scale, Path(args.data), args.seed)
         for task in args.tasks.split(","):
-            serial = _run(task, region, 0, args)
-            dask = _run(task, region, args.workers, args)
-            for engine, r in (("serial", serial), (f"dask:{args.workers}", dask)):
-                speed = serial["wall_s"] / r["wall_s"]
+            runs = {
+                ("serial" if n == 0 else f"dask:{n}"): _run(task, region, n, args) for n in engines
+            }
+            end_to_end[scale] = (
+                end_to_end.get(scale, 0.0)
+                + runs.get(f"dask:{args.workers}", {"wall_s": 0.0})["wall_s"]
+            )
+            for engine, r in runs.items():
+                speed_s = (
+                    f"{runs['serial']['wall_s'] / r['wall_s']:>9.2f}" if "serial" in runs else ""
+                )
                 client = "" if engine == "serial" else f"{r['client_peak_mib']:>11.0f}"
                 print(
                     f"{scale:<9}{task:<12}{engine:<9}{r['counties']:>9,}{r['failed']:>7}"
-                    f"{r['wall_s']:>9.1f}{r['wall_s'] / max(1, r['counties']):>9.2f}{speed:>9.2f}"
+                    f"{r['wall_s']:>9.1f}{r['wall_s'] / max(1, r['counties']):>9.2f}{speed_s:>9}"
                     f"{r['worker_peak_mib_max']:>11.0f}{r['worker_peak_mib_mean']:>9.0f}{client}",
                     flush=True,
                 )
                 for failure in r["failures"]:
                     print(f"          failed {failure}")
+    for scale, seconds in end_to_end.items():
+        if seconds:
+            print(
+                f"{scale}: {' + '.join(args.tasks.split(','))} end to end on "
+                f"{args.workers} Dask workers: {seconds / 60:.1f} min"
+            )
 
 
 if __name__ == "__main__":

@@ -112,9 +112,9 @@ def run_coverage(
 
 def cmd_coverage(args: argparse.Namespace) -> int:
     """出门即可达: coverage of villages by stations under a reach standard."""
-    if Path(args.workspace).is_dir():  # a region: every county on Dask (gridgov.cli.region)
-        from gridgov.cli.region import cmd_region
+    from gridgov.cli.region import cmd_region, is_region
 
+    if is_region(args.workspace):  # a region: every county on Dask (gridgov.cli.region)
         return cmd_region(args, "coverage")
     workspace = Path(args.workspace)
     out = Path(args.out) if args.out else workspace.with_name(f"{workspace.stem}-coverage")
@@ -351,9 +351,9 @@ def _new_sites(value: str | None) -> Any:
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
     """Merge stations: which to keep, where each closed one goes, what it saves."""
-    if Path(args.workspace).is_dir():  # a region: every county on Dask (gridgov.cli.region)
-        from gridgov.cli.region import cmd_region
+    from gridgov.cli.region import cmd_region, is_region
 
+    if is_region(args.workspace):  # a region: every county on Dask (gridgov.cli.region)
         return cmd_region(args, "consolidate")
     if not args.time_limit > 0:
         raise ParameterError(

@@ -22,6 +22,7 @@ from typing import Any
 from gridgov._errors import ParameterError
 from gridgov.cli._common import emit, optional_maps, settings_of
 from gridgov.messages import text
+from gridgov.store import is_dsn
 
 __all__ = ["EXIT_SOME_FAILED", "cmd_region", "county_map", "is_region", "register"]
 
@@ -32,8 +33,29 @@ _MAP_FILES = {"coverage": "coverage-map.html", "consolidate": "consolidation-map
 
 
 def is_region(target: object) -> bool:
-    """True when a command's input is a region: a folder, not one county's GeoPackage."""
-    return Path(str(target)).is_dir()
+    """True when a command's input is a region: a folder, not one county's GeoPackage, or a
+    ``postgresql://`` database holding one county per schema."""
+    return is_dsn(target) or Path(str(target)).is_dir()
+
+
+def workspace_arg(value: str) -> str | Path:
+    """The input argument of ``coverage`` / ``consolidate``: a database URL stays a string
+    (a Path would fold its ``//``), anything else is a path."""
+    return value if is_dsn(value) else Path(value)
+
+
+def _default_out(source: str | Path, suffix: str) -> Path:
+    """``REGION-coverage`` beside a folder; ``DBNAME-coverage`` here for a database."""
+    if isinstance(source, str) and is_dsn(source):
+        from psycopg.conninfo import conninfo_to_dict
+
+        try:
+            name = str(conninfo_to_dict(source).get("dbname") or "region")
+        except Exception:  # a malformed DSN: open_region has already said why
+            name = "region"
+        return Path(f"{name}-{suffix}")
+    path = Path(source)
+    return path.with_name(f"{path.name}-{suffix}")
 
 
 def _progress_printer(args: argparse.Namespace, total: int) -> Any:
@@ -165,13 +187,13 @@ def cmd_region(args: argparse.Namespace, task: str) -> int:
         with contextlib.suppress(ImportError):
             import distributed  # noqa: F401
         logging.getLogger("distributed").setLevel(logging.WARNING)
-    source = Path(args.workspace)
+    source = args.workspace if is_dsn(args.workspace) else Path(args.workspace)
     region = open_region(source)
     codes = [c.code for c in region.counties]
     wanted = [c.strip() for c in args.counties.split(",") if c.strip()] if args.counties else None
     options = _region_options(args, task, wanted or codes)
     suffix = "coverage" if task == "coverage" else "consolidation"
-    out = Path(args.out) if args.out else source.with_name(f"{source.name}-{suffix}")
+    out = Path(args.out) if args.out else _default_out(source, suffix)
     if out.exists() and not out.is_dir():
         raise ParameterError(
             text("region.out_is_file", path=out), parameter="--out", value=str(out)
@@ -185,7 +207,7 @@ def cmd_region(args: argparse.Namespace, task: str) -> int:
         region, task, options, out, scheduler=args.scheduler, workers=args.workers,
         counties=wanted, hook=hook, progress=_progress_printer(args, total),
     )  # fmt: skip
-    files, summary = write_region(run, out, region=str(source))
+    files, summary = write_region(run, out, region=region.root)
     if maps is not None:
         files["map"] = region_map(
             maps, region, run, out / "region-map.html", basemap=args.basemap,
@@ -240,26 +262,6 @@ def county_map(task: str, ws: Any, done: Any, folder: Path) -> dict[str, Path]:
     return {"map": maps.save_html(fmap, folder / name)}
 
 
-def _outlines(region: Any) -> Any:
-    """Every county's outline, read once per file (a part holds fifty)."""
-    import geopandas as gpd
-    import pandas as pd
-    import pyogrio
-
-    from gridgov.crs import CGCS2000
-
-    frames = []
-    for path in dict.fromkeys(c.path for c in region.counties):
-        if Path(path).is_dir():
-            gdf = gpd.read_parquet(Path(path) / "county.parquet", columns=["code", "geometry"])
-        else:
-            gdf = pyogrio.read_dataframe(path, layer="county", columns=["code"])
-        frames.append(gdf.to_crs(CGCS2000))
-    outlines = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CGCS2000)
-    outlines["code"] = outlines["code"].astype(str)
-    return outlines.drop_duplicates("code").reset_index(drop=True)
-
-
 def region_map(
     maps: Any,
     region: Any,
@@ -272,7 +274,9 @@ def region_map(
     """The region map (:func:`maps.region_map`): one shape per county, coloured by its
     share of villages within the standard (after the plan, for a consolidation), each
     linking to the county's own map in its folder."""
-    outlines = _outlines(region)
+    from gridgov.region import county_outlines
+
+    outlines = county_outlines(region)
     by_code = {o.code: o for o in run.outcomes}
     share_key = (
         "share_villages_covered" if run.task == "coverage" else "share_villages_covered_after"
@@ -300,7 +304,7 @@ def cmd_region_info(args: argparse.Namespace) -> int:
     lines = [
         text(
             "region.info_head",
-            region=args.region,
+            region=region.root,
             counties=summary["counties"],
             files=summary["sources"],
             townships=f"{t['townships']:,}",
@@ -362,9 +366,19 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add ``region info``, and the region options of ``coverage`` and ``consolidate``
     (registered before this, by :mod:`gridgov.cli.plan`)."""
     for task in ("coverage", "consolidate"):
-        _add_run_options(sub.choices[task], task)
+        parser = sub.choices[task]
+        _add_run_options(parser, task)
+        for action in parser._actions:
+            if action.dest == "workspace":
+                # a postgresql:// region must reach cmd_region whole (a Path folds its //)
+                action.type = workspace_arg
+                action.help = "workspace GeoPackage, or a region: a folder or postgresql://..."
     p = sub.add_parser("region", help="a city, province or nation: many counties at once")
     inner = p.add_subparsers(dest="region_command", required=True, metavar="COMMAND")
     q = inner.add_parser("info", parents=[common], help="list a region's counties and counts")
-    q.add_argument("region", type=Path, help="folder of county workspaces or synth parts")
+    q.add_argument(
+        "region",
+        type=workspace_arg,
+        help="folder of county workspaces or synth parts, or postgresql://... (a county per schema)",
+    )
     q.set_defaults(func=cmd_region_info)

@@ -289,19 +289,28 @@ def _absorb(
         if ws.deputies is not None and "station_id" in ws.deputies.columns
         else pd.Series(dtype=str)
     )
+    # Per closed station, from tables grouped once: filtering every table per station was
+    # a third of a province county's consolidation (profiled in bench/bench_region.py).
+    top = flows.sort_values("population", ascending=False, kind="stable").drop_duplicates("from")
+    top_to = dict(zip(top["from"], top["to"].astype(str), strict=True))
+    top_people = dict(zip(top["from"], top["population"].astype(float), strict=True))
+    village_names = before.villages.set_index("code")["name"].astype(str)
+    villages_of: dict[str, list[str]] = {}
+    for code, station in zip(v_before.index, v_before.to_numpy(), strict=True):
+        villages_of.setdefault(station, []).append(code)
+    n_grids = grid_station.value_counts()
+    n_deputies = dep_station.value_counts()
+    people = moves.groupby("from", sort=False)["population"].sum()
     into: dict[str, str] = {}
     into_s: dict[str, float] = {}
     rows = []
     for s in closed:
-        f = flows[flows["from"] == s].sort_values("population", ascending=False, kind="stable")
-        row_st = st[pos[s]]
-        if len(f) and f["population"].iloc[0] > 0:
-            target = str(f["to"].iloc[0])
-        else:
-            target = str(kept[int(np.argmin(row_st))])
+        # most of its people, or (it served nobody) the kept station nearest by road
+        nearest = str(kept[int(np.argmin(st[pos[s]]))])
+        target = top_to[s] if top_people.get(s, 0.0) > 0 else nearest
         into[s] = target
         into_s[s] = float(st[pos[s], col[target]])
-        vill = v_before[v_before == s].index.tolist()
+        vill = villages_of.get(s, [])
         rows.append(
             {
                 "closed_id": s,
@@ -312,12 +321,10 @@ def _absorb(
                 "into_name": names[target],
                 "travel_s": round(into_s[s], 1),
                 "n_villages": len(vill),
-                "villages": "、".join(
-                    before.villages.set_index("code").loc[vill, "name"].astype(str)
-                ),
-                "n_grids": int((grid_station == s).sum()),
-                "n_deputies": int((dep_station == s).sum()),
-                "population": round(float(moves.loc[moves["from"] == s, "population"].sum())),
+                "villages": "、".join(village_names.loc[vill]) if vill else "",
+                "n_grids": int(n_grids.get(s, 0)),
+                "n_deputies": int(n_deputies.get(s, 0)),
+                "population": round(float(people.get(s, 0.0))),
             }
         )
     cols = ["closed_id", "closed_name", "closed_tier", "township_code", "into_id", "into_name",

@@ -37,6 +37,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "--counties 中的县不在区域 {region} 中：{codes}",
         "--counties names counties not in region {region}: {codes}",
     ),
+    # --- a region in PostgreSQL + PostGIS (one county per schema)
+    "region.pg_unreachable": _m(
+        "无法连接区域数据库 {dsn}：{error}", "cannot reach the region database {dsn}: {error}"
+    ),
+    "region.pg_empty": _m(
+        "数据库 {dsn} 中没有县级工作区（用 gridgov db init / gridgov db import 将每个县导入各自的 schema）",
+        "database {dsn} holds no county workspace (load each county into a schema of its own"
+        " with gridgov db init / gridgov db import)",
+    ),
+    "region.pg_no_layer": _m(
+        "schema {schema} 缺少图层 {layer}（请用 gridgov db import 重新导入该县）",
+        "schema {schema} has no {layer} layer (import the county again with gridgov db import)",
+    ),
+    "region.pg_counties": _m(
+        "schema {schema} 中有 {count} 个县，每个 schema 应只导入一个县",
+        "schema {schema} holds {count} counties; import one county per schema",
+    ),
     # --- consolidation targets
     "region.targets_missing": _m("找不到目标文件 {path}", "no targets file {path}"),
     "region.targets_encoding": _m(

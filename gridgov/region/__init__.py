@@ -3,7 +3,8 @@
 The reports gridgov serves are a county's, but the offices that read them are often a
 level up (a city planning its counties' stations, a province comparing its counties).
 This package makes a region a first-class input: :func:`open_region` indexes a folder of
-county workspaces or of the parts ``gridgov synth`` writes; :func:`run_region` runs
+county workspaces or of the parts ``gridgov synth`` writes, or a PostGIS database
+holding one county per schema; :func:`run_region` runs
 coverage or consolidation on every county as a task on ``dask.distributed`` (a
 LocalCluster, or a scheduler already running), one county per worker at a time; and
 :func:`write_region` gathers the counties' headline figures into the region's workbook
@@ -19,7 +20,13 @@ from __future__ import annotations
 
 from gridgov.region._report import region_rows, region_totals, write_region
 from gridgov.region._run import TASKS, RegionRun, run_region
-from gridgov.region._source import CountySource, Region, open_region, read_county
+from gridgov.region._source import (
+    CountySource,
+    Region,
+    county_outlines,
+    open_region,
+    read_county,
+)
 from gridgov.region._targets import read_targets
 from gridgov.region._tasks import (
     ConsolidationOptions,
@@ -41,6 +48,7 @@ __all__ = [
     "Region",
     "RegionRun",
     "county_folder",
+    "county_outlines",
     "county_target",
     "open_region",
     "read_county",

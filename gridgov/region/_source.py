@@ -17,6 +17,7 @@ own run agree exactly.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import logging
@@ -36,7 +37,7 @@ from gridgov.crs import CGCS2000
 from gridgov.messages import text
 from gridgov.model import LAYERS, REQUIRED_LAYERS, Workspace
 
-__all__ = ["CountySource", "Region", "open_region", "read_county", "read_near"]
+__all__ = ["CountySource", "Region", "county_outlines", "open_region", "read_county", "read_near"]
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ _PREFIX_COLUMN = {
 }
 _ID_COLUMN = {"roads": "road_id", "deputies": "deputy_id"}
 
-Kind = Literal["workspace", "gpkg-part", "parquet-part"]
+Kind = Literal["workspace", "gpkg-part", "parquet-part", "postgis"]
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,9 @@ class CountySource:
     path : str
         The county's workspace GeoPackage, or the part (GeoPackage file or GeoParquet
         folder) it is in.
-    kind : {"workspace", "gpkg-part", "parquet-part"}
-        A workspace is read whole; a part is filtered to the county.
+    kind : {"workspace", "gpkg-part", "parquet-part", "postgis"}
+        A workspace is read whole; a part is filtered to the county; ``postgis``: the
+        workspace in schema ``schema`` of the database ``path`` (a DSN) names.
     bounds : tuple of float
         ``(min_lon, min_lat, max_lon, max_lat)`` of the county outline (CGCS2000).
     villages, stations, townships, population : int
@@ -79,6 +81,8 @@ class CountySource:
     ids_prefixed : tuple of str
         Layers among ``roads`` and ``deputies`` whose ids start with the county code in
         this part (read by prefix; the others by outline or station).
+    schema : str
+        For ``postgis``, the county's schema in the database.
     """
 
     code: str
@@ -91,6 +95,16 @@ class CountySource:
     townships: int
     population: int
     ids_prefixed: tuple[str, ...] = ()
+    schema: str = ""
+
+    @property
+    def shown(self) -> str:
+        """Where the county is, as people are shown it (a database's password hidden)."""
+        if self.kind != "postgis":
+            return self.path
+        from gridgov.region._pg import shown_dsn
+
+        return f"{shown_dsn(self.path)} schema={self.schema}"
 
 
 @dataclass(frozen=True)
@@ -134,7 +148,7 @@ class Region:
                 "villages": c.villages,
                 "stations": c.stations,
                 "population": c.population,
-                "source": c.path,
+                "source": c.shown,
             }
             for c in self.counties
         ]
@@ -161,7 +175,9 @@ def open_region(path: str | Path) -> Region:
     ----------
     path : str or Path
         A folder of county workspace GeoPackages, or of the parts ``gridgov synth`` writes
-        (``part-0000.gpkg`` ..., or ``part-0000/`` folders of GeoParquet), or one such file.
+        (``part-0000.gpkg`` ..., or ``part-0000/`` folders of GeoParquet), or one such file;
+        or a ``postgresql://`` URL of a database holding one county per schema (as
+        ``gridgov db import`` loads them; see :mod:`gridgov.region._pg`).
 
     Returns
     -------
@@ -170,13 +186,17 @@ def open_region(path: str | Path) -> Region:
     Raises
     ------
     NotFoundError
-        If the path does not exist or holds no county.
+        If the path does not exist or holds no county, or the database cannot be reached.
     ValidationError
         If a county code is in two files (each problem names the file and the code), or
         the only file named cannot be read. In a folder, a file that is not a readable
         GeoPackage or lacks a required layer is kept in :attr:`Region.unreadable` with
         its reason, so one county's broken file does not stop the others.
     """
+    from gridgov.store import is_dsn
+
+    if isinstance(path, str) and is_dsn(path):
+        return _open_database(path)
     root = Path(path)
     if not root.exists():
         raise NotFoundError(text("region.no_region", path=root))
@@ -228,6 +248,35 @@ def open_region(path: str | Path) -> Region:
         raise NotFoundError(text("region.empty", path=root))
     ordered = tuple(counties[c] for c in sorted(counties))
     return Region(str(root), ordered, tuple(str(f) for f in files), tuple(unreadable))
+
+
+def _open_database(dsn: str) -> Region:
+    from gridgov.region._pg import index_database, shown_dsn
+
+    indexed, unreadable = index_database(dsn)
+    found = [CountySource(path=dsn, kind="postgis", **fields) for fields in indexed]
+    shown = shown_dsn(dsn)
+    counties: dict[str, CountySource] = {}
+    problems: list[Problem] = []
+    for county in found:
+        if county.code in counties:
+            other = counties[county.code].schema
+            problems.append(
+                Problem(
+                    county.schema, None, "code", county.code,
+                    text("region.duplicate", code=county.code, other=other),
+                )
+            )  # fmt: skip
+            continue
+        counties[county.code] = county
+    if problems:
+        raise ValidationError(problems, context=shown)
+    if not counties:
+        raise ValidationError(
+            [Problem(schema, None, None, None, why) for schema, why in unreadable], context=shown
+        )
+    ordered = tuple(counties[c] for c in sorted(counties))
+    return Region(shown, ordered, tuple(c.schema for c in ordered), tuple(unreadable))
 
 
 def _index_file(file: Path) -> list[CountySource]:
@@ -370,6 +419,10 @@ def read_county(county: CountySource) -> Workspace:
         from gridgov.io import read_workspace
 
         return read_workspace(county.path)
+    if county.kind == "postgis":
+        from gridgov.region._pg import read_county_pg
+
+        return read_county_pg(county.path, county.schema)
     layers: dict[str, gpd.GeoDataFrame] = {}
     for name in LAYERS:
         gdf = _read_layer(county, name, _where(county, name, layers))
@@ -418,6 +471,17 @@ def _where(county: CountySource, name: str, read: dict[str, gpd.GeoDataFrame]) -
     return None  # roads without prefixed ids: those on the county's outline
 
 
+@functools.lru_cache(maxsize=64)
+def _layer_names(path: str, mtime_ns: int) -> frozenset[str]:
+    """The layers of a GeoPackage, listed once per file version in a worker process (a
+    part's fifty counties would otherwise list it eight times each)."""
+    return frozenset(str(n) for n in pyogrio.list_layers(path)[:, 0])
+
+
+def _layers_of(path: str | Path) -> frozenset[str]:
+    return _layer_names(str(path), Path(path).stat().st_mtime_ns)
+
+
 def _read_layer(county: CountySource, name: str, flt: _Filter | None) -> gpd.GeoDataFrame | None:
     path = Path(county.path)
     if county.kind == "parquet-part":
@@ -430,8 +494,7 @@ def _read_layer(county: CountySource, name: str, flt: _Filter | None) -> gpd.Geo
         elif "county" not in (name,):
             gdf = _on_outline(gdf, county)
         return gdf
-    names = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
-    if name not in names:
+    if name not in _layers_of(path):
         return None
     if flt is not None:
         return pyogrio.read_dataframe(path, layer=name, where=flt[0], use_arrow=_HAS_ARROW)
@@ -465,8 +528,18 @@ def read_near(
     stations a village may cross the border to reach."""
     out: dict[str, list[gpd.GeoDataFrame]] = {name: [] for name in layers}
     by_file: dict[tuple[str, str], list[CountySource]] = {}
+    in_db: list[CountySource] = []
     for c in counties:
-        by_file.setdefault((c.path, c.kind), []).append(c)
+        if c.kind == "postgis":
+            in_db.append(c)
+        else:
+            by_file.setdefault((c.path, c.kind), []).append(c)
+    if in_db:
+        from gridgov.region._pg import read_near_pg
+
+        at = [(c.path, c.schema, c.code) for c in in_db]
+        for name, parts in read_near_pg(at, box, layers).items():
+            out[name] += [gdf.to_crs(CGCS2000) for gdf in parts]
     for (path, kind), members in by_file.items():
         for name in layers:
             if kind == "parquet-part":
@@ -476,7 +549,7 @@ def read_near(
                 gdf = gpd.read_parquet(f)
                 gdf = gdf.cx[box[0] : box[2], box[1] : box[3]]
             else:
-                if name not in {str(n) for n in pyogrio.list_layers(path)[:, 0]}:
+                if name not in _layers_of(path):
                     continue
                 gdf = pyogrio.read_dataframe(path, layer=name, bbox=box, use_arrow=_HAS_ARROW)
             if gdf.empty:
@@ -513,6 +586,29 @@ def _tag(gdf: gpd.GeoDataFrame, name: str, members: list[CountySource]) -> pd.Se
             inside = (mid.x >= x0) & (mid.x <= x1) & (mid.y >= y0) & (mid.y <= y1) & key.isna()
             key[inside] = c.code
     return key.where(key.isin(codes))
+
+
+def county_outlines(region: Region) -> gpd.GeoDataFrame:
+    """Every county's outline (``code``, geometry; CGCS2000), read once per file (a part
+    holds fifty) or with one query per database, for the region map."""
+    frames = []
+    in_db: list[CountySource] = []
+    for c in region.counties:
+        if c.kind == "postgis":
+            in_db.append(c)
+    if in_db:
+        from gridgov.region._pg import read_outlines_pg
+
+        frames.append(read_outlines_pg([(c.path, c.schema, c.code) for c in in_db]))
+    for path in dict.fromkeys(c.path for c in region.counties if c.kind != "postgis"):
+        if Path(path).is_dir():
+            gdf = gpd.read_parquet(Path(path) / "county.parquet", columns=["code", "geometry"])
+        else:
+            gdf = pyogrio.read_dataframe(path, layer="county", columns=["code"])
+        frames.append(gdf.to_crs(CGCS2000))
+    outlines = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=CGCS2000)
+    outlines["code"] = outlines["code"].astype(str)
+    return outlines.drop_duplicates("code").reset_index(drop=True)
 
 
 def region_meta(root: str | Path) -> dict[str, Any] | None:

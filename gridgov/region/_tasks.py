@@ -153,7 +153,9 @@ def run_county(
     try:
         ws = read_county(county)
         if task == "coverage" and isinstance(options, CoverageOptions):
-            row, files, done = _coverage(ws, county, options, folder, neighbours)
+            row, files, done = _coverage(
+                ws, county, options, folder, neighbours, mapped=hook is not None
+            )
         elif task == "consolidate" and isinstance(options, ConsolidationOptions):
             row, files, done = _consolidate(ws, county, options, folder)
         else:  # the driver pairs them; anything else is a bug
@@ -194,6 +196,8 @@ def _coverage(
     options: CoverageOptions,
     folder: Path,
     neighbours: tuple[CountySource, ...],
+    *,
+    mapped: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Path], Any]:
     from gridgov.coverage import analyse
     from gridgov.coverage.report import coverage_layers, write_coverage
@@ -202,7 +206,15 @@ def _coverage(
 
     settings = options.settings
     graph = workspace_road_graph(ws)
-    result = analyse(ws, standard=options.standard, settings=settings, graph=graph)
+    # Only what is asked is computed: the county's summary and village table never depend
+    # on service-area polygons (drawn on the map only), on best sites for the gaps or on
+    # the deputies' grouping (both in the county's own report only). Service areas alone
+    # were over half of a county's coverage time at province scale.
+    result = analyse(
+        ws, standard=options.standard, settings=settings, graph=graph,
+        service_areas=mapped, gap_sites=options.reports or mapped,
+        group=options.reports or mapped,
+    )  # fmt: skip
     summary = dict(result.summary)
     summary["road_pieces"] = None
     if graph is not None:
