@@ -46,8 +46,7 @@ from api.web import STATIC_URL, page_lang, render
 from api.web import photos as photos_api
 from api.web.auth import PageUser, error_page, page_for, page_user
 from api.web.queue import next_deadline
-from api.web.staff import _offered as staff_offered
-from api.web.staff import local
+from api.web.staff import local, offered_actions
 from gridgov._errors import ForbiddenError, NotFoundError, ParameterError, ValidationError
 from gridgov.crs import CGCS2000, workspace_crs
 from gridgov.issues.access import Principal, can, can_see, scope_query
@@ -390,7 +389,7 @@ def _offered(service: IssueService, p: Principal, issue: Issue) -> list[str]:
 
     While the issue waits for someone to report for duty only 报到 is offered, though the
     service would take a resolution too: 报到 first names who is responsible (三知).
-    延期申请 is offered on the staff page's terms (:func:`api.web.staff._offered`: the
+    延期申请 is offered on the staff page's terms (:func:`api.web.staff.offered_actions`: the
     handler of the issue's level, none pending, the deadline not passed), so the phone
     and the desk never disagree about when it may be asked."""
     if p.role != _DEPUTY:
@@ -401,7 +400,7 @@ def _offered(service: IssueService, p: Principal, issue: Issue) -> list[str]:
     ]  # fmt: skip
     if "acknowledge" in allowed:
         return ["acknowledge"]
-    if "request_extension" in staff_offered(service, p, issue):
+    if "request_extension" in offered_actions(service, p, issue):
         allowed.append("extension")
     return allowed
 

@@ -12,8 +12,9 @@ caller may not see is 404, as everywhere in the API.
 An upload may carry an ``Idempotency-Key`` (one per photo the person chose; the page
 scripts send one, and the same one again on a retry): a second upload under it answers
 the first photo (200, as a replayed issue creation does) and stores nothing, and the
-same key with another photo is refused with 409 ``idempotency_key_reused``, in the
-person's language.
+same key with another photo is refused with 422 ``idempotency_key_reused`` (as a reused
+key of an issue creation is, after the IETF Idempotency-Key draft), in the person's
+language.
 """
 
 from __future__ import annotations
@@ -152,12 +153,13 @@ class Upload(NamedTuple):
     created: bool
 
 
-def key_refused(request: Request, status: int, message_key: str) -> JSONResponse:
-    """A refusal of the Idempotency-Key header, in the person's language, naming it."""
+def key_refused(request: Request, error: str, message_key: str) -> JSONResponse:
+    """A 422 refusal of the Idempotency-Key header (``error``: ``invalid`` for a blank key,
+    ``idempotency_key_reused`` for a key sent with another photo), in the person's
+    language, naming it."""
     message = text(message_key, page_lang(request))
     problems = [{"field": "Idempotency-Key", "value": None, "message": message, "row": None}]
-    return error_json(status, "idempotency_key_reused" if status == 409 else "invalid",
-                      message, problems)  # fmt: skip
+    return error_json(422, error, message, problems)
 
 
 def store_upload(
@@ -172,8 +174,8 @@ def store_upload(
     allowed: Callable[[], None],
 ) -> Upload | JSONResponse:
     """Store an upload once per key: the first photo under ``idempotency_key`` when there
-    is one (nothing stored, nothing re-encoded), else the new photo; a 409 for the key
-    reused with another photo, 422 for a blank key, 413 for a file too large.
+    is one (nothing stored, nothing re-encoded), else the new photo; a 422 for the key
+    reused with another photo or a blank key, 413 for a file too large.
 
     ``allowed()`` raises when ``p`` may not attach a photo now. It is asked after the
     look-up: the retry of a photo taken before the issue moved on (resolved, the
@@ -181,7 +183,7 @@ def store_upload(
     key = None
     if idempotency_key is not None:
         if not idempotency_key.strip():
-            return key_refused(request, 422, "field.error.key")
+            return key_refused(request, "invalid", "field.error.key")
         key = upload_key(p, idempotency_key.strip())
     data = _read_upload(photo)
     fingerprint = "" if key is None else upload_hash(p, data)
@@ -193,7 +195,7 @@ def store_upload(
         allowed()
         return _store(service, photos, issue, p, data, key, fingerprint)
     except IdempotencyError:
-        return key_refused(request, 409, "field.error.photo_key_reused")
+        return key_refused(request, "idempotency_key_reused", "field.error.photo_key_reused")
     except PhotoTooLargeError as exc:
         return _too_large(exc)
 

@@ -70,7 +70,7 @@ from gridgov.messages import CATALOGUE, text
 from gridgov.model import CHINA_TIME, IssueStatus
 from gridgov.store.base import IssueQuery
 
-__all__ = ["ACTIONS", "PAGE_SIZE", "Filters", "classify", "queue_view", "router"]
+__all__ = ["ACTIONS", "PAGE_SIZE", "Filters", "classify", "offered_actions", "queue_view", "router"]
 
 #: Issues per page of the queue.
 PAGE_SIZE = 30
@@ -423,7 +423,7 @@ def _targets(service: IssueService, names: Names, current: str) -> list[tuple[st
     return [(g, sorted(groups[g], key=lambda t: t[1])) for g in order if g in groups]
 
 
-def _offered(service: IssueService, p: Principal, issue: Issue) -> dict[str, Any]:
+def offered_actions(service: IssueService, p: Principal, issue: Issue) -> dict[str, Any]:
     """What the page offers: each action the role may take in the issue's state, and for
     上报 the unit above, for 退回 the unit it came from."""
     offered: dict[str, Any] = {}
@@ -571,7 +571,7 @@ def _issue_page(
         row = service.deputies.get(d, {})
         phone = row.get("phone", "") if sees_phone(p, row.get("station_id", ""), d) else ""
         deputies.append({"name": row.get("name", d), "phone": phone})
-    offered = _offered(service, p, issue)
+    offered = offered_actions(service, p, issue)
     now = service.clock()
     logs = {issue.issue_id: events}
     tabs = tabs_of(issue, now, service.settings, logs[issue.issue_id])

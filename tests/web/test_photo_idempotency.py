@@ -2,7 +2,8 @@
 when it never saw the answer, under the Idempotency-Key it chose for that photo. The
 second upload answers the first photo (200, same id) and stores nothing; two at once
 still store one (the unique index decides, over real HTTP through uvicorn's threads);
-the same key with another photo is a 409 in Chinese naming the header.
+the same key with another photo is a 422 in Chinese naming the header (as a reused key of
+an issue creation is).
 
 Each route is covered: the JSON API's ``/issues/{id}/photos`` (bearer token), the
 resident's ``/public/issues/{id}/photos`` (tracking token) and the phone pages'
@@ -121,7 +122,7 @@ def test_an_upload_sent_again_under_its_key_answers_the_first_photo(world: Any) 
         assert len([p for p in folder.iterdir() if p.suffix == ".jpg"]) == 8  # 4 photos × 2
 
 
-def test_the_same_key_with_another_photo_is_a_409_in_chinese(world: Any) -> None:
+def test_the_same_key_with_another_photo_is_a_422_in_chinese(world: Any) -> None:
     issue_id = raised(world)
     url = f"/issues/{issue_id}/photos"
     key = {"Idempotency-Key": "photo-1"}
@@ -129,7 +130,7 @@ def test_the_same_key_with_another_photo_is_a_409_in_chinese(world: Any) -> None
         world.call("POST", url, "grid_worker", files=files(jpeg()), headers=key).status_code == 201
     )
     other = world.call("POST", url, "grid_worker", files=files(jpeg("#a86")), headers=key)
-    assert other.status_code == 409, other.text
+    assert other.status_code == 422, other.text
     body = other.json()
     assert body["error"] == "idempotency_key_reused"
     assert "幂等键" in body["message"] and "另一张照片" in body["message"]
@@ -137,7 +138,7 @@ def test_the_same_key_with_another_photo_is_a_409_in_chinese(world: Any) -> None
     english = world.call(
         "POST", f"{url}?lang=en", "grid_worker", files=files(jpeg("#a86")), headers=key
     )
-    assert english.status_code == 409 and "another photo" in english.json()["message"]
+    assert english.status_code == 422 and "another photo" in english.json()["message"]
     assert len(stored(world, issue_id)) == 1
     blank = world.call(
         "POST", url, "grid_worker", files=files(jpeg()), headers={"Idempotency-Key": "  "}
@@ -215,7 +216,7 @@ def test_the_residents_retry_answers_the_photo_even_past_the_hour_and_the_three(
     reused = world.call(
         "POST", url, files=files(jpeg("#333")), data=form, headers={"Idempotency-Key": "p1"}
     )
-    assert reused.status_code == 409 and "幂等键" in reused.json()["message"]
+    assert reused.status_code == 422 and "幂等键" in reused.json()["message"]
     assert len(stored(world, issue_id)) == 3
     # the tracking token is still the key to it: a wrong one learns nothing
     wrong = world.call("POST", url, files=files(jpeg()), data={"tracking_token": "x" * 40},
@@ -241,7 +242,7 @@ def test_the_phone_pages_photo_route_stores_each_photo_once(world: Any) -> None:
     again = world.call("POST", url, files=files(jpeg()), headers=h)
     assert again.status_code == 200 and again.json() == first.json()
     other = world.call("POST", url, files=files(jpeg("#a86")), headers=h)
-    assert other.status_code == 409 and other.json()["error"] == "idempotency_key_reused"
+    assert other.status_code == 422 and other.json()["error"] == "idempotency_key_reused"
     assert "另一张照片" in other.json()["message"]
     assert len(stored(world, issue_id)) == 1
     page = world.client.get(f"/field/issues/{issue_id}").text

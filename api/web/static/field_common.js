@@ -62,7 +62,7 @@
     }
     if (answer.status === 404) { return words.tNoIssue; }
     /* a photo's key met another photo: the server's own words say what to do */
-    if (answer.status === 409 && j.error === "idempotency_key_reused" && j.message) {
+    if (j.error === "idempotency_key_reused" && j.message) {
       return j.message;
     }
     if (answer.status === 409) { return words.tConflict; }
