@@ -541,7 +541,7 @@ class PostGISStore:
             # (at 1,000,000 issues the page of 50 went from 2 ms to 260 ms once psycopg
             # prepared it, on the 6th call on a connection)
             with conn.pipeline():  # both queries in one round trip
-                counted.execute(f"SELECT count(*) FROM issues{where}", params, prepare=False)
+                counted.execute(*_count(query, where, params), prepare=False)
                 paged.execute(
                     f"SELECT doc, version FROM issues{where} ORDER BY created_at DESC, issue_id"
                     " LIMIT %s OFFSET %s",
@@ -592,7 +592,7 @@ class PostGISStore:
         with self._conn("listing issue points") as conn:
             counted, paged = conn.cursor(), conn.cursor()
             with conn.pipeline():  # as list_issues, the layer's fields instead of documents
-                counted.execute(f"SELECT count(*) FROM issues{where}", params, prepare=False)
+                counted.execute(*_count(query, where, params), prepare=False)
                 paged.execute(
                     f"SELECT {_POINT_COLUMNS} FROM issues{where}"
                     " ORDER BY created_at DESC, issue_id LIMIT %s OFFSET %s",
@@ -1114,6 +1114,32 @@ _FACT_KEYS: dict[str, tuple[str, str]] = {
 
 def _same(value: Any) -> Any:
     return value
+
+
+#: The fields of an IssueQuery that make up a role's scope (OR-ed together by ``_where``).
+_SCOPE_FIELDS = ("station_ids", "township_codes", "grid_codes", "deputy_id", "reporter_id")
+
+
+def _count(q: IssueQuery, where: str, params: list[Any]) -> tuple[str, list[Any]]:
+    """The count of ``q``'s issues (``where``, ``params``: its ``_where``). A scope alone
+    (a township's stations OR the township: the list its staff open first) is counted as a
+    UNION of one index-only scan per part: the OR of the two made a bitmap heap scan that
+    read every matching issue's page (1,000,000 issues, one township's 38,139: 180-390 ms
+    against 30-40 ms). With other filters the OR stays: the parts would each read the heap
+    for the filtered columns, twice the pages (200 ms against 410-520 ms)."""
+    cleared = replace(q, station_ids=None, township_codes=None, grid_codes=None,
+                      deputy_id=None, reporter_id=None)  # fmt: skip
+    scope: dict[str, Any] = {f: getattr(q, f) for f in _SCOPE_FIELDS}
+    parts = [replace(cleared, **{f: v}) for f, v in scope.items() if v is not None]
+    if len(parts) < 2 or _where(cleared)[0]:
+        return f"SELECT count(*) FROM issues{where}", params
+    union: list[str] = []
+    args: list[Any] = []
+    for part in parts:
+        w, p = _where(part)
+        union.append(f"SELECT issue_id FROM issues{w}")
+        args += p
+    return f"SELECT count(*) FROM ({' UNION '.join(union)}) AS scoped", args
 
 
 def _where(q: IssueQuery) -> tuple[str, list[Any]]:

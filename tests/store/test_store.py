@@ -173,6 +173,13 @@ def test_list_filters_scope_and_paging(store: Store) -> None:
     assert store.list_issues(IssueQuery(deputy_id="D_"))[1] == 0  # LIKE wildcards are literal
     both = store.list_issues(IssueQuery(station_ids=("S2",), grid_codes=("G0",)))[1]
     assert both == 4 + 2  # scopes OR-ed: S2 (n=6..9) or G0 (n=0,3 in S1; 6,9 already in S2)
+    # three scopes, each issue counted once however many it is in (PostGIS counts a scope
+    # alone as a UNION of its parts): S2, G0 or D1 (n odd) is n = 0, 1, 3, 5, 6, 7, 8, 9
+    three = IssueQuery(station_ids=("S2",), grid_codes=("G0",), deputy_id="D1", limit=3)
+    items, total = store.list_issues(three)
+    assert total == 8 and len(items) == 3
+    assert store.issue_points(three)[1] == 8
+    assert store.list_issues(replace(three, category="road"))[1] == 8  # with a filter: the OR
     assert store.list_issues(IssueQuery(open_only=True, category="road"))[1] == 10
     assert store.list_issues(IssueQuery(category="water"))[1] == 0
     assert store.open_load() == {"D0": 5, "D1": 5}
