@@ -9,7 +9,10 @@ not even in the file's free pages.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import subprocess
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -141,3 +144,20 @@ def test_share_copy_holds_no_personal_data(workspace: Path) -> None:
     assert shared_deputies is not None and own_deputies is not None
     assert len(shared_deputies) == len(own_deputies)
     assert _rows(shared, "SELECT count(*) FROM layer_styles")[0][0] >= 3
+
+
+def test_gdals_own_ogrinfo_opens_every_layer_without_a_warning(workspace: Path) -> None:
+    # what a planner's QGIS (GDAL underneath) meets: `ogrinfo` on the whole workspace, each
+    # layer summarised, nothing on stderr (GDAL prints its warnings there)
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo is None:
+        if os.environ.get("GRIDGOV_REQUIRE_PG"):  # .ci/run installs gdal-bin: never skip there
+            pytest.fail("ogrinfo is missing (apt-get install gdal-bin)")
+        pytest.skip("ogrinfo (gdal-bin) not installed")
+    done = subprocess.run([ogrinfo, "-ro", "-al", "-so", str(workspace)], capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == ""
+    for name in (*_RESULTS, "villages", "stations"):
+        assert f"Layer name: {name}\n" in done.stdout
+    assert "Geometry: " in done.stdout and "Feature Count: " in done.stdout
