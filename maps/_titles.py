@@ -11,28 +11,11 @@ from __future__ import annotations
 
 import html
 
-from gridgov.coverage.standard import ReachStandard
+# one wording of a standard for workbooks, maps and briefs: the core's
+from gridgov.coverage.report import standard_label, standard_phrase
 from gridgov.messages import text
 
 __all__ = ["esc", "method_words", "percent", "standard_label", "standard_phrase"]
-
-
-def _amount(std: ReachStandard) -> str:
-    if std.is_time:
-        return text("report.std.minutes", n=f"{std.limit / 60:g}")
-    if std.limit >= 1000:
-        return text("report.std.km", n=f"{std.limit / 1000:g}")
-    return text("report.std.m", n=f"{std.limit:g}")
-
-
-def standard_phrase(std: ReachStandard) -> str:
-    """``15分钟出门即可达标准（电动车）`` / ``15 min reach standard (e-bike)``."""
-    return text("report.std.phrase", amount=_amount(std), mode=text(f"report.mode.{std.mode}"))
-
-
-def standard_label(std: ReachStandard) -> str:
-    """The short form: ``电动车15分钟`` / ``15 min e-bike``."""
-    return text("report.std.label", amount=_amount(std), mode=text(f"report.mode.{std.mode}"))
 
 
 def method_words(method: str) -> str:

@@ -7,8 +7,9 @@ with the villages that lose coverage cross-hatched and outlined and those that g
 outlined in blue; kept stations keep their tier symbol, closed ones are greyed and joined
 by a dotted line to the station that absorbs them, new sites get their own symbol. The
 调整前 view shows the villages and stations as they are. The two are exclusive toggles in
-the layer control; boundaries, a Chinese title with the headline figures and a legend
-stay on both.
+the layer control; boundaries, a title with the headline figures and a legend stay on
+both. Every word on the map is a ``report.*`` message (Chinese by default, English with
+``--lang en``); the county's own names are shown as they are.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from branca.element import Figure
 
 from gridgov._errors import ParameterError
 from gridgov.coverage.plan import ConsolidationPlan
+from gridgov.coverage.report import enum_label
 from gridgov.coverage.standard import ReachStandard, parse_standard
 from gridgov.crs import CGCS2000
-from gridgov.messages import current_lang, text
+from gridgov.messages import text
 from gridgov.model import StationTier, Workspace
 from maps._basemaps import resolve_basemap
 from maps._client import HATCH_ID
@@ -57,21 +59,18 @@ from maps.coverage import (
     _int,
     _missing,
     _row,
+    layer_name,
+    row_labels,
     travel_classes,
 )
 
 __all__ = [
-    "AFTER",
-    "BEFORE",
-    "DECISION_ZH",
     "GAINED_COLOUR",
     "LOST_COLOUR",
     "consolidation_map",
+    "decision_words",
 ]
 
-#: Layer-control names of the two views.
-AFTER = "调整后"
-BEFORE = "调整前"
 #: Cross-hatch and outline of villages a plan leaves beyond the standard.
 LOST_COLOUR = "#7a0177"
 LOST_OUTLINE = "#49006a"
@@ -80,14 +79,23 @@ LOST_HATCH_ID = "gg-hatch-lost"
 GAINED_COLOUR = "#2166ac"
 #: Dotted line from a closed station to the station that absorbs it.
 ABSORB_COLOUR = "#252525"
-#: ``decision`` of ``plan.stations`` in Chinese.
-DECISION_ZH = {
-    "kept (must)": "保留（必保）",
-    "kept": "保留",
-    "closed": "撤并",
-    "closed (must)": "撤并（指定）",
-    "new": "新设",
-}
+_DECISIONS = frozenset({"kept (must)", "kept", "closed", "closed (must)", "new"})
+
+
+def decision_words(decision: str) -> str:
+    """``decision`` of ``plan.stations`` in the current language (保留（必保） / kept
+    (must stay)); an unknown one as it is."""
+    return text(f"report.map.decision.{decision}") if decision in _DECISIONS else decision
+
+
+def _after() -> str:
+    """The layer-control name of the view after the plan (调整后 / After)."""
+    return text("report.map.after")
+
+
+def _before() -> str:
+    return text("report.map.before")
+
 
 _STATIONS_READ = (
     "station_id",
@@ -139,18 +147,20 @@ _SUMMARY_KEYS = (
     "share_villages_covered_after",
 )
 
-_VILLAGE_ROWS = ("乡镇", "人口", "调整前", "调整后")
+# Message keys (report.map.*) of the tooltip and popup rows.
+_VILLAGE_ROWS = ("row_township", "row_population", "row_before", "row_after")
 _STATION_ROWS = (
-    "层级",
-    "所属乡镇",
-    "调整",
-    "理由",
-    "并入",
-    "驻站代表",
-    "服务人口",
-    "服务村（社区）",
+    "row_tier",
+    "row_station_township",
+    "row_decision",
+    "row_why",
+    "row_into",
+    "row_deputies",
+    "row_served",
+    "row_villages",
 )
-_ABSORB_ROWS = ("并入", "站间通行", "迁移村（社区）", "迁移网格", "迁移代表", "涉及人口")
+_ABSORB_ROWS = ("row_into", "row_between", "row_moved_villages", "row_moved_grids",
+                "row_moved_deputies", "row_moved_people")  # fmt: skip
 _LOST_HATCH_SVG = (
     f'<pattern id="{LOST_HATCH_ID}" width="8" height="8" patternUnits="userSpaceOnUse" '
     'patternTransform="rotate(45)">'
@@ -158,15 +168,26 @@ _LOST_HATCH_SVG = (
     f'<rect width="3" height="8" fill="{LOST_COLOUR}"/>'
     f'<rect width="8" height="3" fill="{LOST_COLOUR}"/></pattern>'
 )
-_GOOD_NOTE = f'<div style="color:{GAINED_COLOUR};font-weight:700">调整后新获覆盖</div>'
+
+
+def _good_note() -> str:
+    words = _esc(text("report.map.gained_note"))
+    return f'<div style="color:{GAINED_COLOUR};font-weight:700">{words}</div>'
+
+
+def _bad_note(key: str) -> str:
+    return f'<div class="gg-bad">{_esc(text(key))}</div>'
+
+
 _PANE_LINES = ("gg-lines", 440)  # above the county boundary, under every symbol
 
 
 def _view(value: str) -> Literal["after", "before"]:
     text = str(value).strip().lower()
-    if text in ("after", AFTER):
+    # the Chinese names are accepted whatever the language the map is drawn in
+    if text in ("after", "调整后"):
         return "after"
-    if text in ("before", BEFORE):
+    if text in ("before", "调整前"):
         return "before"
     raise ParameterError(
         f"view={value!r} is not known; expected 'after' (调整后) or 'before' (调整前)",
@@ -216,11 +237,13 @@ def _travel_text(seconds: object, metres: object, station: object) -> str:
     parts = []
     s, m = _finite(seconds), _finite(metres)
     if s is not None:
-        parts.append(f"{s / 60:.1f}分钟")
+        parts.append(text("report.std.minutes", n=f"{s / 60:.1f}"))
     if m is not None:
-        parts.append(f"{m / 1000:.1f}公里")
-    text = "，".join(parts) if parts else "无法到达"
-    return f"{text}（{station}）" if not _missing(station) and station != "" else text
+        parts.append(text("report.std.km", n=f"{m / 1000:.1f}"))
+    words = text("report.map.sep").join(parts) if parts else text("report.map.unreachable")
+    if _missing(station) or station == "":
+        return words
+    return text("report.book.paren", text=words, note=station)
 
 
 def _tier_of(value: object) -> StationTier | None:
@@ -290,7 +313,7 @@ def _village_layers(
         rows = [
             _esc(row.name),
             _esc(township_names.get(str(row.township_code), row.township_code)),
-            f"{_int(row.population):,}人",
+            _esc(text("report.map.people", n=f"{_int(row.population):,}")),
             _esc(
                 _travel_text(
                     row.travel_s_before,
@@ -303,16 +326,16 @@ def _village_layers(
         style = k_after
         if row.change == "lost":
             style = lost_style
-            note = '<div class="gg-bad">调整后失去覆盖（调整前已覆盖）</div>'
+            note = _bad_note("report.map.lost_note")
         elif row.change == "gained" and k_after != gap:
             style = gained_from + k_after
-            note = _GOOD_NOTE
+            note = _good_note()
         else:
-            note = '<div class="gg-bad">超出标准</div>' if k_after == gap else ""
+            note = _bad_note("report.map.beyond") if k_after == gap else ""
         if style != k_after:
             changed.append(i)
         after_props.append({"s": style, "t": [*rows, note] if note else rows})
-        note = '<div class="gg-bad">超出标准</div>' if k_before == gap else ""
+        note = _bad_note("report.map.beyond") if k_before == gap else ""
         before_props.append({"s": k_before, "t": [*rows, note] if note else rows})
 
     within = [
@@ -338,10 +361,10 @@ def _village_layers(
     # Changed villages are drawn last, so their thick outlines sit above their neighbours'.
     moved = set(changed)
     order = [i for i in range(len(v)) if i not in moved] + changed
-    name = "村（社区）通行时间" if std.is_time else "村（社区）通行距离"
+    name = layer_name(std)
     after = GeoJsonOverlay(
         features(geoms[order], [after_props[i] for i in order]),
-        name=f"{AFTER}：{name}",
+        name=text("report.map.view_layer", view=_after(), name=name),
         styles=[
             *({**s, "className": "gg-v"} for s in [*within, gap_style]),
             lost,
@@ -350,18 +373,18 @@ def _village_layers(
         pane="gg-villages",
         z_index=_PANES["villages"],
         sticky=True,
-        tooltip_rows=_VILLAGE_ROWS,
+        tooltip_rows=row_labels(_VILLAGE_ROWS),
         control=False,
         show=False,
     )
     before = GeoJsonOverlay(
         features(geoms, before_props),
-        name=f"{BEFORE}：{name}",
+        name=text("report.map.view_layer", view=_before(), name=name),
         styles=[{**s, "className": "gg-v-before"} for s in [*within, gap_style]],
         pane="gg-villages",
         z_index=_PANES["villages"],
         sticky=True,
-        tooltip_rows=_VILLAGE_ROWS,
+        tooltip_rows=row_labels(_VILLAGE_ROWS),
         control=False,
         show=False,
     )
@@ -371,16 +394,16 @@ def _village_layers(
 def _station_card(
     row: Any, tier: StationTier | None, township_names: Mapping[str, str]
 ) -> list[str]:
-    label = tier.label_zh if tier is not None else "站点"
+    label = enum_label(tier) if tier is not None else text("report.map.station")
     if _bool(row.new_site):
-        label = f"新设{label}"
-    decision = DECISION_ZH.get(str(row.decision), str(row.decision))
+        label = text("report.map.new_station", tier=label)
+    decision = decision_words(str(row.decision))
     into = ""
     if not _missing(row.absorbed_by_name) and str(row.absorbed_by_name):
         into = _esc(row.absorbed_by_name)
         minutes = _finite(row.absorb_travel_s)
         if minutes is not None:
-            into += f"（约{minutes / 60:.0f}分钟）"
+            into += _esc(text("report.map.into_about", n=f"{minutes / 60:.0f}"))
     town = "" if _missing(row.township_code) else township_names.get(str(row.township_code), "")
     return [
         _esc(row.name),
@@ -389,9 +412,20 @@ def _station_card(
         _esc(decision),
         "" if _missing(row.reason) else _esc(row.reason),
         into,
-        f"{_int(row.deputies_before)} → {_int(row.deputies_after)}名",
-        f"{_int(row.population_before):,} → {_int(row.population_after):,}人",
-        f"{_int(row.villages_before)} → {_int(row.villages_after)}个",
+        _esc(
+            text(
+                "report.map.deputies", n=f"{_int(row.deputies_before)} → {_int(row.deputies_after)}"
+            )
+        ),
+        _esc(
+            text(
+                "report.map.people",
+                n=f"{_int(row.population_before):,} → {_int(row.population_after):,}",
+            )
+        ),
+        _esc(
+            text("report.map.items", n=f"{_int(row.villages_before)} → {_int(row.villages_after)}")
+        ),
     ]
 
 
@@ -430,12 +464,19 @@ def _station_layers(
             kept_geoms.append(geoms[i])
         else:
             counts["closed"][order[k]] += 1
-            closed_props.append({"s": k, "p": card, "t": f"{name}（撤并）"})
+            closed_props.append(
+                {"s": k, "p": card, "t": _esc(text("report.map.closed_tip", name=row.name))}
+            )
             closed_geoms.append(geoms[i])
-    common: dict[str, Any] = {"popup_rows": _STATION_ROWS, "control": False, "show": False}
+    common: dict[str, Any] = {
+        "popup_rows": row_labels(_STATION_ROWS),
+        "control": False,
+        "show": False,
+    }
+    stations = text("report.map.layer_stations")
     kept_layer = GeoJsonOverlay(
         features(np.array(kept_geoms, dtype=object), kept_props),
-        name=f"{AFTER}：代表联络站点",
+        name=text("report.map.view_layer", view=_after(), name=stations),
         styles=[
             *(TIER_SYMBOLS[t].style("gg-kept") for t in order),
             NEW_SITE_SYMBOL.style("gg-new"),
@@ -444,13 +485,13 @@ def _station_layers(
     )
     closed_layer = GeoJsonOverlay(
         features(np.array(closed_geoms, dtype=object), closed_props),
-        name=f"{AFTER}：撤并站点",
+        name=text("report.map.view_layer", view=_after(), name=text("report.map.layer_closed")),
         styles=[CLOSED_TIER_SYMBOLS[t].style("gg-closed") for t in order],
         **common,
     )
     before_layer = GeoJsonOverlay(
         features(np.array(before_geoms, dtype=object), before_props),
-        name=f"{BEFORE}：代表联络站点",
+        name=text("report.map.view_layer", view=_before(), name=stations),
         styles=[TIER_SYMBOLS[t].style("gg-before") for t in order],
         **common,
     )
@@ -470,13 +511,13 @@ def _absorb_layer(plan: ConsolidationPlan, display: Display) -> GeoJsonOverlay:
         lines.append(shapely.LineString([(a.x, a.y), (b.x, b.y)]))
         minutes = _finite(row.travel_s)
         card = [
-            f"撤并：{_esc(row.closed_name)}",
+            _esc(text("report.map.closed_card", name=row.closed_name)),
             _esc(row.into_name),
-            "" if minutes is None else f"约{minutes / 60:.1f}分钟",
-            f"{_int(row.n_villages)}个",
-            f"{_int(row.n_grids)}个",
-            f"{_int(row.n_deputies)}名",
-            f"{_int(row.population):,}人",
+            "" if minutes is None else _esc(text("report.map.about_min", n=f"{minutes / 60:.1f}")),
+            _esc(text("report.map.items", n=_int(row.n_villages))),
+            _esc(text("report.map.items", n=_int(row.n_grids))),
+            _esc(text("report.map.deputies", n=_int(row.n_deputies))),
+            _esc(text("report.map.people", n=f"{_int(row.population):,}")),
         ]
         props.append({"s": 0, "p": card, "t": f"{_esc(row.closed_name)} → {_esc(row.into_name)}"})
     # Dotted, not dashed: township borders are dashed.
@@ -491,11 +532,11 @@ def _absorb_layer(plan: ConsolidationPlan, display: Display) -> GeoJsonOverlay:
     drawn = display.lonlat(np.array(lines, dtype=object)) if lines else np.array([], dtype=object)
     return GeoJsonOverlay(
         features(drawn, props),
-        name=f"{AFTER}：撤并去向",
+        name=text("report.map.view_layer", view=_after(), name=text("report.map.layer_absorb")),
         styles=[style],
         pane=_PANE_LINES[0],
         z_index=_PANE_LINES[1],
-        popup_rows=_ABSORB_ROWS,
+        popup_rows=row_labels(_ABSORB_ROWS),
         control=False,
         show=False,
     )
@@ -547,7 +588,7 @@ def _standard_blocks(plan: ConsolidationPlan, f: Mapping[str, Any]) -> list[tupl
             share_after=percent(fig["share_after"]),
         )
         if n and fig["gained"]:
-            covered += "，" if current_lang() == "zh" else ", "
+            covered += text("report.map.sep")
             covered += text("report.map.plan_gained", n=fig["gained"])
         lines.append(f'<div class="gg-figs">{_esc(covered)}</div>')
         blocks.append((int(fig["lost"]), f'<div class="gg-std">{"".join(lines)}</div>'))
@@ -587,8 +628,8 @@ def _legend_html(
     lost: int,
     gained: int,
 ) -> str:
-    title = "村（社区）通行时间" if standard.is_time else "村（社区）通行距离"
-    parts = [f'<h2>{title}<span class="gg-n">　{BEFORE} → {AFTER}</span></h2>']
+    views = _esc(text("report.map.before_after"))
+    parts = [f'<h2>{_esc(layer_name(standard))}<span class="gg-n">{views}</span></h2>']
     for cls, b, a in zip(classes, n_before, n_after, strict=True):
         if cls.is_gap:
             swatch = (
@@ -598,33 +639,35 @@ def _legend_html(
         else:
             swatch = f'<span class="gg-sw" style="background:{cls.colour}"></span>'
         parts.append(_row(swatch, cls.label, f"{b} → {a}"))
-    parts.append("<h2>覆盖变化</h2>")
+    parts.append(f"<h2>{_esc(text('report.map.change_head'))}</h2>")
     cross = f"{LOST_COLOUR} 0 2px,transparent 2px 5px"
     lost_sw = (
         '<span class="gg-sw" style="background:'
         f"repeating-linear-gradient(45deg,{cross}),repeating-linear-gradient(-45deg,{cross}),"
         f'#fcc5c0;border:2px solid {LOST_OUTLINE}"></span>'
     )
-    parts.append(_row(lost_sw, "调整后失去覆盖", str(lost)))
+    parts.append(_row(lost_sw, text("report.map.lost_row"), str(lost)))
     gained_sw = (
         f'<span class="gg-sw" style="background:{classes[0].colour};'
         f'border:2px solid {GAINED_COLOUR}"></span>'
     )
-    parts.append(_row(gained_sw, "调整后新获覆盖", str(gained)))
-    parts.append("<h2>代表联络站点</h2>")
+    parts.append(_row(gained_sw, text("report.map.gained_row"), str(gained)))
+    parts.append(f"<h2>{_esc(text('report.map.layer_stations'))}</h2>")
     for tier, n in counts["kept"].items():
         before = counts["before"][tier]
         if before or n:
-            parts.append(_row(TIER_SYMBOLS[tier].svg, tier.label_zh, f"{before} → {n}"))
+            parts.append(_row(TIER_SYMBOLS[tier].svg, enum_label(tier), f"{before} → {n}"))
     if counts["new"]:
-        parts.append(_row(NEW_SITE_SYMBOL.svg, "新设站点", str(counts["new"])))
+        parts.append(_row(NEW_SITE_SYMBOL.svg, text("report.map.new_row"), str(counts["new"])))
     closed = sum(counts["closed"].values())
     if closed:
         tier = max(counts["closed"], key=lambda t: counts["closed"][t])
-        parts.append(_row(CLOSED_TIER_SYMBOLS[tier].svg, "撤并站点（灰色）", str(closed)))
+        parts.append(
+            _row(CLOSED_TIER_SYMBOLS[tier].svg, text("report.map.closed_row"), str(closed))
+        )
         line = f'<span class="gg-line" style="border-top:3px dotted {ABSORB_COLOUR}"></span>'
-        parts.append(_row(line, "撤并去向（连至并入站点）"))
-    parts.append("<h2>其他</h2>")
+        parts.append(_row(line, text("report.map.absorb_row")))
+    parts.append(f"<h2>{_esc(text('report.map.other_head'))}</h2>")
     parts.extend(_boundary_legend_rows())
     return "".join(parts)
 
@@ -736,8 +779,8 @@ def consolidation_map(
     after_members = [v_after, lines, *s_after]
     for layer in (*before_members, *after_members):
         layer.add_to(m)
-    before = OverlayGroup(before_members, name=BEFORE, show=shown == "before")
-    after = OverlayGroup(after_members, name=AFTER, show=shown == "after")
+    before = OverlayGroup(before_members, name=_before(), show=shown == "before")
+    after = OverlayGroup(after_members, name=_after(), show=shown == "after")
     before.add_to(m)
     after.add_to(m)
     Exclusive([before, after]).add_to(m)

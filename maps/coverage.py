@@ -3,8 +3,10 @@
 Turns a :class:`~gridgov.coverage.result.CoverageResult` into a Folium map a county
 people's congress office can open offline: county and township boundaries, villages
 coloured by travel time with the gaps (超出标准) hatched in red, stations with one symbol
-per tier and a popup, service areas and deputies as optional layers, a Chinese title
-with the headline figures, a legend and a layer control.
+per tier and a popup, service areas and deputies as optional layers, a title with the
+headline figures, a legend and a layer control. Every word on the map (layer names, legend,
+tooltips, popups) is a ``report.*`` message: Chinese by default, English with ``--lang en``;
+the county's own names (villages, stations, townships) are shown as they are.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ import pandas as pd
 from branca.element import Figure
 
 from gridgov._errors import ParameterError
+from gridgov.coverage.report import by_level_words, enum_label
 from gridgov.coverage.result import CoverageResult
 from gridgov.coverage.standard import ReachStandard
 from gridgov.crs import CGCS2000
-from gridgov.messages import text
+from gridgov.messages import CATALOGUE, text
 from gridgov.model import DeputyLevel, StationTier, VillageKind, Workspace
 from maps._basemaps import resolve_basemap
 from maps._client import HATCH_ID
@@ -42,9 +45,11 @@ GAP_OUTLINE = "#99000d"
 #: where deputies live relative to stations, not enough to find a house.
 DEPUTY_DECIMALS = 3
 
-# Row labels of the village tooltip and the station popup (values come per feature).
-_VILLAGE_ROWS = ("乡镇", "人口", "通行", "最近站点", "覆盖人口")
-_STATION_ROWS = ("层级", "所属乡镇", "驻站代表", "接待日", "服务人口", "服务村（社区）")
+# Message keys of the row labels of the village tooltip and the station popup (values
+# come per feature).
+_VILLAGE_ROWS = ("row_township", "row_population", "row_travel", "row_nearest", "row_covered")
+_STATION_ROWS = ("row_tier", "row_station_township", "row_deputies", "row_reception",
+                 "row_served", "row_villages")  # fmt: skip
 _WITHIN_COLOURS = ("#1a9850", "#91cf60", "#fee08b")
 _HATCH_SVG = (
     f'<pattern id="{HATCH_ID}" width="9" height="9" patternUnits="userSpaceOnUse" '
@@ -86,18 +91,24 @@ class TravelClass:
         return math.isinf(self.upper)
 
 
+def row_labels(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Tooltip or popup row labels (``report.map.*`` keys) in the current language."""
+    return tuple(text(f"report.map.{key}") for key in keys)
+
+
 def _amount(value: float, standard: ReachStandard) -> str:
     if standard.is_time:
-        return f"{round(value / 60, 1):g}分钟"
+        return text("report.std.minutes", n=f"{round(value / 60, 1):g}")
     if value >= 1000:
-        return f"{round(value / 1000, 1):g}公里"
-    return f"{round(value):g}米"
+        return text("report.std.km", n=f"{round(value / 1000, 1):g}")
+    return text("report.std.m", n=f"{round(value):g}")
 
 
 def travel_classes(standard: ReachStandard) -> list[TravelClass]:
     """The legend classes for a standard: three thirds within it, then 超出标准.
 
-    For ``15min:ebike``: ≤5分钟, 5–10分钟, 10–15分钟, 超出标准.
+    For ``15min:ebike``: ≤5分钟, 5–10分钟, 10–15分钟, 超出标准 (≤5 min, 5–10 min, ... in
+    English).
     """
     cuts = [standard.limit * k / 3 for k in (1, 2, 3)]
     labels = [
@@ -109,13 +120,20 @@ def travel_classes(standard: ReachStandard) -> list[TravelClass]:
         TravelClass(lab, cut, col)
         for lab, cut, col in zip(labels, cuts, _WITHIN_COLOURS, strict=True)
     ]
-    return [*within, TravelClass("超出标准", math.inf, GAP_COLOUR)]
+    return [*within, TravelClass(text("report.map.beyond"), math.inf, GAP_COLOUR)]
 
 
 def _unit(standard: ReachStandard) -> str:
+    """The unit's words after a number (``分钟`` / `` min``), cut off to write a range."""
     if standard.is_time:
-        return "分钟"
-    return "公里" if standard.limit / 3 >= 1000 else "米"
+        return text("report.std.minutes", n="")
+    return text("report.std.km" if standard.limit / 3 >= 1000 else "report.std.m", n="")
+
+
+def layer_name(standard: ReachStandard) -> str:
+    """The village layer: travel time, or distance for a distance standard."""
+    key = "report.map.layer_travel_time" if standard.is_time else "report.map.layer_travel_distance"
+    return text(key)
 
 
 def _esc(value: object) -> str:
@@ -143,20 +161,22 @@ def _deputies_text(value: object) -> str:
         for level in DeputyLevel:
             n = value.get(level.value) or value.get(level.label_zh) or 0
             if n:
-                parts.append(f"{level.label_zh.removesuffix('人大代表')}{int(n)}")
-        return "，".join(parts)
-    return "" if _missing(value) else str(value).strip()
+                short = text(f"report.map.level.{level.value}")
+                parts.append(text("report.map.level_count", level=short, n=int(n)))
+        return text("report.map.sep").join(parts)
+    return "" if _missing(value) else str(by_level_words(str(value).strip()))
 
 
 def _travel_text(row: Any, standard: ReachStandard) -> str:
     if _missing(row.travel_s) and _missing(row.travel_m):
-        return "无法到达"
+        return text("report.map.unreachable")
     parts = []
     if not _missing(row.travel_s):
-        parts.append(f"{float(row.travel_s) / 60:.1f}分钟")
+        parts.append(text("report.std.minutes", n=f"{float(row.travel_s) / 60:.1f}"))
     if not _missing(row.travel_m):
-        parts.append(f"{float(row.travel_m) / 1000:.1f}公里")
-    return "，".join(parts) if standard.is_time else "，".join(reversed(parts))
+        parts.append(text("report.std.km", n=f"{float(row.travel_m) / 1000:.1f}"))
+    sep = text("report.map.sep")
+    return sep.join(parts) if standard.is_time else sep.join(reversed(parts))
 
 
 def _village_class(row: Any, classes: list[TravelClass], standard: ReachStandard) -> int:
@@ -206,18 +226,18 @@ def _village_layer(
     for row in v.itertuples(index=False):
         k = _village_class(row, classes, std)
         counts[k] += 1
-        kind = VillageKind.parse(row.kind).label_zh if not _missing(row.kind) else ""
+        kind = enum_label(VillageKind.parse(row.kind)) if not _missing(row.kind) else ""
         station = row.nearest_station_name
         card = [
-            _esc(f"{row.name}（{kind}）" if kind else row.name),
+            _esc(text("report.book.paren", text=row.name, note=kind) if kind else row.name),
             _esc(township_names.get(str(row.township_code), row.township_code)),
-            f"{_int(row.population):,}人",
+            _esc(text("report.map.people", n=f"{_int(row.population):,}")),
             _esc(_travel_text(row, std)),
-            "无" if _missing(station) else _esc(station),
+            _esc(text("report.book.none")) if _missing(station) else _esc(station),
             "" if _missing(row.share_covered) else f"{float(row.share_covered) * 100:.0f}%",
         ]
         if classes[k].is_gap:
-            card.append('<div class="gg-bad">超出标准</div>')
+            card.append(f'<div class="gg-bad">{_esc(text("report.map.beyond"))}</div>')
         props.append({"s": k, "t": card})
     within = [
         {"color": "#ffffff", "weight": 0.7, "fillColor": c.colour, "fillOpacity": 0.78}
@@ -231,12 +251,12 @@ def _village_layer(
     }
     layer = GeoJsonOverlay(
         features(geoms, props),
-        name="村（社区）通行时间" if std.is_time else "村（社区）通行距离",
+        name=layer_name(std),
         styles=[*within, gap],
         pane="gg-villages",
         z_index=_PANES["villages"],
         sticky=True,
-        tooltip_rows=_VILLAGE_ROWS,
+        tooltip_rows=row_labels(_VILLAGE_ROWS),
     )
     return layer, counts
 
@@ -252,31 +272,33 @@ def _station_layer(
     counts = dict.fromkeys(order, 0)
     for row, tier in zip(s.itertuples(index=False), tiers, strict=True):
         counts[tier] += 1
-        label = tier.label_zh
+        label = enum_label(tier)
         industry = getattr(row, "industry", None)
         if getattr(row, "kind", None) == "industry" and not _missing(industry):
-            label += f"（{industry}行业）"
+            label += text("report.map.industry", industry=industry)
         n_dep = getattr(row, "n_deputies", None)
         by_level = _deputies_text(getattr(row, "deputies_by_level", None))
-        deputies = f"{_int(n_dep)}名" if not _missing(n_dep) else ""
+        deputies = text("report.map.deputies", n=_int(n_dep)) if not _missing(n_dep) else ""
         if by_level:
-            deputies += f"（{by_level}）" if deputies else by_level
+            deputies = (
+                text("report.book.paren", text=deputies, note=by_level) if deputies else by_level
+            )
         reception = getattr(row, "reception_day", None)
         card = [
             _esc(row.name),
             _esc(label),
             _esc(township_names.get(str(row.township_code), row.township_code)),
-            _esc(deputies or "无"),
-            "未定" if _missing(reception) else _esc(reception),
-            f"{_int(getattr(row, 'population_served', 0)):,}人",
-            f"{_int(getattr(row, 'n_villages', 0))}个",
+            _esc(deputies or text("report.book.none")),
+            _esc(text("report.map.unset")) if _missing(reception) else _esc(reception),
+            _esc(text("report.map.people", n=f"{_int(getattr(row, 'population_served', 0)):,}")),
+            _esc(text("report.map.items", n=_int(getattr(row, "n_villages", 0)))),
         ]
         props.append({"s": order.index(tier), "p": card, "t": _esc(row.name)})
     layer = GeoJsonOverlay(
         features(geoms, props),
-        name="代表联络站点",
+        name=text("report.map.layer_stations"),
         styles=[TIER_SYMBOLS[t].style() for t in order],
-        popup_rows=_STATION_ROWS,
+        popup_rows=row_labels(_STATION_ROWS),
     )
     return layer, counts
 
@@ -297,7 +319,7 @@ def _service_area_layer(
     }
     return GeoJsonOverlay(
         features(geoms, [{"s": 0}] * len(geoms)),
-        name=f"服务范围（{result.standard.label_zh}）",
+        name=text("report.map.layer_areas", standard=standard_label(result.standard)),
         styles=[style],
         pane="gg-areas",
         z_index=_PANES["areas"],
@@ -314,6 +336,14 @@ _ESCALATION_STYLE = {
 }
 
 
+def _levels(row: Any) -> str:
+    """``网格→联络站点`` (the edge's ``level_zh``) in the current language."""
+    keys = [f"report.map.esc.{row.level}", f"report.map.esc.{getattr(row, 'to_level', '')}"]
+    if not all(k in CATALOGUE for k in keys):
+        return str(row.level_zh)
+    return text("report.map.esc_levels", a=text(keys[0]), b=text(keys[1]))
+
+
 def escalation_layer(edges: gpd.GeoDataFrame, display: Display) -> GeoJsonOverlay:
     """The escalation graph (grid → station → township → county) as lines, off by default.
 
@@ -326,13 +356,19 @@ def escalation_layer(edges: gpd.GeoDataFrame, display: Display) -> GeoJsonOverla
     props = [
         {
             "s": levels.index(str(row.level)),
-            "t": f"{_esc(row.from_name)} → {_esc(row.to_name)}（{_esc(row.level_zh)}）",
+            "t": _esc(
+                text(
+                    "report.book.paren",
+                    text=f"{row.from_name} → {row.to_name}",
+                    note=_levels(row),
+                )
+            ),
         }
         for row in drawn.itertuples(index=False)
     ]
     return GeoJsonOverlay(
         features(geoms, props),
-        name="逐级上报路径（网格→站点→乡镇→县）",
+        name=text("report.map.layer_escalation"),
         styles=[_ESCALATION_STYLE[lv] for lv in levels],
         pane="gg-escalation",
         z_index=_PANES["escalation"],
@@ -347,7 +383,7 @@ def _boundary_layers(
     town_geoms = display.polygons(towns, simplify_m=simplify_m, coverage=True)
     townships = GeoJsonOverlay(
         features(town_geoms, [{"s": 0}] * len(town_geoms)),
-        name="乡镇界",
+        name=text("report.map.layer_townships"),
         styles=[{"color": "#4d4d4d", "weight": 1.6, "dashArray": "7 4", "fill": False}],
         pane="gg-townships",
         z_index=_PANES["townships"],
@@ -356,7 +392,7 @@ def _boundary_layers(
     county_geoms = display.polygons(ws.county, simplify_m=simplify_m)
     county = GeoJsonOverlay(
         features(county_geoms, [{"s": 0}] * len(county_geoms)),
-        name="县界",
+        name=text("report.map.layer_county"),
         styles=[{"color": "#252525", "weight": 3.2, "fill": False}],
         pane="gg-county",
         z_index=_PANES["county"],
@@ -369,7 +405,7 @@ def _boundary_layers(
     label_props = [{"s": 0, "h": f"<span>{_esc(name)}</span>"} for name in towns["name"]]
     labels = GeoJsonOverlay(
         features(display.points(anchors), label_props),
-        name="乡镇名称",
+        name=text("report.map.layer_town_names"),
         styles=[{"icon": "gg-label"}],
         pane="gg-labels",
         z_index=_PANES["labels"],
@@ -404,20 +440,17 @@ def _deputy_layer(
         level = DeputyLevel.parse(row.level)
         counts[level] += 1
         station = station_of.get(row.deputy_id)
-        where = names.get(station, "未编组") if not _missing(station) else "未编组"
-        props.append(
-            {
-                "s": levels.index(level),
-                "t": f"{_esc(row.name)}（{_esc(level.label_zh)}）<br>{_esc(where)}",
-            }
-        )
+        ungrouped = text("report.map.ungrouped")
+        where = names.get(station, ungrouped) if not _missing(station) else ungrouped
+        who = text("report.book.paren", text=row.name, note=enum_label(level))
+        props.append({"s": levels.index(level), "t": f"{_esc(who)}<br>{_esc(where)}"})
     styles = [
         {"radius": 3.5, "color": "#ffffff", "weight": 0.8, "fillColor": c, "fillOpacity": 0.95}
         for c in _LEVEL_COLOURS.values()
     ]
     layer = GeoJsonOverlay(
         features(geoms, props),
-        name="人大代表（住址约百米）",
+        name=text("report.map.layer_deputies"),
         styles=styles,
         pane="gg-deputies",
         z_index=_PANES["deputies"],
@@ -440,10 +473,10 @@ def _new_site_layer(result: CoverageResult, display: Display) -> GeoJsonOverlay 
     props = []
     for row in sites.itertuples(index=False):
         gain = getattr(row, "new_site_population_covered", None)
-        text = f"建议新设点：{_esc(row.name)}"
+        tip = _esc(text("report.map.site", name=row.name))
         if not _missing(gain):
-            text += f"<br>可新覆盖约{_int(gain):,}人"
-        props.append({"s": 0, "t": text})
+            tip += f"<br>{_esc(text('report.map.site_gain', n=f'{_int(gain):,}'))}"
+        props.append({"s": 0, "t": tip})
     style = {
         "radius": 6,
         "color": GAP_OUTLINE,
@@ -454,7 +487,7 @@ def _new_site_layer(result: CoverageResult, display: Display) -> GeoJsonOverlay 
     }
     return GeoJsonOverlay(
         features(display.points(pts), props),
-        name="建议新设点",
+        name=text("report.map.layer_sites"),
         styles=[style],
         pane="gg-sites",
         z_index=_PANES["sites"],
@@ -502,8 +535,7 @@ def _legend_html(
     deputy_counts: dict[DeputyLevel, int] | None,
     has_sites: bool,
 ) -> str:
-    title = "村（社区）通行时间" if result.standard.is_time else "村（社区）通行距离"
-    parts = [f"<h2>{title}</h2>"]
+    parts = [f"<h2>{_esc(layer_name(result.standard))}</h2>"]
     for cls, n in zip(classes, village_counts, strict=True):
         if cls.is_gap:
             swatch = (
@@ -513,22 +545,24 @@ def _legend_html(
         else:
             swatch = f'<span class="gg-sw" style="background:{cls.colour}"></span>'
         parts.append(_row(swatch, cls.label, n))
-    parts.append("<h2>代表联络站点</h2>")
+    parts.append(f"<h2>{_esc(text('report.map.layer_stations'))}</h2>")
     for tier, n in tier_counts.items():
         if n:
-            parts.append(_row(TIER_SYMBOLS[tier].svg, tier.label_zh, n))
+            parts.append(_row(TIER_SYMBOLS[tier].svg, enum_label(tier), n))
     if deputy_counts is not None:
-        parts.append("<h2>人大代表</h2>")
+        parts.append(f"<h2>{_esc(text('report.map.deputies_head'))}</h2>")
         for level, n in deputy_counts.items():
             if n:
                 dot = f'<span class="gg-sw" style="width:9px;height:9px;border-radius:50%;background:{_LEVEL_COLOURS[level]}"></span>'
-                parts.append(_row(dot, level.label_zh, n))
-    parts.append("<h2>其他</h2>")
+                parts.append(_row(dot, enum_label(level), n))
+    parts.append(f"<h2>{_esc(text('report.map.other_head'))}</h2>")
     area = '<span class="gg-sw" style="background:rgba(107,174,214,.35);border:1px solid #2171b5"></span>'
-    parts.append(_row(area, f"服务范围（{result.standard.label_zh}）"))
+    parts.append(
+        _row(area, text("report.map.layer_areas", standard=standard_label(result.standard)))
+    )
     if has_sites:
         site = f'<span class="gg-sw" style="width:11px;height:11px;border-radius:50%;border:2px dashed {GAP_OUTLINE};background:#fff"></span>'
-        parts.append(_row(site, "建议新设点"))
+        parts.append(_row(site, text("report.map.layer_sites")))
     parts.extend(_boundary_legend_rows())
     return "".join(parts)
 
@@ -536,8 +570,11 @@ def _legend_html(
 def _boundary_legend_rows() -> list[str]:
     """Legend rows for the county and township boundary lines (every map draws both)."""
     return [
-        _row('<span class="gg-line"></span>', "县界"),
-        _row('<span class="gg-line" style="border-top:2px dashed #4d4d4d"></span>', "乡镇界"),
+        _row('<span class="gg-line"></span>', text("report.map.layer_county")),
+        _row(
+            '<span class="gg-line" style="border-top:2px dashed #4d4d4d"></span>',
+            text("report.map.layer_townships"),
+        ),
     ]
 
 

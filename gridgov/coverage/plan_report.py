@@ -1,7 +1,9 @@
-"""Consolidation outputs: XLSX with Chinese headers, CSV, JSON, the trade-off chart, layers.
+"""Consolidation outputs: XLSX, CSV, JSON, the trade-off chart and layers, in zh or en.
 
 Turns a :class:`~gridgov.coverage.plan.ConsolidationPlan` (and optionally its trade-off
-curve) into files; encodings and atomic writes are :mod:`gridgov.io`'s.
+curve) into files; encodings and atomic writes are :mod:`gridgov.io`'s. Every sheet name,
+header and label is a ``report.*`` message (see :mod:`gridgov.coverage.report`), so
+``--lang en`` gives an English workbook with the same figures and number formats.
 """
 
 from __future__ import annotations
@@ -19,10 +21,16 @@ from gridgov import io
 from gridgov._fonts import CjkFont, cjk_font
 from gridgov._json import strict_json
 from gridgov.coverage.plan import ConsolidationPlan
-from gridgov.coverage.report import DEPUTY_COLUMNS_ZH, chinese_table
+from gridgov.coverage.report import (
+    DEPUTY_COLUMNS,
+    enum_label,
+    labelled_table,
+    standard_label,
+)
+from gridgov.coverage.standard import parse_standard
 from gridgov.io._qgis import Category, LayerStyle
 from gridgov.io._workbook import COUNT, DECIMAL, MINUTES, PERCENT, ReportInfo
-from gridgov.messages import current_lang, text
+from gridgov.messages import CATALOGUE, current_lang, text, use_lang
 from gridgov.model import StationTier
 
 __all__ = [
@@ -38,80 +46,94 @@ __all__ = [
     "write_consolidation",
 ]
 
-_DECISION_ZH = {
-    "kept (must)": "必须保留",
-    "kept": "保留",
-    "closed": "撤并",
-    "closed (must)": "按要求撤并",
-    "new": "新设",
-}
-_CHANGE_ZH = {"lost": "失去覆盖", "gained": "新增覆盖", "same": "不变"}
+_DECISIONS = ("kept (must)", "kept", "closed", "closed (must)", "new")
+_CHANGES = ("lost", "gained", "same")
 
+# Plan column -> message key of its header (``report.col.*``).
 _STATION_COLS = {
-    "station_id": "站点编号",
-    "name": "站点名称",
-    "tier": "层级",
-    "township_code": "所属乡镇代码",
-    "decision_zh": "调整结果",
-    "reason": "理由",
-    "absorbed_by": "并入站点编号",
-    "absorbed_by_name": "并入站点",
-    "absorb_min": "两站间用时（分钟）",
-    "villages_before": "调整前服务村（社区）数",
-    "villages_after": "调整后服务村（社区）数",
-    "population_before": "调整前服务人口",
-    "population_after": "调整后服务人口",
-    "deputies_before": "调整前代表数",
-    "deputies_after": "调整后代表数",
+    "station_id": "report.col.station_id",
+    "name": "report.col.station_name",
+    "tier": "report.col.tier",
+    "township_code": "report.col.township_code",
+    "decision_zh": "report.col.decision",
+    "reason": "report.col.why",
+    "absorbed_by": "report.col.into_id",
+    "absorbed_by_name": "report.col.into",
+    "absorb_min": "report.col.between_min",
+    "villages_before": "report.col.villages_before",
+    "villages_after": "report.col.villages_after",
+    "population_before": "report.col.population_before",
+    "population_after": "report.col.population_after",
+    "deputies_before": "report.col.deputies_before",
+    "deputies_after": "report.col.deputies_after",
 }
 _ABSORB_COLS = {
-    "closed_id": "撤并站点编号",
-    "closed_name": "撤并站点",
-    "township_code": "所属乡镇代码",
-    "into_id": "并入站点编号",
-    "into_name": "并入站点",
-    "travel_min": "两站间用时（分钟）",
-    "n_villages": "转入村（社区）数",
-    "villages": "转入村（社区）",
-    "n_grids": "转入网格数",
-    "n_deputies": "转入代表数",
-    "population": "转入人口",
+    "closed_id": "report.col.closed_id",
+    "closed_name": "report.col.closed",
+    "township_code": "report.col.township_code",
+    "into_id": "report.col.into_id",
+    "into_name": "report.col.into",
+    "travel_min": "report.col.between_min",
+    "n_villages": "report.col.moved_n_villages",
+    "villages": "report.col.moved_villages",
+    "n_grids": "report.col.moved_n_grids",
+    "n_deputies": "report.col.moved_n_deputies",
+    "population": "report.col.moved_population",
 }
 _VILLAGE_COLS = {
-    "code": "区划代码",
-    "name": "村（社区）",
-    "township_code": "所属乡镇代码",
-    "population": "人口",
-    "station_before": "调整前站点",
-    "before_min": "调整前用时（分钟）",
-    "covered_before": "调整前达标",
-    "station_after": "调整后站点编号",
-    "station_after_name": "调整后站点",
-    "after_min": "调整后用时（分钟）",
-    "travel_m_after": "调整后路程（米）",
-    "covered_after": "调整后达标",
-    "change_zh": "覆盖变化",
+    "code": "report.col.code",
+    "name": "report.col.village",
+    "township_code": "report.col.township_code",
+    "population": "report.col.population",
+    "station_before": "report.col.station_before",
+    "before_min": "report.col.before_min",
+    "covered_before": "report.col.covered_before",
+    "station_after": "report.col.station_after_id",
+    "station_after_name": "report.col.station_after",
+    "after_min": "report.col.after_min",
+    "travel_m_after": "report.col.travel_m_after",
+    "covered_after": "report.col.covered_after",
+    "change_zh": "report.col.change",
 }
 _TOWNSHIP_COLS = {
-    "township_code": "乡镇代码",
-    "township_name": "乡镇（街道）",
-    "before": "调整前站点数",
-    "after": "调整后站点数",
-    "kept_must": "必须保留",
-    "closed": "撤并",
-    "new": "新设",
+    "township_code": "report.col.town_code",
+    "township_name": "report.col.town_name",
+    "before": "report.col.stations_before",
+    "after": "report.col.stations_after",
+    "kept_must": "report.col.kept_must",
+    "closed": "report.col.n_closed",
+    "new": "report.col.n_new",
 }
 _CURVE_COLS = {
-    "p": "站点数",
-    "share_population_covered": "最多可达标人口比例",
-    "population_covered": "最多可达标人口",
-    "villages_covered": "达标村（社区）数",
-    "mean_travel_min": "最短人口加权平均用时（分钟）",
-    "full_coverage_feasible": "能否覆盖全部可达村（社区）",
-    "mean_travel_full_min": "全部可达村（社区）达标时平均用时（分钟）",
-    "max_travel_min": "最远居民点用时（分钟）",
-    "min_full_coverage": "全部可达村（社区）达标所需最少站点数",
+    "p": "report.col.p",
+    "share_population_covered": "report.col.curve_share",
+    "population_covered": "report.col.curve_population",
+    "villages_covered": "report.col.curve_villages",
+    "mean_travel_min": "report.col.curve_mean",
+    "full_coverage_feasible": "report.col.curve_feasible",
+    "mean_travel_full_min": "report.col.curve_mean_full",
+    "max_travel_min": "report.col.curve_max",
+    "min_full_coverage": "report.col.curve_need",
 }
+
+
+def _decisions() -> dict[str, str]:
+    """``decision`` code -> its words in the current language (必须保留, 撤并, ...)."""
+    return {d: text(f"report.decision.{d}") for d in _DECISIONS}
+
+
+def _changes() -> dict[str, str]:
+    """``change`` code -> its words in the current language (失去覆盖, ...)."""
+    return {c: text(f"report.change.{c}") for c in _CHANGES}
+
+
+def _headers(columns: Mapping[str, str]) -> dict[str, str]:
+    return {c: text(key) for c, key in columns.items()}
+
+
+def _model(s: Mapping[str, Any]) -> str:
+    key = f"report.model.{s['model']}"
+    return text(key) if key in CATALOGUE else str(s["model_zh"])
 
 
 def _minutes(s: pd.Series) -> pd.Series:
@@ -144,6 +166,16 @@ def solver_words(summary: Mapping[str, Any]) -> str:
     return text("report.plan.solver_gap", gap=f"{gap:.2%}")
 
 
+def _plan_label(s: Mapping[str, Any]) -> str:
+    """The planning standard in the current language (``s["standard_label"]`` is zh)."""
+    return standard_label(parse_standard(s["standard"]))
+
+
+def _county_label(s: Mapping[str, Any]) -> str:
+    """The county's own standard in the current language."""
+    return standard_label(parse_standard(s["county_standard"]["standard"]))
+
+
 def headline(plan: ConsolidationPlan) -> str:
     """The sentence a leader reads first: what the plan does to coverage under the
     county's own standard, then under the standard it was planned at."""
@@ -151,7 +183,7 @@ def headline(plan: ConsolidationPlan) -> str:
     c = s["county_standard"]
     county = text(
         "report.plan.headline_county",
-        standard=c["standard_label"],
+        standard=_county_label(s),
         before=c["villages_covered_before"],
         after=c["villages_covered_after"],
         lost=c["villages_lost"],
@@ -167,9 +199,7 @@ def headline(plan: ConsolidationPlan) -> str:
     )
     if c["same_as_plan"]:
         return stations + county
-    planned = text(
-        "report.plan.headline_planned", standard=s["standard_label"], lost=s["villages_lost"]
-    )
+    planned = text("report.plan.headline_planned", standard=_plan_label(s), lost=s["villages_lost"])
     return stations + county + planned
 
 
@@ -178,35 +208,45 @@ def summary_rows(plan: ConsolidationPlan) -> pd.DataFrame:
     (as in ``consolidation.json``); the solver's details are on 方法说明."""
     s = plan.summary
     c = s["county_standard"]
-    cs, ps = c["standard_label"], s["standard_label"]
-    rows: list[tuple[str, Any, str | None]] = [
-        ("调整前站点数", s["stations_before"], COUNT),
-        ("调整后站点数", s["stations_after"], COUNT),
-        ("撤并站点数", s["stations_closed"], COUNT),
-        ("新设站点数", s["stations_new"], COUNT),
-        ("其中必须保留", s["stations_kept_must"], COUNT),
-        ("年运行经费节约（元）", s["annual_saving_yuan"], COUNT),
-        (f"按县定标准（{cs}）达标村（社区）数：调整前", c["villages_covered_before"], COUNT),
-        (f"按县定标准（{cs}）达标村（社区）数：调整后", c["villages_covered_after"], COUNT),
-        (f"按县定标准（{cs}）失去覆盖的村（社区）数", c["villages_lost"], COUNT),
-        (f"按县定标准（{cs}）人口达标率：调整前", c["share_population_covered_before"], PERCENT),
-        (f"按县定标准（{cs}）人口达标率：调整后", c["share_population_covered_after"], PERCENT),
+    cs, ps = _county_label(s), _plan_label(s)
+
+    def row(key: str, value: Any, fmt: str | None, **values: Any) -> tuple[str, Any, str | None]:
+        return text(f"report.plan.{key}", **values), value, fmt
+
+    rows = [
+        row("s_before", s["stations_before"], COUNT),
+        row("s_after", s["stations_after"], COUNT),
+        row("s_closed", s["stations_closed"], COUNT),
+        row("s_new", s["stations_new"], COUNT),
+        row("s_must", s["stations_kept_must"], COUNT),
+        row("s_saving", s["annual_saving_yuan"], COUNT),
+        row("s_c_before", c["villages_covered_before"], COUNT, standard=cs),
+        row("s_c_after", c["villages_covered_after"], COUNT, standard=cs),
+        row("s_c_lost", c["villages_lost"], COUNT, standard=cs),
+        row("s_c_pop_before", c["share_population_covered_before"], PERCENT, standard=cs),
+        row("s_c_pop_after", c["share_population_covered_after"], PERCENT, standard=cs),
     ]
     if not c["same_as_plan"]:
         rows += [
-            (f"按规划标准（{ps}）村（社区）达标率：调整前", s["share_villages_covered_before"], PERCENT),
-            (f"按规划标准（{ps}）村（社区）达标率：调整后", s["share_villages_covered_after"], PERCENT),
-            (f"按规划标准（{ps}）失去覆盖的村（社区）数", s["villages_lost"], COUNT),
-            (f"按规划标准（{ps}）人口达标率：调整前", s["share_population_covered_before"], PERCENT),
-            (f"按规划标准（{ps}）人口达标率：调整后", s["share_population_covered_after"], PERCENT),
-        ]  # fmt: skip
+            row("s_p_before", s["share_villages_covered_before"], PERCENT, standard=ps),
+            row("s_p_after", s["share_villages_covered_after"], PERCENT, standard=ps),
+            row("s_p_lost", s["villages_lost"], COUNT, standard=ps),
+            row("s_p_pop_before", s["share_population_covered_before"], PERCENT, standard=ps),
+            row("s_p_pop_after", s["share_population_covered_after"], PERCENT, standard=ps),
+        ]
     rows += [
-        ("人口加权平均用时（分钟）：调整前", _min(s["mean_travel_s_before"]), MINUTES),
-        ("人口加权平均用时（分钟）：调整后", _min(s["mean_travel_s_after"]), MINUTES),
-        (f"任何站点都无法在{ps}内到达的村（社区）数", len(s["exceptions"]), COUNT),
-        ("方案质量", solver_words(s), None),
+        row("s_mean_before", _min(s["mean_travel_s_before"]), MINUTES),
+        row("s_mean_after", _min(s["mean_travel_s_after"]), MINUTES),
+        row("s_unreachable", len(s["exceptions"]), COUNT, standard=ps),
+        row("s_quality", solver_words(s), None),
     ]
     return _keyed(rows)
+
+
+def _method_words(method: str, *, short: bool = False) -> str:
+    if method == "network":
+        return text("report.method.network_long")
+    return text("report.method.straight_short" if short else "report.method.straight_detour")
 
 
 def method_rows(plan: ConsolidationPlan) -> pd.DataFrame:
@@ -214,22 +254,33 @@ def method_rows(plan: ConsolidationPlan) -> pd.DataFrame:
     s = plan.summary
     sol = plan.solution
     c = s["county_standard"]
-    out_of_reach = "、".join(e["name"] for e in s["exceptions"]) or text("report.book.none")
+    sep = text("report.book.sep")
+    out_of_reach = sep.join(e["name"] for e in s["exceptions"]) or text("report.book.none")
+    proven = text("report.book.yes") if sol.proven else text("report.book.no")
+    ps = _plan_label(s)
     rows: list[tuple[str, Any, str | None]] = [
-        ("模型", s["model_zh"], None),
-        ("规划标准", f"{s['standard_label']}（{s['standard']}）", None),
-        ("县定标准", f"{c['standard_label']}（{c['standard']}）", None),
-        ("计算方法", "路网计算" if s["method"] == "network" else "直线距离×绕行系数估算", None),
-        (f"任何站点都无法在{s['standard_label']}内到达的村（社区）", out_of_reach, None),
-        ("说明", text("report.plan.m_out_of_reach"), None),
-        ("目标值（人口×用时之和，人·秒）", round(sol.objective, 1), DECIMAL),
-        ("已证明的下界", round(sol.bound, 1), DECIMAL),
-        ("最优性差距", sol.gap if np.isfinite(sol.gap) else None, "0.000%"),
-        ("是否证明最优", "是" if sol.proven else "否", None),
-        ("方案质量", solver_words(s), None),
-        ("求解器状态", sol.status, None),
-        ("求解方法", sol.method, None),
-        ("求解用时（秒）", round(sol.time_s, 2), "0.00"),
+        (text("report.plan.m_model"), _model(s), None),
+        (
+            text("report.plan.standard"),
+            text("report.book.std_code", label=ps, code=s["standard"]),
+            None,
+        ),
+        (
+            text("report.book.county_standard"),
+            text("report.book.std_code", label=_county_label(s), code=c["standard"]),
+            None,
+        ),
+        (text("report.book.method"), _method_words(s["method"]), None),
+        (text("report.plan.m_unreachable", standard=ps), out_of_reach, None),
+        (text("report.plan.m_note"), text("report.plan.m_out_of_reach"), None),
+        (text("report.plan.m_objective"), round(sol.objective, 1), DECIMAL),
+        (text("report.plan.m_bound"), round(sol.bound, 1), DECIMAL),
+        (text("report.plan.m_gap"), sol.gap if np.isfinite(sol.gap) else None, "0.000%"),
+        (text("report.plan.m_proven"), proven, None),
+        (text("report.plan.s_quality"), solver_words(s), None),
+        (text("report.plan.m_status"), sol.status, None),
+        (text("report.plan.m_solver"), sol.method, None),
+        (text("report.plan.m_time"), round(sol.time_s, 2), "0.00"),
     ]
     return _keyed(rows)
 
@@ -238,12 +289,12 @@ def _lost_sheet(plan: ConsolidationPlan) -> pd.DataFrame:
     rows = plan.summary["county_standard"]["lost"]
     return pd.DataFrame(
         {
-            "区划代码": [r["code"] for r in rows],
-            "村（社区）": [r["name"] for r in rows],
-            "人口": [r["population"] for r in rows],
-            "调整后超出标准的人口": [r["population_beyond_after"] for r in rows],
-            "调整后平均用时（分钟）": [r["mean_travel_min_after"] for r in rows],
-            "调整后最近站点": [r["station_after"] for r in rows],
+            text("report.col.code"): [r["code"] for r in rows],
+            text("report.brief.lost_name"): [r["name"] for r in rows],
+            text("report.brief.lost_pop"): [r["population"] for r in rows],
+            text("report.brief.lost_beyond"): [r["population_beyond_after"] for r in rows],
+            text("report.brief.lost_min"): [r["mean_travel_min_after"] for r in rows],
+            text("report.brief.lost_station"): [r["station_after"] for r in rows],
         }
     )
 
@@ -256,9 +307,9 @@ def consolidation_info(
     s = plan.summary
     facts = [
         (text("report.book.conclusion"), headline(plan)),
-        (text("report.plan.standard"), s["standard_label"]),
-        (text("report.book.county_standard"), s["county_standard"]["standard_label"]),
-        (text("report.book.method"), "路网计算" if s["method"] == "network" else "直线距离估算"),
+        (text("report.plan.standard"), _plan_label(s)),
+        (text("report.book.county_standard"), _county_label(s)),
+        (text("report.book.method"), _method_words(s["method"], short=True)),
     ]
     if ctx.get("demand"):
         facts.append((text("report.book.demand"), ctx["demand"]))
@@ -269,8 +320,8 @@ def consolidation_info(
             county=ctx.get("county", ""),
             before=s["stations_before"],
             after=s["stations_after"],
-            standard=s["standard_label"],
-            county_standard=s["county_standard"]["standard_label"],
+            standard=_plan_label(s),
+            county_standard=_county_label(s),
         ).strip(),
         facts=facts,
     )
@@ -281,35 +332,48 @@ def consolidation_sheets(
 ) -> dict[str, pd.DataFrame]:
     """XLSX sheets: 概况, 县定标准下失去覆盖 (when the plan loses villages under the
     county's standard), 调整前后对比, 站点调整, 撤并去向, 村（社区）, 各乡镇站点, 代表编组,
-    站点数权衡 when a curve is given, and 方法说明 (no personal data)."""
+    站点数权衡 when a curve is given, and 方法说明 (no personal data); named in the
+    current language (Summary, Lost at county standard, ... in English)."""
     st = plan.stations.copy()
-    st["decision_zh"] = st["decision"].map(_DECISION_ZH)
+    st["decision_zh"] = st["decision"].map(_decisions())
     st["absorb_min"] = _minutes(st["absorb_travel_s"])
     ab = plan.absorb
     vi = plan.villages.assign(
         before_min=_minutes(plan.villages["travel_s_before"]),
         after_min=_minutes(plan.villages["travel_s_after"]),
-        change_zh=plan.villages["change"].map(_CHANGE_ZH),
+        change_zh=plan.villages["change"].map(_changes()),
     )
     dep = plan.deputies
-    ba = plan.before_after.rename(
-        columns={"label_zh": "指标", "before": "调整前", "after": "调整后", "change": "变化"}
-    ).drop(columns="indicator")
-    sheets = {"概况": summary_rows(plan)}
+    ba = plan.before_after
+    labels = [
+        text(f"report.ba.{i}") if f"report.ba.{i}" in CATALOGUE else str(zh)
+        for i, zh in zip(ba["indicator"], ba["label_zh"], strict=True)
+    ]
+    ba = pd.DataFrame(
+        {
+            text("report.book.item"): labels,
+            text("report.col.before"): ba["before"].to_numpy(dtype=object),
+            text("report.col.after"): ba["after"].to_numpy(dtype=object),
+            text("report.col.delta"): ba["change"].to_numpy(dtype=object),
+        }
+    )
+    tab = {k: text(f"report.tab.{k}") for k in ("summary", "lost", "before_after",
+           "station_changes", "absorb", "villages", "townships", "deputies", "curve", "method")}  # fmt: skip
+    sheets = {tab["summary"]: summary_rows(plan)}
     if plan.summary["county_standard"]["villages_lost"]:
         # a plan that loses villages under the county's own standard says which, first
-        sheets["县定标准下失去覆盖"] = _lost_sheet(plan)
+        sheets[tab["lost"]] = _lost_sheet(plan)
     sheets |= {
-        "调整前后对比": ba,
-        "站点调整": chinese_table(st, _STATION_COLS),
-        "撤并去向": chinese_table(ab, _ABSORB_COLS),
-        "村（社区）": chinese_table(vi, _VILLAGE_COLS),
-        "各乡镇站点": chinese_table(plan.townships, _TOWNSHIP_COLS),
-        "代表编组": chinese_table(dep, DEPUTY_COLUMNS_ZH),
+        tab["before_after"]: ba,
+        tab["station_changes"]: labelled_table(st, _STATION_COLS),
+        tab["absorb"]: labelled_table(ab, _ABSORB_COLS),
+        tab["villages"]: labelled_table(vi, _VILLAGE_COLS),
+        tab["townships"]: labelled_table(plan.townships, _TOWNSHIP_COLS),
+        tab["deputies"]: labelled_table(dep, DEPUTY_COLUMNS),
     }
     if curve is not None and len(curve):
-        sheets["站点数权衡"] = chinese_table(curve, _CURVE_COLS)
-    sheets["方法说明"] = method_rows(plan)
+        sheets[tab["curve"]] = labelled_table(curve, _CURVE_COLS)
+    sheets[tab["method"]] = method_rows(plan)
     return sheets
 
 
@@ -318,7 +382,9 @@ def consolidation_layers(plan: ConsolidationPlan) -> dict[str, gpd.GeoDataFrame]
     (a line from each closed station to the one that absorbs it); minutes beside seconds
     and the Chinese of every decision and change beside its code."""
     st = plan.stations.copy()
-    st["decision_zh"] = st["decision"].map(_DECISION_ZH)
+    with use_lang("zh"):  # the *_zh fields hold the Chinese whatever the report's language
+        decisions, changes = _decisions(), _changes()
+    st["decision_zh"] = st["decision"].map(decisions)
     st["tier_zh"] = st["tier"].map(lambda v: StationTier(v).label_zh if isinstance(v, str) else v)
     st["absorb_min"] = _minutes(st["absorb_travel_s"])
     pos = dict(zip(st["station_id"], st.geometry, strict=True))
@@ -329,7 +395,7 @@ def consolidation_layers(plan: ConsolidationPlan) -> dict[str, gpd.GeoDataFrame]
     absorb = gpd.GeoDataFrame(plan.absorb.copy(), geometry=lines, crs=st.crs)
     absorb["travel_min"] = _minutes(absorb["travel_s"])
     villages = plan.villages.assign(
-        change_zh=plan.villages["change"].map(_CHANGE_ZH),
+        change_zh=plan.villages["change"].map(changes),
         before_min=_minutes(plan.villages["travel_s_before"]),
         after_min=_minutes(plan.villages["travel_s_after"]),
     )
@@ -340,52 +406,63 @@ def consolidation_styles(plan: ConsolidationPlan) -> dict[str, LayerStyle]:
     """QGIS styles of :func:`consolidation_layers`, in the consolidation map's colours:
     kept stations blue (must-keep dark), closed grey, new orange; villages that lose
     coverage purple and hatched, that gain it blue."""
-    std = plan.standard.label_zh
+    std = standard_label(plan.standard)
+    decision, change = _decisions(), _changes()
     decisions = [
-        Category("kept (must)", _DECISION_ZH["kept (must)"], "#08306b", "star", 5.0),
-        Category("kept", _DECISION_ZH["kept"], "#2171b5", "circle", 3.2),
-        Category("closed", _DECISION_ZH["closed"], "#a3a3a3", "circle", 2.6),
-        Category("closed (must)", _DECISION_ZH["closed (must)"], "#737373", "circle", 2.6),
-        Category("new", _DECISION_ZH["new"], "#f16913", "square", 3.6),
+        Category("kept (must)", decision["kept (must)"], "#08306b", "star", 5.0),
+        Category("kept", decision["kept"], "#2171b5", "circle", 3.2),
+        Category("closed", decision["closed"], "#a3a3a3", "circle", 2.6),
+        Category("closed (must)", decision["closed (must)"], "#737373", "circle", 2.6),
+        Category("new", decision["new"], "#f16913", "square", 3.6),
     ]
     changes = [
-        Category("lost", _CHANGE_ZH["lost"], "#7a0177", hatch=True),
-        Category("gained", _CHANGE_ZH["gained"], "#2166ac"),
-        Category("same", _CHANGE_ZH["same"], "#d9d9d9"),
+        Category("lost", change["lost"], "#7a0177", hatch=True),
+        Category("gained", change["gained"], "#2166ac"),
+        Category("same", change["same"], "#d9d9d9"),
     ]
     return {
         "plan_stations": LayerStyle(
             title=text("report.qgis.plan_stations", standard=std),
-            aliases={
-                **_STATION_COLS,
-                "decision": "调整结果（代码）",
-                "kind": "类别",
-                "industry": "行业",
-                "kept": "是否保留",
-                "new_site": "是否新设",
-                "absorb_travel_s": "两站间用时（秒）",
-                "tier_zh": "层级（中文）",
-            },
+            aliases=_headers(
+                {
+                    **_STATION_COLS,
+                    "decision": "report.col.decision_code",
+                    "kind": "report.col.station_kind",
+                    "industry": "report.col.industry",
+                    "kept": "report.col.kept",
+                    "new_site": "report.col.new_site",
+                    "absorb_travel_s": "report.col.between_s",
+                    "tier_zh": "report.col.tier_text",
+                }
+            ),
             classify="decision",
             categories=decisions,
-            values={"decision": _DECISION_ZH, "tier": {t.value: t.label_zh for t in StationTier}},
+            values={"decision": decision, "tier": {t.value: enum_label(t) for t in StationTier}},
         ),
         "plan_villages": LayerStyle(
             title=text("report.qgis.plan_villages", standard=std),
-            aliases={
-                **_VILLAGE_COLS,
-                "station_before": "调整前站点编号",
-                "travel_s_before": "调整前用时（秒）",
-                "travel_s_after": "调整后用时（秒）",
-                "change": "覆盖变化（代码）",
-            },
+            aliases=_headers(
+                {
+                    **_VILLAGE_COLS,
+                    "station_before": "report.col.station_before_id",
+                    "travel_s_before": "report.col.before_s",
+                    "travel_s_after": "report.col.after_s",
+                    "change": "report.col.change_code",
+                }
+            ),
             classify="change",
             categories=changes,
-            values={"change": _CHANGE_ZH},
+            values={"change": change},
         ),
         "plan_absorb": LayerStyle(
             title=text("report.qgis.plan_absorb"),
-            aliases={**_ABSORB_COLS, "closed_tier": "撤并站点层级", "travel_s": "两站间用时（秒）"},
+            aliases=_headers(
+                {
+                    **_ABSORB_COLS,
+                    "closed_tier": "report.col.closed_tier",
+                    "travel_s": "report.col.between_s",
+                }
+            ),
             colour="#252525",
         ),
     }
@@ -399,8 +476,10 @@ def curve_figure(
 ) -> tuple[Any, CjkFont | None]:
     """The trade-off chart as a matplotlib figure, and the Chinese font it is drawn with.
 
-    Labels are Chinese when an installed font covers every character of them and the
-    title (:func:`gridgov._fonts.cjk_font`), else English. The two reference lines (the
+    Labels are in ``lang`` (default the current language); Chinese ones only when an
+    installed font covers every character of them and the title
+    (:func:`gridgov._fonts.cjk_font`), else English. An English chart is drawn with that
+    font when its title names a Chinese county, and without the title when none exists. The two reference lines (the
     fewest stations for full coverage, the plan) are named in the legend below the plot,
     never written over the markers.
     """
@@ -411,10 +490,14 @@ def curve_figure(
 
     chosen = current_lang() if lang is None else lang
     label = {k: text(f"report.chart.{k}", chosen) for k in _CHART_KEYS}
-    font = cjk_font(title + "".join(label.values())) if chosen == "zh" else None
+    # an English chart still names a Chinese county in its title: it needs the font too
+    wanted = title + "".join(label.values()) if chosen == "zh" else title
+    font = cjk_font(wanted) if not wanted.isascii() else None
     if font is None and chosen == "zh":
         label = {k: text(f"report.chart.{k}", "en") for k in _CHART_KEYS}
         title = ""
+    elif font is None and not title.isascii():
+        title = ""  # boxes for the county's name would be worse than no title
     rc: Any = {"axes.unicode_minus": False}
     if font is not None:
         from matplotlib import font_manager
@@ -495,12 +578,13 @@ def write_consolidation(
             sheets, out / "consolidation.xlsx", info=consolidation_info(plan, context)
         )
     }
-    for key, sheet in (
-        ("stations", "站点调整"),
-        ("absorb", "撤并去向"),
-        ("villages", "村（社区）"),
+    for key, tab in (
+        ("stations", "station_changes"),
+        ("absorb", "absorb"),
+        ("villages", "villages"),
     ):
-        files[f"{key}_csv"] = io.write_table(sheets[sheet], out / f"consolidation-{key}.csv")
+        sheet = sheets[text(f"report.tab.{tab}")]
+        files[f"{key}_csv"] = io.write_table(sheet, out / f"consolidation-{key}.csv")
     payload = {
         "summary": plan.summary,
         "kept": plan.stations.loc[plan.stations["kept"], "station_id"].tolist(),
@@ -512,13 +596,14 @@ def write_consolidation(
     path.write_text(strict_json(payload, indent=2), encoding="utf-8")
     files["json"] = path
     if curve is not None and len(curve):
-        files["curve_csv"] = io.write_table(sheets["站点数权衡"], out / "consolidation-curve.csv")
+        curve_sheet = sheets[text("report.tab.curve")]
+        files["curve_csv"] = io.write_table(curve_sheet, out / "consolidation-curve.csv")
         files["curve_png"] = curve_png(
             curve, out / "consolidation-curve.png", target=plan.target,
             title=text(
                 "report.chart.title",
                 county=(context or {}).get("county", ""),
-                standard=plan.summary["standard_label"],
+                standard=_plan_label(plan.summary),
             ).strip(),
         )  # fmt: skip
     if workspace is not None:

@@ -1,11 +1,15 @@
-"""Coverage outputs people read: XLSX with Chinese headers, CSV, JSON and workspace layers.
+"""Coverage outputs people read: XLSX, CSV, JSON and workspace layers, in zh or en.
 
 Turns a :class:`~gridgov.coverage.result.CoverageResult` into tables; writing files is done
 with :mod:`gridgov.io` so encodings (UTF-8 with BOM for Excel) are handled in one place.
+Every sheet name, header, summary label and value name is a ``report.*`` message, so a
+``--lang en`` report is English throughout while the Chinese one reads as county offices
+expect; the tables here map each result column to the message key of its header.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -18,82 +22,121 @@ import pandas as pd
 from gridgov import io
 from gridgov._json import strict_json
 from gridgov.coverage.result import CoverageResult
+from gridgov.coverage.standard import ReachStandard
 from gridgov.io._qgis import LayerStyle, Range
 from gridgov.io._workbook import COUNT, MINUTES, PERCENT, ReportInfo
-from gridgov.messages import text
+from gridgov.messages import current_lang, text, use_lang
 from gridgov.model import CHINA_TIME, DeputyLevel, StationKind, StationTier, VillageKind, Workspace
 
 __all__ = [
+    "DEPUTY_COLUMNS",
+    "by_level_words",
     "coverage_info",
     "coverage_layers",
     "coverage_sheets",
     "coverage_styles",
     "demand_basis",
+    "enum_label",
     "headline",
+    "labelled_table",
     "method_rows",
     "report_context",
+    "standard_label",
+    "standard_phrase",
     "write_coverage",
 ]
 
-METHOD_ZH = {"network": "路网计算", "straight-line": "直线距离×绕行系数估算（无路网）"}
-
+# Result column -> message key of its header (``report.col.*``).
 _VILLAGE_COLS = {
-    "code": "区划代码",
-    "name": "村（社区）",
-    "township_code": "所属乡镇代码",
-    "kind": "类型",
-    "population": "人口",
-    "nearest_station_id": "最近站点编号",
-    "nearest_station_name": "最近站点",
-    "nearest_station_tier": "站点层级",
-    "travel_m": "路程（米）",
-    "travel_min": "用时（分钟）",
-    "covered": "是否达标",
-    "population_covered": "达标人口",
-    "share_covered": "达标人口比例",
-    "has_station": "村内有站点",
-    "meets_rule": "符合“一村一点”",
+    "code": "report.col.code",
+    "name": "report.col.village",
+    "township_code": "report.col.township_code",
+    "kind": "report.col.village_kind",
+    "population": "report.col.population",
+    "nearest_station_id": "report.col.nearest_id",
+    "nearest_station_name": "report.col.nearest",
+    "nearest_station_tier": "report.col.nearest_tier",
+    "travel_m": "report.col.travel_m",
+    "travel_min": "report.col.travel_min",
+    "covered": "report.col.covered",
+    "population_covered": "report.col.population_covered",
+    "share_covered": "report.col.share_covered",
+    "has_station": "report.col.has_station",
+    "meets_rule": "report.col.meets_rule",
 }
 _STATION_COLS = {
-    "station_id": "站点编号",
-    "name": "站点名称",
-    "tier": "层级",
-    "kind": "类别",
-    "industry": "行业",
-    "township_code": "所属乡镇代码",
-    "reception_day": "接待日",
-    "n_villages": "服务村（社区）数",
-    "population_served": "服务人口",
-    "n_deputies": "代表人数",
-    "deputies_by_level": "代表构成",
-    "population_per_deputy": "每名代表服务人口",
+    "station_id": "report.col.station_id",
+    "name": "report.col.station_name",
+    "tier": "report.col.tier",
+    "kind": "report.col.station_kind",
+    "industry": "report.col.industry",
+    "township_code": "report.col.township_code",
+    "reception_day": "report.col.reception_day",
+    "n_villages": "report.col.n_villages",
+    "population_served": "report.col.population_served",
+    "n_deputies": "report.col.n_deputies",
+    "deputies_by_level": "report.col.deputies_by_level",
+    "population_per_deputy": "report.col.population_per_deputy",
 }
 _GAP_COLS = {
-    "rank": "排序",
-    "code": "区划代码",
-    "name": "村（社区）",
-    "township_code": "所属乡镇代码",
-    "population_uncovered": "未达标人口",
-    "nearest_station_id": "最近站点编号",
-    "nearest_station_name": "最近站点",
-    "travel_min": "用时（分钟）",
-    "travel_m": "路程（米）",
-    "new_site_lon": "建议新设点经度",
-    "new_site_lat": "建议新设点纬度",
-    "new_site_source": "建议新设点（自然村）",
-    "new_site_population_covered": "新设点可覆盖人口",
+    "rank": "report.col.rank",
+    "code": "report.col.code",
+    "name": "report.col.village",
+    "township_code": "report.col.township_code",
+    "population_uncovered": "report.col.population_uncovered",
+    "nearest_station_id": "report.col.nearest_id",
+    "nearest_station_name": "report.col.nearest",
+    "travel_min": "report.col.travel_min",
+    "travel_m": "report.col.travel_m",
+    "new_site_lon": "report.col.new_site_lon",
+    "new_site_lat": "report.col.new_site_lat",
+    "new_site_source": "report.col.new_site_source",
+    "new_site_population_covered": "report.col.new_site_population",
 }
-DEPUTY_COLUMNS_ZH = {
-    "deputy_id": "代表编号",
-    "name": "姓名",
-    "level": "代表层级",
-    "specialty": "专业/行业",
-    "station_before": "原站点",
-    "station_after": "编入站点",
-    "travel_min": "用时（分钟）",
-    "moved": "是否调整",
-    "reason": "原因",
+#: The deputy grouping table's headers (coverage and consolidation reports).
+DEPUTY_COLUMNS = {
+    "deputy_id": "report.col.deputy_id",
+    "name": "report.col.deputy_name",
+    "level": "report.col.deputy_level",
+    "specialty": "report.col.specialty",
+    "station_before": "report.col.deputy_station_before",
+    "station_after": "report.col.deputy_station_after",
+    "travel_min": "report.col.travel_min",
+    "moved": "report.col.moved",
+    "reason": "report.col.reason",
 }
+
+
+def enum_label(member: StationTier | StationKind | DeputyLevel | VillageKind) -> str:
+    """A value's name in the current language (Chinese: the enum's ``label_zh``)."""
+    return text(f"report.enum.{type(member).__name__}.{member.value}")
+
+
+def _amount(std: ReachStandard) -> str:
+    if std.is_time:
+        return text("report.std.minutes", n=f"{std.limit / 60:g}")
+    if std.limit >= 1000:
+        return text("report.std.km", n=f"{std.limit / 1000:g}")
+    return text("report.std.m", n=f"{std.limit:g}")
+
+
+def standard_label(std: ReachStandard) -> str:
+    """The standard's short form: ``电动车15分钟`` (its ``label_zh``) / ``15 min e-bike``."""
+    return text("report.std.label", amount=_amount(std), mode=text(f"report.mode.{std.mode}"))
+
+
+def standard_phrase(std: ReachStandard) -> str:
+    """``15分钟出门即可达标准（电动车）`` / ``15 min reach standard (e-bike)``."""
+    return text("report.std.phrase", amount=_amount(std), mode=text(f"report.mode.{std.mode}"))
+
+
+def _method(method: str) -> str:
+    """How travel was measured, in the words of the coverage report."""
+    if method == "network":
+        return text("report.method.network_long")
+    if method == "straight-line":
+        return text("report.method.straight_long")
+    return method
 
 
 def _minutes(df: pd.DataFrame) -> pd.DataFrame:
@@ -126,20 +169,50 @@ def _labels(df: pd.DataFrame) -> pd.DataFrame:
         if col == "kind":
             values = set(out[col].dropna())
             enum = VillageKind if values <= {k.value for k in VillageKind} else StationKind
-        out[col] = out[col].map(lambda v, e=enum: e(v).label_zh if isinstance(v, str) and v else v)
-    # Every yes/no column reads 是/否 (covered, has_station, moved, kept, ...).
+        out[col] = out[col].map(
+            lambda v, e=enum: enum_label(e(v)) if isinstance(v, str) and v else v
+        )
+    if "deputies_by_level" in out.columns:
+        out["deputies_by_level"] = out["deputies_by_level"].map(by_level_words)
+    # Every yes/no column reads 是/否 (yes/no) (covered, has_station, moved, kept, ...).
+    yes_no = {True: text("report.book.yes"), False: text("report.book.no")}
     for col in out.columns:
         if _yes_no(out[col]):
-            out[col] = out[col].map({True: "是", False: "否"})
+            out[col] = out[col].map(yes_no)
     return out
 
 
-def chinese_table(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    """``columns`` of ``df`` under Chinese headers: enum values and 是/否 in Chinese,
-    ``travel_s`` also as ``travel_min``; geometry dropped. Shared by every report."""
+_LEVEL_TOKEN = re.compile(r"^(\D+)(\d+)$")
+
+
+def by_level_words(value: Any) -> Any:
+    """``县1 乡镇7`` (the analysis writes deputies by level in Chinese short names) in the
+    current language: ``county 1, township 7``; anything else as it is."""
+    if not isinstance(value, str) or not value or current_lang() == "zh":
+        return value
+    short = {text(f"report.map.level.{lv.value}", "zh"): lv.value for lv in DeputyLevel}
+    parts = []
+    for token in value.split():
+        match = _LEVEL_TOKEN.match(token)
+        if match is None or match[1] not in short:
+            return value
+        level = text(f"report.map.level.{short[match[1]]}")
+        parts.append(text("report.map.level_count", level=level, n=match[2]))
+    return text("report.map.sep").join(parts)
+
+
+def labelled_table(df: pd.DataFrame, columns: Mapping[str, str]) -> pd.DataFrame:
+    """``columns`` of ``df`` (column -> message key of its header) under headers in the
+    current language: enum values and yes/no named in it too, ``travel_s`` also as
+    ``travel_min``; geometry dropped. Shared by every report."""
     frame = _labels(_minutes(pd.DataFrame(df.drop(columns="geometry", errors="ignore"))))
     keep = [c for c in columns if c in frame.columns]
-    return frame[keep].rename(columns=columns)
+    return frame[keep].rename(columns={c: text(columns[c]) for c in keep})
+
+
+def _headers(columns: Mapping[str, str]) -> dict[str, str]:
+    """Column -> header text in the current language (QGIS aliases)."""
+    return {c: text(key) for c, key in columns.items()}
 
 
 def report_context(ws: Workspace) -> dict[str, str]:
@@ -202,7 +275,7 @@ def headline(result: CoverageResult) -> str:
     s = result.summary
     return text(
         "report.cov.headline",
-        standard=s["standard_label"],
+        standard=standard_label(result.standard),
         n=s["n_villages"],
         covered=s["villages_covered"],
         share=f"{s['share_villages_covered']:.1%}",
@@ -217,21 +290,25 @@ def summary_rows(result: CoverageResult) -> pd.DataFrame:
     s = result.summary
     worst = s["worst_village"]
     rows: list[tuple[str, Any, str | None]] = [
-        ("可达标准", s["standard_label"], None),
-        ("计算方法", METHOD_ZH.get(result.method, result.method), None),
-        ("村（社区）数", s["n_villages"], COUNT),
-        ("达标村（社区）数", s["villages_covered"], COUNT),
-        ("村（社区）达标率", s["share_villages_covered"], PERCENT),
-        ("符合“一村一点”的村（社区）数", s["villages_meeting_rule"], COUNT),
-        ("总人口", s["population"], COUNT),
-        ("达标人口", s["population_covered"], COUNT),
-        ("人口达标率", s["share_population_covered"], PERCENT),
-        ("人口加权平均用时（分钟）", _min(s["mean_travel_s"]), MINUTES),
-        ("人口加权95%分位用时（分钟）", _min(s["p95_travel_s"]), MINUTES),
-        ("用时最长的村（社区）", f"{worst['name']}（{worst['code']}）", None),
-        ("该村（社区）人口加权平均用时（分钟）", _min(worst["travel_s"]), MINUTES),
-        ("站点数", s["n_stations"], COUNT),
-        ("缺口村（社区）数", s["n_gaps"], COUNT),
+        (text("report.book.standard"), standard_label(result.standard), None),
+        (text("report.book.method"), _method(result.method), None),
+        (text("report.cov.s_villages"), s["n_villages"], COUNT),
+        (text("report.cov.s_covered"), s["villages_covered"], COUNT),
+        (text("report.cov.s_share"), s["share_villages_covered"], PERCENT),
+        (text("report.cov.s_rule"), s["villages_meeting_rule"], COUNT),
+        (text("report.cov.s_population"), s["population"], COUNT),
+        (text("report.cov.s_pop_covered"), s["population_covered"], COUNT),
+        (text("report.cov.s_pop_share"), s["share_population_covered"], PERCENT),
+        (text("report.cov.s_mean"), _min(s["mean_travel_s"]), MINUTES),
+        (text("report.cov.s_p95"), _min(s["p95_travel_s"]), MINUTES),
+        (
+            text("report.cov.s_worst"),
+            text("report.book.paren", text=worst["name"], note=worst["code"]),
+            None,
+        ),
+        (text("report.cov.s_worst_mean"), _min(worst["travel_s"]), MINUTES),
+        (text("report.cov.s_stations"), s["n_stations"], COUNT),
+        (text("report.cov.s_gaps"), s["n_gaps"], COUNT),
     ]
     return _keyed(rows)
 
@@ -241,12 +318,16 @@ def method_rows(result: CoverageResult) -> pd.DataFrame:
     s = result.summary
     std = result.standard
     rows: list[tuple[str, Any, str | None]] = [
-        (text("report.book.standard"), f"{s['standard_label']}（{s['standard']}）", None),
-        (text("report.book.method"), METHOD_ZH.get(result.method, result.method), None),
+        (
+            text("report.book.standard"),
+            text("report.book.std_code", label=standard_label(std), code=s["standard"]),
+            None,
+        ),
+        (text("report.book.method"), _method(result.method), None),
         (text("report.book.demand"), demand_basis(result.demand), None),
         (
             text("report.cov.m_covered"),
-            text("report.cov.m_covered_is", standard=std.label_zh),
+            text("report.cov.m_covered_is", standard=standard_label(std)),
             None,
         ),
         (text("report.cov.m_mean"), text("report.cov.m_mean_is"), None),
@@ -258,14 +339,15 @@ def method_rows(result: CoverageResult) -> pd.DataFrame:
 
 
 def coverage_sheets(result: CoverageResult) -> dict[str, pd.DataFrame]:
-    """XLSX sheets: 概况, 村（社区）, 站点, 缺口, 代表编组, 方法说明 (no personal data)."""
+    """XLSX sheets: 概况, 村（社区）, 站点, 缺口, 代表编组, 方法说明 (no personal data);
+    named in the current language (Summary, Villages, ... in English)."""
     return {
-        "概况": summary_rows(result),
-        "村（社区）": chinese_table(result.villages, _VILLAGE_COLS),
-        "站点": chinese_table(result.stations, _STATION_COLS),
-        "缺口": chinese_table(result.gaps, _GAP_COLS),
-        "代表编组": chinese_table(result.deputies, DEPUTY_COLUMNS_ZH),
-        "方法说明": method_rows(result),
+        text("report.tab.summary"): summary_rows(result),
+        text("report.tab.villages"): labelled_table(result.villages, _VILLAGE_COLS),
+        text("report.tab.stations"): labelled_table(result.stations, _STATION_COLS),
+        text("report.tab.gaps"): labelled_table(result.gaps, _GAP_COLS),
+        text("report.tab.deputies"): labelled_table(result.deputies, DEPUTY_COLUMNS),
+        text("report.tab.method"): method_rows(result),
     }
 
 
@@ -275,12 +357,12 @@ def coverage_info(result: CoverageResult, context: Mapping[str, str] | None = No
     county = ctx.get("county", "")
     return ReportInfo(
         title=text(
-            "report.cov.title", county=county, standard=result.summary["standard_label"]
+            "report.cov.title", county=county, standard=standard_label(result.standard)
         ).strip(),
         facts=[
             (text("report.book.conclusion"), headline(result)),
-            (text("report.book.standard"), result.summary["standard_label"]),
-            (text("report.book.method"), METHOD_ZH.get(result.method, result.method)),
+            (text("report.book.standard"), standard_label(result.standard)),
+            (text("report.book.method"), _method(result.method)),
             (text("report.book.demand"), demand_basis(result.demand)),
             (text("report.book.data_date"), ctx.get("data_date", "") or "—"),
         ],
@@ -305,7 +387,8 @@ def coverage_layers(result: CoverageResult) -> dict[str, gpd.GeoDataFrame]:
     ].copy()
     reach["travel_min"] = (reach["travel_s"] / 60).round(1)
     reach["covered_zh"] = reach["covered"].map({True: "达标", False: "未达标"})
-    labelled = _labels(pd.DataFrame(reach[["kind", "nearest_station_tier"]]))
+    with use_lang("zh"):  # the *_zh fields hold the Chinese whatever the report's language
+        labelled = _labels(pd.DataFrame(reach[["kind", "nearest_station_tier"]]))
     reach["kind_zh"] = labelled["kind"]
     reach["tier_zh"] = labelled["nearest_station_tier"]
     gaps = result.gaps.copy()
@@ -328,33 +411,38 @@ def coverage_styles(result: CoverageResult) -> dict[str, LayerStyle]:
     std = result.standard
     limit = std.limit / 60 if std.is_time else std.limit
     field_ = "travel_min" if std.is_time else "travel_m"
-    unit = "分钟" if std.is_time else "米"
+    unit = "report.std.minutes" if std.is_time else "report.std.m"
+    label = standard_label(std)
     cuts = [0.0, limit / 3, 2 * limit / 3, limit]
     ranges = [
-        Range(cuts[k], cuts[k + 1], f"{cuts[k]:g}–{cuts[k + 1]:g}{unit}", WITHIN_COLOURS[k])
+        Range(cuts[k], cuts[k + 1], text(unit, n=f"{cuts[k]:g}–{cuts[k + 1]:g}"),
+              WITHIN_COLOURS[k])
         for k in range(3)
-    ]
+    ]  # fmt: skip
     ranges.append(
-        Range(limit, 1e9, text("report.qgis.beyond", standard=std.label_zh), GAP_COLOUR, hatch=True)
+        Range(limit, 1e9, text("report.qgis.beyond", standard=label), GAP_COLOUR, hatch=True)
     )
-    aliases = {**_VILLAGE_COLS, "travel_s": "用时（秒）", "covered_zh": "是否达标（文字）",
-               "kind_zh": "类型（中文）", "tier_zh": "站点层级（中文）"}  # fmt: skip
+    aliases = _headers({**_VILLAGE_COLS, "travel_s": "report.col.travel_s",
+                        "covered_zh": "report.col.covered_text", "kind_zh": "report.col.kind_text",
+                        "tier_zh": "report.col.nearest_tier_text"})  # fmt: skip
     return {
         "coverage_villages": LayerStyle(
-            title=text("report.qgis.coverage_villages", standard=std.label_zh),
+            title=text("report.qgis.coverage_villages", standard=label),
             aliases=aliases,
             classify=field_,
             ranges=ranges,
-            values={"kind": {k.value: k.label_zh for k in VillageKind}},
+            values={"kind": {k.value: enum_label(k) for k in VillageKind}},
         ),
         "coverage_gap_sites": LayerStyle(
             title=text("report.qgis.coverage_gap_sites"),
-            aliases={**_GAP_COLS, "travel_s": "用时（秒）"},
+            aliases=_headers({**_GAP_COLS, "travel_s": "report.col.travel_s"}),
             colour=GAP_COLOUR,
         ),
         "coverage_service_areas": LayerStyle(
-            title=text("report.qgis.coverage_service_areas", standard=std.label_zh),
-            aliases={"station_id": "站点编号", "name": "站点名称"},
+            title=text("report.qgis.coverage_service_areas", standard=label),
+            aliases=_headers(
+                {"station_id": "report.col.station_id", "name": "report.col.station_name"}
+            ),
             colour="#6baed6",
         ),
     }
@@ -385,8 +473,9 @@ def write_coverage(
             sheets, out / "coverage.xlsx", info=coverage_info(result, context)
         )
     }
-    for key, sheet in (("villages", "村（社区）"), ("stations", "站点"), ("gaps", "缺口")):
-        files[f"{key}_csv"] = io.write_table(sheets[sheet], out / f"coverage-{key}.csv")
+    for key in ("villages", "stations", "gaps"):
+        sheet = sheets[text(f"report.tab.{key}")]
+        files[f"{key}_csv"] = io.write_table(sheet, out / f"coverage-{key}.csv")
     summary = out / "coverage-summary.json"
     # Strict JSON: a figure that is not a number (a village no station reaches) is null.
     summary.write_text(strict_json(result.summary, indent=2), encoding="utf-8")

@@ -50,7 +50,7 @@ import pandas as pd
 
 from gridgov._errors import ParameterError
 from gridgov._json import strict_json
-from gridgov.coverage.report import chinese_table
+from gridgov.coverage.report import labelled_table
 from gridgov.io._workbook import COUNT, DATETIME, MINUTES, PERCENT, ReportInfo
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.messages import text
@@ -119,40 +119,30 @@ _RATES = {
     "on_time_rate": ("on_time", "settled"),
     "satisfaction_rate": ("satisfied", "rated"),
 }
-_FIGURES_ZH: dict[str, str] = {
-    "received": "收集问题（件）",
-    "settled": "办结（件）",
-    "settle_rate": "办结率",
-    "on_time": "按期办结（件）",
-    "on_time_rate": "按期办结率",
-    "rated": "已评价（件）",
-    "satisfied": "满意（含基本满意）（件）",
-    "satisfaction_rate": "满意率",
-    "unsatisfied": "不满意（件）",
-    "reopened": "重新办理（件）",
-    "escalated": "逐级上报（件）",
-    "open_backlog": "未办结（件）",
-    "merged": "合并重复（件）",
-    "mean_hours_to_acknowledge": "平均签收时长（小时）",
-    "mean_hours_to_resolve": "平均办结时长（小时）",
-    "deputy_visits": "代表报到（人次）",
+# Figure -> message key of its label (``report.stat.*``), in the order the sheets show them.
+_FIGURES: dict[str, str] = {
+    key: f"report.stat.{key}"
+    for key in (
+        "received",
+        "settled",
+        "settle_rate",
+        "on_time",
+        "on_time_rate",
+        "rated",
+        "satisfied",
+        "satisfaction_rate",
+        "unsatisfied",
+        "reopened",
+        "escalated",
+        "open_backlog",
+        "merged",
+        "mean_hours_to_acknowledge",
+        "mean_hours_to_resolve",
+        "deputy_visits",
+    )
 }
-_UNIT_ZH = {
-    "station": "站点编号",
-    "township": "乡镇代码",
-    "county": "区划代码",
-    "category": "类别代码",
-    "deputy": "代表编号",
-}
-_NAME_ZH = {
-    "station": "站点名称",
-    "township": "乡镇（街道）",
-    "county": "县（市、区）",
-    "category": "问题类别",
-    "deputy": "姓名",
-}
-_SHEETS = (("按站点", "station"), ("按乡镇", "township"), ("按类别", "category"),
-           ("按代表", "deputy"))  # fmt: skip
+_SHEETS = (("by_station", "station"), ("by_township", "township"), ("by_category", "category"),
+           ("by_deputy", "deputy"))  # fmt: skip
 _UNPLACED = "（未定位）"
 _SATISFIED = frozenset({Rating.SATISFIED.value, Rating.BASIC.value})
 _OPEN = frozenset(s.value for s in OPEN_STATUSES)
@@ -693,7 +683,8 @@ def statistics_sheets(
     end: datetime | None = None,
     settings: Settings | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Sheets for an XLSX report, Chinese headers: 汇总, 按站点, 按乡镇, 按类别, 按代表.
+    """Sheets for an XLSX report: 汇总, 按站点, 按乡镇, 按类别, 按代表 (Summary, By station,
+    ... in English: every sheet name, header and label in the current language).
 
     汇总 holds 指标 / 数值 rows, the period first (China-time datetimes without a zone), then every figure
     as a number (rates as fractions; ``attrs["row_formats"]`` says ``0.0%``, ``#,##0``
@@ -739,38 +730,43 @@ def _sheets(
     settings: Settings | None,
 ) -> dict[str, pd.DataFrame]:
     summary = summary_of(table_of("county"), start, end)
-    unbounded = text("report.week.unbounded", "zh")
+    unbounded = text("report.week.unbounded")
     rows: list[tuple[str, Any, str | None]] = [
-        ("统计起始（含）", _local(start) or unbounded, DATETIME),
-        ("统计截止（不含）", _local(end) or unbounded, DATETIME),
+        (text("report.stat.start"), _local(start) or unbounded, DATETIME),
+        (text("report.stat.end"), _local(end) or unbounded, DATETIME),
     ]
-    for key, label in _FIGURES_ZH.items():
+    for key, label in _FIGURES.items():
         fmt = PERCENT if key in _RATES else MINUTES if key.startswith("mean_") else COUNT
-        rows.append((label, summary[key], fmt))
-    head = pd.DataFrame([(label, value) for label, value, _ in rows], columns=["指标", "数值"])
+        rows.append((text(label), summary[key], fmt))
+    head = pd.DataFrame(
+        [(label, value) for label, value, _ in rows],
+        columns=[text("report.book.item"), text("report.book.value")],
+    )
     head.attrs["row_formats"] = [fmt for _, _, fmt in rows]
-    sheets = {"汇总": head}
+    sheets = {text("report.tab.stat_summary"): head}
 
     towns = _units("township", ws, settings or Settings())
     stations = _units("station", ws, settings or Settings())
     for title, by in _SHEETS:
         table = table_of(by).reset_index()
-        columns = {"unit": _UNIT_ZH[by], "name": _NAME_ZH[by]}
+        # issues not yet located: the table names them in Chinese, the sheet in its language
+        table.loc[table["name"] == _UNPLACED, "name"] = text("report.stat.unplaced")
+        columns = {"unit": f"report.stat.unit_{by}", "name": f"report.stat.name_{by}"}
         if ws is not None and by == "station":
             extra = ws.stations[["station_id", "tier", "township_code"]].astype(str)
             extra = extra.rename(columns={"station_id": "unit"})
             extra["township_name"] = extra["township_code"].map(towns)
             table = table.merge(extra[["unit", "tier", "township_name"]], on="unit", how="left")
-            columns |= {"tier": "层级", "township_name": "所属乡镇（街道）"}
+            columns |= {"tier": "report.stat.tier", "township_name": "report.stat.station_township"}
         if ws is not None and by == "deputy" and ws.deputies is not None:
             # explicit public columns only: the deputies layer also holds phones
             extra = ws.deputies[["deputy_id", "level", "station_id"]].astype(str)
             extra = extra.rename(columns={"deputy_id": "unit"})
             extra["station_name"] = extra["station_id"].map(stations)
             table = table.merge(extra[["unit", "level", "station_name"]], on="unit", how="left")
-            columns |= {"level": "代表层级", "station_name": "所属站点"}
-        columns |= _FIGURES_ZH
-        sheets[title] = chinese_table(table, columns)
+            columns |= {"level": "report.stat.level", "station_name": "report.stat.deputy_station"}
+        columns |= _FIGURES
+        sheets[text(f"report.tab.{title}")] = labelled_table(table, columns)
     return sheets
 
 

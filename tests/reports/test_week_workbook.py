@@ -120,3 +120,48 @@ def test_stats_command_states_its_window(
     assert rows["收集问题（件）"] == payload["summary"]["received"]
     assert main(args) == 0
     assert "至" in capsys.readouterr().out.splitlines()[0]
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
+
+
+def test_english_stats_workbook_has_the_chinese_figures_in_english(
+    week: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``gridgov --lang en stats``: sheet names, headers and labels in English, every
+    figure and its format as in the Chinese workbook (category names, the county's own
+    settings, and its places' names excepted)."""
+    s = week["summary"]
+    args = ["stats", str(week["workspace"]), "--db", str(week["files"]["issue_store"]),
+            "--from", s["start"], "--to", s["end"]]  # fmt: skip
+    books = {}
+    for lang in ("zh", "en"):
+        out = week["root"] / f"stats-{lang}.xlsx"
+        assert main(["--lang", lang, *args, "--out", str(out)]) == 0
+        books[lang] = openpyxl.load_workbook(out)
+    capsys.readouterr()
+    zh, en = books["zh"], books["en"]
+    assert en.sheetnames == ["Summary", "By station", "By township", "By category", "By deputy"]
+    names = set(Settings().issue_categories.values())
+    ws = io.read_workspace(week["workspace"])
+    for layer in (ws.county, ws.townships, ws.stations, ws.deputies):
+        if layer is not None:
+            names |= {str(v) for v in layer["name"]}
+    for a, b in zip(zh.worksheets, en.worksheets, strict=True):
+        header = 1 if b.title != "Summary" else next(
+            r for r in range(1, b.max_row + 1) if b.cell(row=r, column=1).value == "Figure"
+        )  # fmt: skip
+        assert not [c.value for c in b[header] if _CJK.search(str(c.value))]
+        for row_a, row_b in zip(a.iter_rows(), b.iter_rows(), strict=True):
+            for x, y in zip(row_a, row_b, strict=True):
+                if isinstance(x.value, int | float | datetime) and not isinstance(x.value, bool):
+                    assert (y.value, y.number_format) == (x.value, x.number_format), y.coordinate
+                elif y.row > header and isinstance(y.value, str) and _CJK.search(y.value):
+                    assert y.value in names, f"{b.title}!{y.coordinate}: {y.value!r}"
+    summary = {r[0]: r[1] for r in en["Summary"].iter_rows(values_only=True) if r[0]}
+    assert summary["Issues received"] == s["received"]
+    assert summary["Settle rate"] == _zh_settle_rate(zh)
+
+
+def _zh_settle_rate(book: Any) -> Any:
+    return next(r[1] for r in book["汇总"].iter_rows(values_only=True) if r[0] == "办结率")
