@@ -29,7 +29,13 @@ import jinja2
 from gridgov._errors import GridgovError
 from gridgov._fonts import cjk_font
 from gridgov.coverage.plan import ConsolidationPlan
-from gridgov.coverage.plan_report import headline, solver_words
+from gridgov.coverage.plan_report import (
+    county_label,
+    headline,
+    model_label,
+    plan_label,
+    solver_words,
+)
 from gridgov.messages import text
 
 __all__ = ["brief_html", "find_chromium", "plan_map_png", "print_pdf", "write_brief"]
@@ -71,9 +77,9 @@ def plan_map_png(plan: ConsolidationPlan, *, dpi: int = 170) -> bytes:
     c = plan.summary["county_standard"]
     lost = {str(v["code"]) for v in c["lost"]}
     labels = {
-        "lost": text("report.brief.map_lost", standard=c["standard_label"]),
-        "covered": text("report.brief.map_covered", standard=plan.summary["standard_label"]),
-        "beyond": text("report.brief.map_beyond", standard=plan.summary["standard_label"]),
+        "lost": text("report.brief.map_lost", standard=county_label(plan.summary)),
+        "covered": text("report.brief.map_covered", standard=plan_label(plan.summary)),
+        "beyond": text("report.brief.map_beyond", standard=plan_label(plan.summary)),
         "kept": text("report.brief.map_kept"),
         "closed": text("report.brief.map_closed"),
         "new": text("report.brief.map_new"),
@@ -170,12 +176,12 @@ def brief_html(
     rows = [
         (text("report.brief.stations"), f"{s['stations_before']:,}", f"{s['stations_after']:,}"),
         (
-            text("report.brief.villages_at", standard=c["standard_label"]),
+            text("report.brief.villages_at", standard=county_label(plan.summary)),
             f"{c['villages_covered_before']:,}",
             f"{c['villages_covered_after']:,}",
         ),
         (
-            text("report.brief.population_at", standard=c["standard_label"]),
+            text("report.brief.population_at", standard=county_label(plan.summary)),
             _pct(c["share_population_covered_before"]),
             _pct(c["share_population_covered_after"]),
         ),
@@ -183,7 +189,7 @@ def brief_html(
     if not same:
         rows.append(
             (
-                text("report.brief.villages_share_at", standard=s["standard_label"]),
+                text("report.brief.villages_share_at", standard=plan_label(s)),
                 _pct(s["share_villages_covered_before"]),
                 _pct(s["share_villages_covered_after"]),
             )
@@ -210,9 +216,9 @@ def brief_html(
     more = len(c["lost"]) - len(lost)
     method = text(
         "report.brief.method",
-        model=s["model_zh"],
-        standard=s["standard_label"],
-        county_standard=c["standard_label"],
+        model=model_label(s),
+        standard=plan_label(s),
+        county_standard=county_label(plan.summary),
         measured=text("report.brief.network")
         if s["method"] == "network"
         else text("report.brief.straight"),
@@ -221,12 +227,12 @@ def brief_html(
         solver=solver_words(s),
     )
     standard_line = (
-        text("report.brief.standard_same", standard=c["standard_label"])
+        text("report.brief.standard_same", standard=county_label(plan.summary))
         if same
         else text(
             "report.brief.standard_other",
-            standard=s["standard_label"],
-            county_standard=c["standard_label"],
+            standard=plan_label(s),
+            county_standard=county_label(plan.summary),
             lost=c["villages_lost"],
         )
     )
@@ -247,9 +253,11 @@ def brief_html(
             "item": text("report.book.item"),
             "before": text("report.brief.before"),
             "after": text("report.brief.after"),
-            "map": text("report.brief.map", standard=c["standard_label"]),
+            "map": text("report.brief.map", standard=county_label(plan.summary)),
             "curve": text("report.brief.curve"),
-            "lost": text("report.brief.lost", standard=c["standard_label"], n=c["villages_lost"])
+            "lost": text(
+                "report.brief.lost", standard=county_label(plan.summary), n=c["villages_lost"]
+            )
             + (text("report.brief.lost_more", n=more) if more > 0 else ""),
             "method": text("report.book.method"),
         },

@@ -38,10 +38,13 @@ __all__ = [
     "consolidation_layers",
     "consolidation_sheets",
     "consolidation_styles",
+    "county_label",
     "curve_figure",
     "curve_png",
     "headline",
     "method_rows",
+    "model_label",
+    "plan_label",
     "solver_words",
     "write_consolidation",
 ]
@@ -131,7 +134,7 @@ def _headers(columns: Mapping[str, str]) -> dict[str, str]:
     return {c: text(key) for c, key in columns.items()}
 
 
-def _model(s: Mapping[str, Any]) -> str:
+def model_label(s: Mapping[str, Any]) -> str:
     key = f"report.model.{s['model']}"
     return text(key) if key in CATALOGUE else str(s["model_zh"])
 
@@ -166,12 +169,12 @@ def solver_words(summary: Mapping[str, Any]) -> str:
     return text("report.plan.solver_gap", gap=f"{gap:.2%}")
 
 
-def _plan_label(s: Mapping[str, Any]) -> str:
+def plan_label(s: Mapping[str, Any]) -> str:
     """The planning standard in the current language (``s["standard_label"]`` is zh)."""
     return standard_label(parse_standard(s["standard"]))
 
 
-def _county_label(s: Mapping[str, Any]) -> str:
+def county_label(s: Mapping[str, Any]) -> str:
     """The county's own standard in the current language."""
     return standard_label(parse_standard(s["county_standard"]["standard"]))
 
@@ -183,7 +186,7 @@ def headline(plan: ConsolidationPlan) -> str:
     c = s["county_standard"]
     county = text(
         "report.plan.headline_county",
-        standard=_county_label(s),
+        standard=county_label(s),
         before=c["villages_covered_before"],
         after=c["villages_covered_after"],
         lost=c["villages_lost"],
@@ -199,7 +202,7 @@ def headline(plan: ConsolidationPlan) -> str:
     )
     if c["same_as_plan"]:
         return stations + county
-    planned = text("report.plan.headline_planned", standard=_plan_label(s), lost=s["villages_lost"])
+    planned = text("report.plan.headline_planned", standard=plan_label(s), lost=s["villages_lost"])
     return stations + county + planned
 
 
@@ -208,7 +211,7 @@ def summary_rows(plan: ConsolidationPlan) -> pd.DataFrame:
     (as in ``consolidation.json``); the solver's details are on 方法说明."""
     s = plan.summary
     c = s["county_standard"]
-    cs, ps = _county_label(s), _plan_label(s)
+    cs, ps = county_label(s), plan_label(s)
 
     def row(key: str, value: Any, fmt: str | None, **values: Any) -> tuple[str, Any, str | None]:
         return text(f"report.plan.{key}", **values), value, fmt
@@ -257,9 +260,9 @@ def method_rows(plan: ConsolidationPlan) -> pd.DataFrame:
     sep = text("report.book.sep")
     out_of_reach = sep.join(e["name"] for e in s["exceptions"]) or text("report.book.none")
     proven = text("report.book.yes") if sol.proven else text("report.book.no")
-    ps = _plan_label(s)
+    ps = plan_label(s)
     rows: list[tuple[str, Any, str | None]] = [
-        (text("report.plan.m_model"), _model(s), None),
+        (text("report.plan.m_model"), model_label(s), None),
         (
             text("report.plan.standard"),
             text("report.book.std_code", label=ps, code=s["standard"]),
@@ -267,7 +270,7 @@ def method_rows(plan: ConsolidationPlan) -> pd.DataFrame:
         ),
         (
             text("report.book.county_standard"),
-            text("report.book.std_code", label=_county_label(s), code=c["standard"]),
+            text("report.book.std_code", label=county_label(s), code=c["standard"]),
             None,
         ),
         (text("report.book.method"), _method_words(s["method"]), None),
@@ -307,8 +310,8 @@ def consolidation_info(
     s = plan.summary
     facts = [
         (text("report.book.conclusion"), headline(plan)),
-        (text("report.plan.standard"), _plan_label(s)),
-        (text("report.book.county_standard"), _county_label(s)),
+        (text("report.plan.standard"), plan_label(s)),
+        (text("report.book.county_standard"), county_label(s)),
         (text("report.book.method"), _method_words(s["method"], short=True)),
     ]
     if ctx.get("demand"):
@@ -320,8 +323,8 @@ def consolidation_info(
             county=ctx.get("county", ""),
             before=s["stations_before"],
             after=s["stations_after"],
-            standard=_plan_label(s),
-            county_standard=_county_label(s),
+            standard=plan_label(s),
+            county_standard=county_label(s),
         ).strip(),
         facts=facts,
     )
@@ -603,7 +606,7 @@ def write_consolidation(
             title=text(
                 "report.chart.title",
                 county=(context or {}).get("county", ""),
-                standard=_plan_label(plan.summary),
+                standard=plan_label(plan.summary),
             ).strip(),
         )  # fmt: skip
     if workspace is not None:

@@ -73,3 +73,25 @@ def test_brief_holds_the_headline_figures(brief: dict[str, Any]) -> None:
     # nothing is fetched when printed: the map and curve are inlined
     assert "http://" not in html and "https://" not in html
     assert html.count('src="data:image/png;base64,') == 2
+
+
+def test_an_english_brief_has_no_chinese_but_names(tmp_path: Path) -> None:
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    ws = synth.synth_county(seed=7, n_villages=40)
+    workspace = tmp_path / "county.gpkg"
+    io.write_workspace(ws, workspace)
+    out = tmp_path / "plan-en"
+    args = ["--lang", "en", "consolidate", str(workspace), "--target", "9", "--standard",
+            "25min:ebike", "--curve", "none", "--no-map", "--brief", "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    html = (out / "consolidation-brief.html").read_text(encoding="utf-8")
+    body = re.sub(r"<[^>]+>|data:image/png;base64,[^\"]+", " ", html)
+    # the county's own names (villages, stations, townships, the county) may stay Chinese
+    names = {str(v) for layer in (ws.villages, ws.stations, ws.townships, ws.county)
+             for col in ("name", "station_name") if col in layer for v in layer[col]}  # fmt: skip
+    for name in sorted(names, key=len, reverse=True):
+        body = body.replace(name, " ")
+    cjk = re.findall(r"[\u3400-\u9fff]+", body)
+    assert cjk == [], cjk[:10]
+    assert "25 min e-bike" in html or "25 min" in html
