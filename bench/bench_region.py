@@ -12,12 +12,18 @@ workers' own peaks, as each county's task reads them), plus the Dask client's pe
 Counties' own XLSX/CSV reports and maps are off (``--reports`` turns the reports on), so
 the figures are the region's computing and its parts, not Excel writing.
 
+The task ``pair`` is both in one task per county (``gridgov consolidate REGION
+--with-coverage``: one read, the coverage reused as the plan's "before").
+
 Run: ``python bench/bench_region.py [--scales province,national] [--counties N]
-[--tasks coverage,consolidate] [--workers 2] [--engines serial,dask]``; ``--counties N``
-takes the first N counties; the last lines give each scale's coverage + consolidation end
-to end on the Dask workers. ``--per-county N`` instead times the first N province counties
-one by one in this process (lean, as the region run does them without county maps, and
-with everything a county map needs) and prints the national time those figures imply.
+[--tasks coverage,consolidate,pair] [--workers 2] [--engines serial,dask]``; ``--counties N``
+takes the first N counties; the national scale runs ``pair`` alone unless ``--tasks`` says
+otherwise (``--scales national --engines dask``: the national run end to end, about half an
+hour). The last lines give each scale's coverage + consolidation end to end on the Dask
+workers, apart and as one task. ``--per-county N`` instead times the first N province
+counties one by one in this process (lean, as the region run does them without county
+maps, and with everything a county map needs), apart and as one task, and prints the
+national time those figures imply.
 """
 
 from __future__ import annotations
@@ -53,30 +59,41 @@ def _child(args: argparse.Namespace) -> None:
         CoverageOptions,
         open_region,
         run_region,
+        run_region_pair,
         write_region,
     )
 
     region = open_region(args.region)
     codes = [c.code for c in region.counties][: args.counties or None]
-    options: Any
-    if args.child == "coverage":
-        options = CoverageOptions(reports=args.reports)
-    else:
-        options = ConsolidationOptions(
-            keep_share=args.keep_share,
-            model=args.model,
-            time_limit_s=args.time_limit,
-            reports=args.reports,
-        )
+    cov = CoverageOptions(reports=args.reports)
+    con = ConsolidationOptions(
+        keep_share=args.keep_share,
+        model=args.model,
+        time_limit_s=args.time_limit,
+        reports=args.reports,
+    )
     out = Path(args.out)
     if out.exists():
         shutil.rmtree(out)
     t0 = time.perf_counter()
-    run = run_region(region, args.child, options, out, workers=args.run_workers, counties=codes)
-    write_region(run, out, region=args.region)
+    runs: tuple[Any, ...]
+    if args.child == "pair":
+        runs = run_region_pair(
+            region, cov, con, out / "coverage", out / "consolidation",
+            workers=args.run_workers, counties=codes,
+        )  # fmt: skip
+        for run, folder in zip(runs, ("coverage", "consolidation"), strict=True):
+            write_region(run, out / folder, region=args.region)
+    else:
+        options = cov if args.child == "coverage" else con
+        runs = (run_region(region, args.child, options, out, workers=args.run_workers,
+                           counties=codes),)  # fmt: skip
+        write_region(runs[0], out, region=args.region)
     wall = time.perf_counter() - t0
+    outcomes = [o for run in runs for o in run.outcomes]
+    failed = {o.code: o for o in outcomes if not o.ok}
     by_worker: dict[str, float] = {}
-    for o in run.outcomes:
+    for o in outcomes:
         if o.worker:
             by_worker[o.worker] = max(by_worker.get(o.worker, 0.0), o.peak_rss_mib)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -84,11 +101,11 @@ def _child(args: argparse.Namespace) -> None:
         json.dumps(
             {
                 "wall_s": wall,
-                "counties": len(run.outcomes),
-                "done": len(run.done),
-                "failed": len(run.failed),
-                "failures": [f"{o.code}: {o.reason}" for o in run.failed[:3]],
-                "county_s": sum(o.seconds for o in run.outcomes),
+                "counties": len(runs[0].outcomes),
+                "done": len(runs[0].outcomes) - len(failed),
+                "failed": len(failed),
+                "failures": [f"{o.code}: {o.reason}" for o in list(failed.values())[:3]],
+                "county_s": sum(o.seconds for o in outcomes),
                 "workers": len(by_worker),
                 "worker_peak_mib_max": max(by_worker.values(), default=own),
                 "worker_peak_mib_mean": (sum(by_worker.values()) / len(by_worker))
@@ -124,10 +141,18 @@ def _run(task: str, region: Path, workers: int, args: argparse.Namespace) -> dic
 
 def _per_county(args: argparse.Namespace) -> None:
     """Serial, in this process: each task's seconds per county on the first N counties of
-    the province, and the national run those figures imply on ``--workers`` processes."""
+    the province, the two apart and as one task (``run_county_pair``), and the national
+    run those figures imply on ``--workers`` processes. The three are run county by county
+    in turn, so a busy machine weighs on each alike."""
     import tempfile
 
-    from gridgov.region import ConsolidationOptions, CoverageOptions, open_region, run_county
+    from gridgov.region import (
+        ConsolidationOptions,
+        CoverageOptions,
+        open_region,
+        run_county,
+        run_county_pair,
+    )
 
     region = open_region(_ensure_data("province", Path(args.data), args.seed))
     counties = region.counties[: args.per_county]
@@ -145,14 +170,18 @@ def _per_county(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as out:
         run_county("coverage", counties[0], cov, out)
         run_county("consolidate", counties[0], con, out)
+        run_county_pair(counties[0], cov, con, f"{out}/c", f"{out}/p")
     print(
         f"per county, serial, one process: first {len(counties)} province counties; "
-        f"national estimate = {NATIONAL_COUNTIES:,} counties x (coverage + consolidation) "
+        f"national estimate = {NATIONAL_COUNTIES:,} counties x seconds per county "
         f"/ {args.workers} workers"
     )
-    print(f"{'county work':<14}{'coverage s':>12}{'consolidate s':>15}{'national min':>14}")
+    print(
+        f"{'county work':<14}{'coverage s':>12}{'consolidate s':>15}{'apart min':>11}"
+        f"{'one task s':>12}{'one task min':>14}"
+    )
     for label, hook in hooks.items():
-        seconds = {"coverage": 0.0, "consolidate": 0.0}
+        seconds = {"coverage": 0.0, "consolidate": 0.0, "pair": 0.0}
         with tempfile.TemporaryDirectory() as out:
             for county in counties:
                 for task, options in (("coverage", cov), ("consolidate", con)):
@@ -161,16 +190,30 @@ def _per_county(args: argparse.Namespace) -> None:
                     seconds[task] += time.perf_counter() - t0
                     if not done.ok:
                         print(f"  {task} {county.code} failed: {done.reason}")
+                t0 = time.perf_counter()
+                both = run_county_pair(county, cov, con, f"{out}/c", f"{out}/p", hook=hook)
+                seconds["pair"] += time.perf_counter() - t0
+                for part in both:
+                    if not part.ok:
+                        print(f"  one task {county.code} failed: {part.reason}")
         n = len(counties)
         per = {k: v / n for k, v in seconds.items()}
-        national = sum(per.values()) * NATIONAL_COUNTIES / args.workers / 60
-        print(f"{label:<14}{per['coverage']:>12.2f}{per['consolidate']:>15.2f}{national:>14.1f}")
+        apart = (per["coverage"] + per["consolidate"]) * NATIONAL_COUNTIES / args.workers / 60
+        pair = per["pair"] * NATIONAL_COUNTIES / args.workers / 60
+        print(
+            f"{label:<14}{per['coverage']:>12.2f}{per['consolidate']:>15.2f}{apart:>11.1f}"
+            f"{per['pair']:>12.2f}{pair:>14.1f}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="province")
-    parser.add_argument("--tasks", default="coverage,consolidate")
+    parser.add_argument(
+        "--tasks",
+        help="of coverage,consolidate,pair (pair: both in one task per county); default all"
+        " three, and pair alone for the national scale",
+    )
     parser.add_argument("--counties", type=int, default=0, help="first N counties only")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
@@ -218,15 +261,19 @@ def main() -> None:
     print(head)
     print("-" * len(head))
     engines = [0 if e == "serial" else args.workers for e in args.engines.split(",")]
-    end_to_end: dict[str, float] = {}
+    # coverage + consolidation end to end on the Dask workers, per scale: the two tasks
+    # run apart, and the two as one task per county
+    end_to_end: dict[tuple[str, str], float] = {}
     for scale in args.scales.split(","):
         region = _ensure_data(scale, Path(args.data), args.seed)
-        for task in args.tasks.split(","):
+        tasks = args.tasks or ("pair" if scale == "national" else "coverage,consolidate,pair")
+        for task in tasks.split(","):
             runs = {
                 ("serial" if n == 0 else f"dask:{n}"): _run(task, region, n, args) for n in engines
             }
-            end_to_end[scale] = (
-                end_to_end.get(scale, 0.0)
+            how = "one task" if task == "pair" else "apart"
+            end_to_end[scale, how] = (
+                end_to_end.get((scale, how), 0.0)
                 + runs.get(f"dask:{args.workers}", {"wall_s": 0.0})["wall_s"]
             )
             for engine, r in runs.items():
@@ -242,11 +289,11 @@ def main() -> None:
                 )
                 for failure in r["failures"]:
                     print(f"          failed {failure}")
-    for scale, seconds in end_to_end.items():
+    for (scale, how), seconds in end_to_end.items():
         if seconds:
             print(
-                f"{scale}: {' + '.join(args.tasks.split(','))} end to end on "
-                f"{args.workers} Dask workers: {seconds / 60:.1f} min"
+                f"{scale}: coverage + consolidation end to end on {args.workers} Dask "
+                f"workers, {how}: {seconds / 60:.1f} min"
             )
 
 

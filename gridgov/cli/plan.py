@@ -351,10 +351,11 @@ def _new_sites(value: str | None) -> Any:
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
     """Merge stations: which to keep, where each closed one goes, what it saves."""
-    from gridgov.cli.region import cmd_region, is_region
+    from gridgov.cli.region import cmd_region, is_region, refuse_pair
 
     if is_region(args.workspace):  # a region: every county on Dask (gridgov.cli.region)
         return cmd_region(args, "consolidate")
+    refuse_pair(args)
     if not args.time_limit > 0:
         raise ParameterError(
             f"--time-limit must be a positive number of seconds, got {args.time_limit}",

@@ -2,7 +2,8 @@
 
 A region is a folder (of county workspaces, or of the parts ``gridgov synth`` writes);
 ``gridgov coverage`` and ``gridgov consolidate`` hand a folder to :func:`cmd_region`, which
-runs every county as a task (:func:`gridgov.region.run_region`), shows counties done and
+runs every county as a task (:func:`gridgov.region.run_region`; with ``consolidate
+--with-coverage`` both at once, :func:`gridgov.region.run_region_pair`), shows counties done and
 failures as they come, writes the region's workbook, JSON and map, and exits 3 when some
 county failed (the others' results are all written). The region map and each county's map
 are drawn here, in the CLI layer, with the ``maps`` shell: the core never imports it.
@@ -24,7 +25,14 @@ from gridgov.cli._common import emit, optional_maps, settings_of
 from gridgov.messages import text
 from gridgov.store import is_dsn
 
-__all__ = ["EXIT_SOME_FAILED", "cmd_region", "county_map", "is_region", "register"]
+__all__ = [
+    "EXIT_SOME_FAILED",
+    "cmd_region",
+    "county_map",
+    "is_region",
+    "refuse_pair",
+    "register",
+]
 
 #: Exit code when some counties failed and the others' results were written.
 EXIT_SOME_FAILED = 3
@@ -89,7 +97,7 @@ def _region_options(args: argparse.Namespace, task: str, counties: Sequence[str]
         return CoverageOptions(
             standard=args.standard,
             settings=settings,
-            cross_border=args.cross_border,
+            cross_border=getattr(args, "cross_border", False),  # consolidate has none
             reports=not args.no_county_reports,
         )
     if not args.time_limit > 0:
@@ -171,7 +179,7 @@ def _keep_tiers(value: str) -> tuple[str, ...]:
 
 def cmd_region(args: argparse.Namespace, task: str) -> int:
     """``gridgov coverage REGION`` / ``gridgov consolidate REGION``: every county on Dask."""
-    from gridgov.region import open_region, run_region, write_region
+    from gridgov.region import open_region, run_region, run_region_pair, write_region
 
     given = _single_county_options(args, task)
     if given:
@@ -193,34 +201,60 @@ def cmd_region(args: argparse.Namespace, task: str) -> int:
     wanted = [c.strip() for c in args.counties.split(",") if c.strip()] if args.counties else None
     options = _region_options(args, task, wanted or codes)
     suffix = "coverage" if task == "coverage" else "consolidation"
-    out = Path(args.out) if args.out else _default_out(source, suffix)
-    if out.exists() and not out.is_dir():
-        raise ParameterError(
-            text("region.out_is_file", path=out), parameter="--out", value=str(out)
-        )
+    out = _out_folder(args.out, source, suffix, "--out")
+    pair = task == "consolidate" and (args.with_coverage or args.coverage_out is not None)
     maps = None if args.no_map else optional_maps("region")
     if maps is not None and args.basemap == "tianditu":
         maps.tianditu_key(settings_of(args).tianditu_key or None, settings=settings_of(args))
     hook = county_map if maps is not None else None
     total = len(wanted) if wanted else len(codes)
-    run = run_region(
-        region, task, options, out, scheduler=args.scheduler, workers=args.workers,
-        counties=wanted, hook=hook, progress=_progress_printer(args, total),
-    )  # fmt: skip
-    files, summary = write_region(run, out, region=region.root)
-    if maps is not None:
-        files["map"] = region_map(
-            maps, region, run, out / "region-map.html", basemap=args.basemap,
-            tianditu_key=settings_of(args).tianditu_key or None,
+    runs: list[tuple[Any, Path]]
+    if pair:
+        cov_out = _out_folder(args.coverage_out, source, "coverage", "--coverage-out")
+        if cov_out.resolve() == out.resolve():
+            raise ParameterError(
+                text("region.pair_same_out", path=out), parameter="--coverage-out",
+                value=str(cov_out),
+            )  # fmt: skip
+        covered, planned = run_region_pair(
+            region, _region_options(args, "coverage", wanted or codes), options, cov_out, out,
+            scheduler=args.scheduler, workers=args.workers, counties=wanted, hook=hook,
+            progress=_progress_printer(args, total),
         )  # fmt: skip
-    payload = {"summary": summary, "files": {k: str(v) for k, v in files.items()}}
-    lines = [_headline(run, summary)]
-    lines += [
-        text("region.failed_line", code=o.code, name=o.name, reason=o.reason) for o in run.failed
-    ]
-    lines += [f"  {k:<12} {v}" for k, v in files.items()]
+        runs = [(covered, cov_out), (planned, out)]
+    else:
+        run = run_region(
+            region, task, options, out, scheduler=args.scheduler, workers=args.workers,
+            counties=wanted, hook=hook, progress=_progress_printer(args, total),
+        )  # fmt: skip
+        runs = [(run, out)]
+    payloads: list[dict[str, Any]] = []
+    lines: list[str] = []
+    for run, folder in runs:
+        files, summary = write_region(run, folder, region=region.root)
+        if maps is not None:
+            files["map"] = region_map(
+                maps, region, run, folder / "region-map.html", basemap=args.basemap,
+                tianditu_key=settings_of(args).tianditu_key or None,
+            )  # fmt: skip
+        payloads.append({"summary": summary, "files": {k: str(v) for k, v in files.items()}})
+        lines.append(_headline(run, summary))
+        lines += [
+            text("region.failed_line", code=o.code, name=o.name, reason=o.reason)
+            for o in run.failed
+        ]
+        lines += [f"  {k:<12} {v}" for k, v in files.items()]
+    # the last run is the command's own; the coverage of --with-coverage rides beside it
+    payload = payloads[-1] if not pair else {**payloads[1], "coverage": payloads[0]}
     emit(args, payload, "\n".join(lines))
-    return EXIT_SOME_FAILED if run.failed else 0
+    return EXIT_SOME_FAILED if any(run.failed for run, _ in runs) else 0
+
+
+def _out_folder(given: str | None, source: str | Path, suffix: str, flag: str) -> Path:
+    out = Path(given) if given else _default_out(source, suffix)
+    if out.exists() and not out.is_dir():
+        raise ParameterError(text("region.out_is_file", path=out), parameter=flag, value=str(out))
+    return out
 
 
 def _headline(run: Any, summary: Mapping[str, Any]) -> str:
@@ -294,6 +328,15 @@ def region_map(
     return Path(maps.save_html(fmap, path))
 
 
+def refuse_pair(args: argparse.Namespace) -> None:
+    """``--with-coverage`` on one county: refused, not silently ignored (the county's
+    coverage is ``gridgov coverage COUNTY.gpkg``)."""
+    if getattr(args, "with_coverage", False) or getattr(args, "coverage_out", None) is not None:
+        raise ParameterError(
+            text("region.pair_needs_region"), parameter="--with-coverage", value=True
+        )
+
+
 def cmd_region_info(args: argparse.Namespace) -> int:
     """``gridgov region info REGION``: the counties of a region and their counts."""
     from gridgov.region import open_region
@@ -359,6 +402,19 @@ def _add_run_options(p: argparse.ArgumentParser, task: str) -> None:
         )
         g.add_argument(
             "--target-per-township", type=int, metavar="N", help="keep N stations per township"
+        )
+        g.add_argument(
+            "--with-coverage",
+            action="store_true",
+            help="also write the region's coverage, as `gridgov coverage REGION` would, from the"
+            " same task per county (one read, the coverage reused as the plan's before): the"
+            " quickest way to both",
+        )
+        g.add_argument(
+            "--coverage-out",
+            metavar="DIR",
+            help="where --with-coverage writes the coverage (default REGION-coverage beside"
+            " REGION); implies --with-coverage",
         )
 
 

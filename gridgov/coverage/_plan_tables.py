@@ -1,8 +1,10 @@
 """The tables of a consolidation plan, built from a solved location model.
 
 Coverage before and after are two runs of :func:`~gridgov.coverage.analyse` (every
-station, then the kept ones) on the same road graph, so the plan and the coverage report
-can never disagree; from them come the station decisions with their reasons, where each
+station, then the kept ones) on the same road graph and demand points, so the plan and
+the coverage report can never disagree (a caller that has just analysed the county, as a
+region run doing coverage and consolidation in one task has, passes its result as
+"before"); from them come the station decisions with their reasons, where each
 closed station goes, the villages that gain or lose coverage, stations per township, the
 regrouped deputies and the before/after indicators of :class:`ConsolidationPlan`.
 """
@@ -21,7 +23,7 @@ from gridgov.coverage._sites import Setup, cost_matrix, uncoverable
 from gridgov.coverage._workspace import empty_grouping, group_on_roads
 from gridgov.coverage.location import Solution
 from gridgov.coverage.plan import ConsolidationPlan
-from gridgov.coverage.reach import analyse
+from gridgov.coverage.reach import analyse, ungrouped
 from gridgov.coverage.result import CoverageResult
 from gridgov.coverage.standard import parse_standard
 from gridgov.crs import CGCS2000
@@ -45,6 +47,7 @@ def build_plan(
     model: str,
     model_zh: str,
     annual_cost_yuan: float | None,
+    before: CoverageResult | None = None,
 ) -> ConsolidationPlan:
     """The frozen plan of solution ``sol``: coverage before and after, every table.
 
@@ -61,6 +64,10 @@ def build_plan(
     annual_cost_yuan : float, optional
         Running cost per station per year where a station has none of its own (default
         ``settings.station_annual_cost_yuan``).
+    before : CoverageResult, optional
+        :func:`~gridgov.coverage.analyse` of ``ws`` at the plan's standard, settings and
+        road graph, already computed by the caller (grouped or not); analysed here when
+        absent.
 
     Returns
     -------
@@ -72,14 +79,20 @@ def build_plan(
     is_open = np.zeros(len(sites), dtype=bool)
     is_open[sol.open] = True
 
-    before = analyse(ws, standard=std, settings=settings, graph=setup.graph,
-                     service_areas=False, gap_sites=False, group=False)  # fmt: skip
+    if before is None:
+        before = analyse(ws, standard=std, settings=settings, graph=setup.graph,
+                         service_areas=False, gap_sites=False, group=False,
+                         demand=setup.demand)  # fmt: skip
+    else:
+        # the plan's stations table counts today's deputies where they are today
+        before = ungrouped(before, ws)
     kept_rows = sites[is_open].to_crs(CGCS2000)
     ws_after = dataclasses.replace(
         ws, stations=gpd.GeoDataFrame(kept_rows.reset_index(drop=True), crs=CGCS2000)
     )
     after = analyse(ws_after, standard=std, settings=settings, graph=setup.graph,
-                    service_areas=False, gap_sites=False, group=False)  # fmt: skip
+                    service_areas=False, gap_sites=False, group=False,
+                    demand=setup.demand)  # fmt: skip
 
     villages = _villages(before, after)
     county_check = _county_check(ws, ws_after, setup, before, after)
@@ -171,6 +184,7 @@ def _county_check(
                 service_areas=False,
                 gap_sites=False,
                 group=False,
+                demand=setup.demand,  # the same people at any standard
             )
             for w in (ws, ws_after)
         )
@@ -260,18 +274,21 @@ def _absorb(
     towns = dict(zip(ids, sites["township_code"].astype(str), strict=True))
     closed = ids[setup.existing & ~is_open]
     kept = ids[is_open]
-    # Station-to-station travel from the cost basis of the plan.
     sx, sy = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
     open_pos = np.flatnonzero(is_open)
-    # Travel from every station to every kept one, on the plan's own cost basis.
-    st = cost_matrix(
-        setup.graph, (sx, sy), (sx[open_pos], sy[open_pos]), std=setup.std,
-        settings=setup.settings, weight="time",
-    )  # fmt: skip
+    # Travel from every station to every kept one, on the plan's own cost basis (from the
+    # sites' costs when they are times: the same searches).
+    if setup.between_s is not None:
+        st = setup.between_s[:, open_pos]
+    else:
+        st = cost_matrix(
+            setup.graph, (sx, sy), (sx[open_pos], sy[open_pos]), std=setup.std,
+            settings=setup.settings, weight="time",
+        )  # fmt: skip
     pos = {s: i for i, s in enumerate(ids)}
     col = {s: k for k, s in enumerate(ids[open_pos])}
-    d_before = pd.DataFrame(before.demand.drop(columns="geometry"))
-    d_after = pd.DataFrame(after.demand.drop(columns="geometry"))
+    # the columns read, not the frames without geometry (a copy of every column)
+    d_before, d_after = before.demand, after.demand
     moves = pd.DataFrame(
         {
             "from": d_before["station_id"].astype(str).to_numpy(),
@@ -294,7 +311,10 @@ def _absorb(
     top = flows.sort_values("population", ascending=False, kind="stable").drop_duplicates("from")
     top_to = dict(zip(top["from"], top["to"].astype(str), strict=True))
     top_people = dict(zip(top["from"], top["population"].astype(float), strict=True))
-    village_names = before.villages.set_index("code")["name"].astype(str)
+    # a dict, not ``.loc`` per closed station (a third of this function at province scale)
+    village_names = dict(
+        zip(before.villages["code"], before.villages["name"].astype(str), strict=True)
+    )
     villages_of: dict[str, list[str]] = {}
     for code, station in zip(v_before.index, v_before.to_numpy(), strict=True):
         villages_of.setdefault(station, []).append(code)
@@ -321,7 +341,7 @@ def _absorb(
                 "into_name": names[target],
                 "travel_s": round(into_s[s], 1),
                 "n_villages": len(vill),
-                "villages": "、".join(village_names.loc[vill]) if vill else "",
+                "villages": "、".join(village_names[v] for v in vill),
                 "n_grids": int(n_grids.get(s, 0)),
                 "n_deputies": int(n_deputies.get(s, 0)),
                 "population": round(float(people.get(s, 0.0))),
@@ -410,10 +430,14 @@ def _townships(ws: Workspace, setup: Setup, is_open: np.ndarray) -> pd.DataFrame
     codes = t["code"].astype(str).to_numpy()
     g = setup.groups
     existing = setup.existing
+    # each site's township found once, then counted per mask (value_counts per mask was
+    # most of this table's time)
+    uniq, back = np.unique(codes, return_inverse=True)
+    at = np.searchsorted(uniq, g).clip(0, max(uniq.size - 1, 0))
+    known = (uniq[at] == g) if uniq.size else np.zeros(g.size, dtype=bool)
 
     def count(mask: np.ndarray) -> np.ndarray:
-        s = pd.Series(g[mask]).value_counts()
-        return s.reindex(codes).fillna(0).astype(int).to_numpy()
+        return np.bincount(at[mask & known], minlength=uniq.size)[back].astype(int)
 
     return pd.DataFrame(
         {

@@ -49,6 +49,9 @@ class Setup:
     groups: np.ndarray
     graph: RoadGraph | None
     method: str
+    #: Travel seconds from site to site (row from, column to), where the plan's cost is
+    #: time: where a closed station goes is read from it. None at a distance standard.
+    between_s: np.ndarray | None = None
 
     @property
     def existing(self) -> np.ndarray:
@@ -116,10 +119,13 @@ def build_setup(
     new_sites: gpd.GeoDataFrame | Literal["villages"] | None,
     settings: Settings | None,
     graph: RoadGraph | None,
+    demand: gpd.GeoDataFrame | None = None,
 ) -> Setup:
     """The sites, demand, cost matrix and site rules of a consolidation of ``ws``.
 
-    The arguments are :func:`~gridgov.coverage.consolidate.consolidate`'s. Tiers in
+    The arguments are :func:`~gridgov.coverage.consolidate.consolidate`'s (``demand``:
+    :func:`~gridgov.coverage._workspace.demand_points` of ``ws`` in its projected CRS,
+    when the caller has it). Tiers in
     ``keep_tiers`` keep every existing station of theirs; new sites are never kept.
 
     Raises
@@ -160,15 +166,18 @@ def build_setup(
             parameter="close",
             value=list(both),
         )
-    demand = demand_points(ws, crs)
+    demand = demand_points(ws, crs) if demand is None else demand
     dx, dy = demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()
     sx, sy = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
     network = ws.roads is not None and len(ws.roads) > 0 and std.mode != "straight"
     graph = (graph or build_road_graph(ws.roads, crs=crs)) if network else None
-    cost = cost_matrix(
-        graph, (dx, dy), (sx, sy), std=std, settings=settings,
+    # The searches run from the sites, so the travel from the sites to each other is one
+    # more row per site, not another search per kept station (as the plan's tables need)
+    full = cost_matrix(
+        graph, (np.r_[dx, sx], np.r_[dy, sy]), (sx, sy), std=std, settings=settings,
         weight="time" if std.is_time else "distance",
     )  # fmt: skip
+    cost, between = full[: dx.size], full[dx.size :]
     method = "network" if network else "straight-line"
     instance = Instance.from_cost_matrix(
         cost,
@@ -179,7 +188,7 @@ def build_setup(
     groups = sites["township_code"].astype(str).to_numpy()
     return Setup(
         std, settings, crs, sites, demand, instance, keep_mask, close_mask, groups,
-        graph if network else None, method,
+        graph if network else None, method, between if std.is_time else None,
     )  # fmt: skip
 
 

@@ -39,6 +39,7 @@ from gridgov.coverage.location import (
     p_median,
 )
 from gridgov.coverage.plan import ConsolidationPlan
+from gridgov.coverage.result import CoverageResult
 from gridgov.coverage.standard import ReachStandard
 from gridgov.model import Workspace
 from gridgov.routing.graph import RoadGraph
@@ -164,6 +165,8 @@ def consolidate(
     seed: int = 0,
     settings: Settings | None = None,
     graph: RoadGraph | None = None,
+    before: CoverageResult | None = None,
+    demand: gpd.GeoDataFrame | None = None,
 ) -> ConsolidationPlan:
     """Plan which stations to keep (``target`` of them) and where each closed one goes.
 
@@ -197,6 +200,13 @@ def consolidate(
     seed : int
     settings : Settings, optional
     graph : RoadGraph, optional
+    before : CoverageResult, optional
+        :func:`~gridgov.coverage.analyse` of ``ws`` today, at this ``standard`` and
+        ``settings`` on ``graph``, when the caller has it (a region run doing coverage and
+        consolidation of a county in one task): the plan's "before" is not computed again.
+    demand : GeoDataFrame, optional
+        The county's demand points in its projected CRS (``demand_points(ws,
+        workspace_crs(ws))``), when the caller has them (the same task's coverage).
 
     Returns
     -------
@@ -205,7 +215,7 @@ def consolidate(
     Raises
     ------
     ParameterError
-        Unknown station ids, a station both kept and closed, an unknown model, a model
+        A ``before`` at another standard than the plan's, unknown station ids, a station both kept and closed, an unknown model, a model
         without its ``target``, a ``target`` below the stations that must stay or above the
         candidate sites (checked before anything is solved), or a township bound naming a
         township with no station.
@@ -218,14 +228,20 @@ def consolidate(
     settings = _deputy_settings(settings or Settings(), deputy_min, deputy_max)
     setup = build_setup(
         ws, standard=standard, keep=keep, keep_tiers=keep_tiers, close=close,
-        new_sites=new_sites, settings=settings, graph=graph,
+        new_sites=new_sites, settings=settings, graph=graph, demand=demand,
     )  # fmt: skip
+    if before is not None and str(before.standard) != str(setup.std):
+        raise ParameterError(
+            f"before was analysed at {before.standard}, the plan is at {setup.std}",
+            parameter="before",
+            value=str(before.standard),
+        )
     if model != "lscp" and target is not None:
         _check_counts(setup, "target", [target])
     return _plan(
         ws, setup, target=target, model=model, township_min=township_min,
         township_max=township_max, annual_cost_yuan=annual_cost_yuan,
-        time_limit_s=time_limit_s, seed=seed,
+        time_limit_s=time_limit_s, seed=seed, before=before,
     )  # fmt: skip
 
 
@@ -256,6 +272,7 @@ def _plan(
     annual_cost_yuan: float | None,
     time_limit_s: float | None,
     seed: int,
+    before: CoverageResult | None = None,
 ) -> ConsolidationPlan:
     _check_deputies(ws, setup, target, model)
     sol = _solve(
@@ -263,8 +280,9 @@ def _plan(
         township_max=township_max, time_limit_s=time_limit_s, seed=seed,
     )  # fmt: skip
     return build_plan(
-        ws, setup, sol, model=model, model_zh=_MODEL_ZH[model], annual_cost_yuan=annual_cost_yuan
-    )
+        ws, setup, sol, model=model, model_zh=_MODEL_ZH[model],
+        annual_cost_yuan=annual_cost_yuan, before=before,
+    )  # fmt: skip
 
 
 def _station_range(setup: Setup) -> tuple[int, int]:

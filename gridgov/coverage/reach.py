@@ -9,6 +9,7 @@ straight-line distance times ``Settings.detour_factor``, and every report says w
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any, Literal
 
@@ -28,7 +29,7 @@ from gridgov.routing.costs import cost_table, nearest_facility, snap_to_graph
 from gridgov.routing.graph import RoadGraph, build_road_graph
 from gridgov.settings import Settings
 
-__all__ = ["analyse", "weighted_percentile"]
+__all__ = ["analyse", "ungrouped", "weighted_percentile"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ def analyse(
     service_areas: bool = True,
     gap_sites: bool = True,
     group: bool = True,
+    demand: gpd.GeoDataFrame | None = None,
 ) -> CoverageResult:
     """Coverage of a county's villages by its stations under a reach standard.
 
@@ -80,6 +82,10 @@ def analyse(
     service_areas, gap_sites, group : bool
         Compute service-area polygons, best new sites for gaps, and the grouping of
         deputies into stations (each can be skipped for speed at national scale).
+    demand : GeoDataFrame, optional
+        ``demand_points(ws, workspace_crs(ws))`` when the caller has it (a consolidation
+        analyses the same villages before and after; a county's villages are the costly
+        part of a plan's coverage to project).
 
     Returns
     -------
@@ -88,7 +94,7 @@ def analyse(
     settings = settings or Settings()
     std = parse_standard(standard or settings.reach_standard)
     crs = workspace_crs(ws)
-    demand = demand_points(ws, crs)
+    demand = demand_points(ws, crs) if demand is None else demand
     stations = ws.stations.to_crs(crs).reset_index(drop=True)
     sx, sy = stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy()
     dx, dy = demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()
@@ -134,7 +140,7 @@ def analyse(
         if group
         else empty_grouping()
     )
-    stations_out = _stations(ws, stations, demand, villages_out, deputies)
+    stations_out = _stations(ws, demand, villages_out, deputies)
     gaps = _gaps(villages_out, demand, graph if network else None, std, settings, method, gap_sites)
     areas = (
         _service_areas(stations, graph if network else None, std, settings)
@@ -168,6 +174,31 @@ def analyse(
         deputies=deputies,
         summary=summary,
     )
+
+
+def ungrouped(result: CoverageResult, ws: Workspace) -> CoverageResult:
+    """``result`` as :func:`analyse` gives it with ``group=False``: no grouping, and the
+    stations' deputies counted where the workspace puts them today.
+
+    Everything else of a coverage (villages, demand, summary) never depends on the
+    grouping, so a caller holding a grouped result need not analyse again for the
+    ungrouped one (a consolidation's "before" when the coverage report was also asked).
+
+    Parameters
+    ----------
+    result : CoverageResult
+        From :func:`analyse` on ``ws``.
+    ws : Workspace
+        The workspace ``result`` was computed on.
+
+    Returns
+    -------
+    CoverageResult
+    """
+    if result.deputies.empty:  # not grouped, or no deputies: the same either way
+        return result
+    stations = _stations(ws, result.demand, result.villages, empty_grouping())
+    return dataclasses.replace(result, stations=stations, deputies=empty_grouping())
 
 
 def _villages(
@@ -237,7 +268,6 @@ def _villages(
 
 def _stations(
     ws: Workspace,
-    stations: gpd.GeoDataFrame,
     demand: gpd.GeoDataFrame,
     villages: gpd.GeoDataFrame,
     deputies: pd.DataFrame,

@@ -105,6 +105,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "region.out_is_file": _m(
         "--out {path} 是已有文件而不是文件夹", "--out {path} is an existing file, not a folder"
     ),
+    "region.pair_needs_region": _m(
+        "--with-coverage 只适用于区域（县级工作区文件夹或数据库）；单个县请分别运行 gridgov coverage",
+        "--with-coverage takes a region (a folder of counties or a database); for one county"
+        " run gridgov coverage as well",
+    ),
+    "region.pair_same_out": _m(
+        "--coverage-out 与 --out 不能是同一个文件夹：{path}",
+        "--coverage-out and --out must be different folders, both are {path}",
+    ),
     "region.progress": _m(
         "已完成 {done}/{total} 个县，未完成 {failed} 个",
         "{done}/{total} counties done, {failed} failed",

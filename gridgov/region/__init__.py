@@ -6,7 +6,8 @@ This package makes a region a first-class input: :func:`open_region` indexes a f
 county workspaces or of the parts ``gridgov synth`` writes, or a PostGIS database
 holding one county per schema; :func:`run_region` runs
 coverage or consolidation on every county as a task on ``dask.distributed`` (a
-LocalCluster, or a scheduler already running), one county per worker at a time; and
+LocalCluster, or a scheduler already running), one county per worker at a time
+(:func:`run_region_pair` both, one task per county); and
 :func:`write_region` gathers the counties' headline figures into the region's workbook
 and JSON summary. A failed county is listed with its reason and the others go on.
 
@@ -19,7 +20,7 @@ only when a run starts.
 from __future__ import annotations
 
 from gridgov.region._report import region_rows, region_totals, write_region
-from gridgov.region._run import TASKS, RegionRun, run_region
+from gridgov.region._run import TASKS, RegionRun, run_region, run_region_pair
 from gridgov.region._source import (
     CountySource,
     Region,
@@ -36,6 +37,7 @@ from gridgov.region._tasks import (
     county_folder,
     county_target,
     run_county,
+    run_county_pair,
 )
 
 __all__ = [
@@ -56,6 +58,8 @@ __all__ = [
     "region_rows",
     "region_totals",
     "run_county",
+    "run_county_pair",
     "run_region",
+    "run_region_pair",
     "write_region",
 ]

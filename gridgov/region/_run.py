@@ -12,6 +12,10 @@ the county again on another worker (up to ``distributed.scheduler.allowed-failur
 times), and the county's files are written atomically, so the run completes with the same
 results. A county whose data is wrong fails alone, listed with its reason.
 
+:func:`run_region_pair` runs coverage and consolidation of each county as one task (one
+read of the county, its coverage reused as the plan's "before") and gives the two runs
+that :func:`run_region` would give for them apart.
+
 ``workers=0`` runs the same tasks in this process, one after another, without Dask: the
 serial baseline of ``bench/bench_region.py`` and a way to run where Dask is not installed.
 """
@@ -28,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from gridgov._errors import ExtraMissingError, ParameterError
-from gridgov.messages import text
+from gridgov.messages import current_lang, text
 from gridgov.region._source import CountySource, Region
 from gridgov.region._tasks import (
     ConsolidationOptions,
@@ -37,9 +41,10 @@ from gridgov.region._tasks import (
     CoverageOptions,
     reach_m,
     run_county,
+    run_county_pair,
 )
 
-__all__ = ["TASKS", "RegionRun", "run_region"]
+__all__ = ["TASKS", "RegionRun", "run_region", "run_region_pair"]
 
 log = logging.getLogger(__name__)
 
@@ -187,45 +192,156 @@ def run_region(
     margin = _margin_deg(options)
     jobs = [(c, tuple(region.neighbours(c.code, margin)) if margin else ()) for c in chosen]
     t0 = time.perf_counter()
-    outcomes: dict[str, CountyOutcome] = {}
-    failed: list[str] = []
+    tally = _Tally(len(jobs), progress)
 
-    def record(outcome: CountyOutcome) -> None:
-        outcomes[outcome.code] = outcome
+    def call(county: CountySource) -> tuple[Any, ...]:
+        return (run_county, task, county, options, str(out))
+
+    engine, n_workers = _dispatch(
+        jobs, call, lambda county, done: tally.record(done), scheduler, workers, hook, task
+    )
+    return _region_run(task, region, counties, jobs, tally.outcomes, t0, engine, n_workers)
+
+
+def run_region_pair(
+    region: Region,
+    coverage: CoverageOptions,
+    consolidation: ConsolidationOptions,
+    coverage_out: str | Path,
+    consolidation_out: str | Path,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    counties: Sequence[str] | None = None,
+    hook: CountyHook | None = None,
+    progress: Progress | None = None,
+) -> tuple[RegionRun, RegionRun]:
+    """Coverage and consolidation of every county of ``region``, one task per county.
+
+    What :func:`run_region` gives for ``"coverage"`` under ``coverage_out`` and for
+    ``"consolidate"`` under ``consolidation_out``, the same files and figures, from one
+    task per county (:func:`~gridgov.region._tasks.run_county_pair`): the county is read
+    and its road graph built once, and its coverage is the plan's "before". Both runs
+    carry the wall time and engine of the one run. Parameters as :func:`run_region`;
+    ``progress`` counts a county done when both its parts are, and names it failed when
+    either failed.
+
+    Returns
+    -------
+    (RegionRun, RegionRun)
+        The coverage run and the consolidation run.
+    """
+    if workers is not None and workers < 0:
+        raise ParameterError(
+            text("region.bad_workers", value=workers), parameter="--workers", value=workers
+        )
+    chosen = _chosen(region, counties)
+    cov_out, con_out = Path(coverage_out).resolve(), Path(consolidation_out).resolve()
+    for folder in (cov_out, con_out):
+        folder.mkdir(parents=True, exist_ok=True)
+    margin = _margin_deg(coverage)
+    jobs = [(c, tuple(region.neighbours(c.code, margin)) if margin else ()) for c in chosen]
+    t0 = time.perf_counter()
+    covered: dict[str, CountyOutcome] = {}
+    tally = _Tally(len(jobs), progress)
+
+    def call(county: CountySource) -> tuple[Any, ...]:
+        return (run_county_pair, county, coverage, consolidation, str(cov_out), str(con_out))
+
+    def record(county: CountySource, done: Any) -> None:
+        cov, con = done if isinstance(done, tuple) else (done, done)
+        covered[county.code] = cov
+        if not cov.ok:
+            log.warning("county %s %s coverage failed: %s", cov.code, cov.name, cov.reason)
+        tally.record(con, also_failed=not cov.ok)
+
+    engine, n_workers = _dispatch(jobs, call, record, scheduler, workers, hook, "pair")
+    return (
+        _region_run("coverage", region, counties, jobs, covered, t0, engine, n_workers),
+        _region_run("consolidate", region, counties, jobs, tally.outcomes, t0, engine, n_workers),
+    )
+
+
+class _Tally:
+    """The outcomes so far, the failed counties, and the progress callback."""
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total = total
+        self.progress = progress
+        self.outcomes: dict[str, CountyOutcome] = {}
+        self.failed: list[str] = []
+
+    def record(self, outcome: CountyOutcome, *, also_failed: bool = False) -> None:
+        self.outcomes[outcome.code] = outcome
         if not outcome.ok:
-            failed.append(outcome.code)
             log.warning("county %s %s failed: %s", outcome.code, outcome.name, outcome.reason)
-        if progress is not None:
-            progress(len(outcomes), len(jobs), list(failed))
+        if (also_failed or not outcome.ok) and outcome.code not in self.failed:
+            self.failed.append(outcome.code)
+        if self.progress is not None:
+            self.progress(len(self.outcomes), self.total, list(self.failed))
 
+
+#: ``call(county)`` -> the task function and its positional arguments (the neighbours
+#: and the hook are passed by keyword to every task).
+_Call = Callable[[CountySource], tuple[Any, ...]]
+#: ``record(county, what_the_task_returned)``; a task that raised returns a failed outcome.
+_Record = Callable[[CountySource, Any], None]
+
+
+def _dispatch(
+    jobs: Sequence[tuple[CountySource, tuple[CountySource, ...]]],
+    call: _Call,
+    record: _Record,
+    scheduler: str | None,
+    workers: int | None,
+    hook: CountyHook | None,
+    label: str,
+) -> tuple[str, int]:
+    """Run every job, in this process (``workers=0``) or on Dask; returns the engine and
+    its worker count."""
+    # the caller's language travels with each task: a worker process has its own
+    lang = current_lang()
     if workers == 0 and not scheduler:
         for county, near in jobs:
-            record(run_county(task, county, options, str(out), neighbours=near, hook=hook))
-        engine, n_workers = "serial", 1
-    else:
-        with _client(scheduler, workers) as (client, engine, n_workers):
-            engine_futures = {
-                client.submit(
-                    run_county, task, county, options, str(out), neighbours=near, hook=hook,
-                    key=f"gridgov-{task}-{county.code}-{time.time_ns()}", pure=False,
-                ): county
-                for county, near in jobs
-            }  # fmt: skip
-            distributed = _dask()
-            for future in distributed.as_completed(list(engine_futures)):
-                county = engine_futures[future]
-                try:
-                    record(future.result())
-                except Exception as exc:  # a bug in a task, or a worker lost too often
-                    record(
-                        CountyOutcome(
-                            code=county.code,
-                            name=county.name,
-                            ok=False,
-                            reason=f"{type(exc).__name__}: {exc}".splitlines()[0],
-                        )
-                    )
-                future.release()
+            fn, *args = call(county)
+            record(county, fn(*args, neighbours=near, hook=hook, lang=lang))
+        return "serial", 1
+    with _client(scheduler, workers) as (client, engine, n_workers):
+        futures = {}
+        for county, near in jobs:
+            fn, *args = call(county)
+            future = client.submit(
+                fn, *args, neighbours=near, hook=hook, lang=lang,
+                key=f"gridgov-{label}-{county.code}-{time.time_ns()}", pure=False,
+            )  # fmt: skip
+            futures[future] = county
+        distributed = _dask()
+        for future in distributed.as_completed(list(futures)):
+            county = futures[future]
+            try:
+                done = future.result()
+            except Exception as exc:  # a bug in a task, or a worker lost too often
+                done = CountyOutcome(
+                    code=county.code,
+                    name=county.name,
+                    ok=False,
+                    reason=f"{type(exc).__name__}: {exc}".splitlines()[0],
+                )
+            record(county, done)
+            future.release()
+    return engine, n_workers
+
+
+def _region_run(
+    task: str,
+    region: Region,
+    counties: Sequence[str] | None,
+    jobs: Sequence[tuple[CountySource, tuple[CountySource, ...]]],
+    outcomes: dict[str, CountyOutcome],
+    t0: float,
+    engine: str,
+    n_workers: int,
+) -> RegionRun:
     # a file of the folder that held no readable county fails as itself, named by file
     broken = tuple(
         CountyOutcome(code=Path(f).stem, name=Path(f).name, ok=False, reason=why)

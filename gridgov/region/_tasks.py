@@ -7,7 +7,10 @@ is), the run's options, and back a :class:`CountyOutcome` with the county's head
 figures for the region workbook. The county's own tables go to its folder under the run's
 output (``counties/<code>/``), the same files ``gridgov coverage`` / ``gridgov consolidate``
 write for one county, plus its results as GeoParquet, so a region run and the county's own
-run can be compared file by file.
+run can be compared file by file. :func:`run_county_pair` does a county's coverage and
+consolidation in one task (one read, one road graph, the coverage reused as the plan's
+"before"): at national scale the county's reading and its coverage were a third of the
+two tasks run apart.
 
 A county whose data is wrong (a :class:`~gridgov.GridgovError`: an unreadable layer, a
 target no plan can meet) comes back as a failed outcome with its reason; the others go on.
@@ -32,7 +35,7 @@ import pandas as pd
 from gridgov._errors import GridgovError, ParameterError
 from gridgov._json import strict_json
 from gridgov.crs import CGCS2000, workspace_crs
-from gridgov.messages import text
+from gridgov.messages import text, use_lang
 from gridgov.model import Workspace
 from gridgov.region._source import CountySource, read_county, read_near
 from gridgov.settings import Settings
@@ -44,6 +47,7 @@ __all__ = [
     "CoverageOptions",
     "county_folder",
     "run_county",
+    "run_county_pair",
 ]
 
 log = logging.getLogger(__name__)
@@ -52,6 +56,9 @@ log = logging.getLogger(__name__)
 #: county map): ``hook(task, workspace, result_or_plan, folder) -> {kind: path}``. The core
 #: names no renderer; the CLI passes one.
 CountyHook = Callable[[str, Workspace, Any, Path], Mapping[str, Path]]
+
+#: ``_coverage``'s "build the road graph here" (None is a county without roads).
+_BUILD: Any = object()
 
 
 @dataclass(frozen=True)
@@ -145,9 +152,25 @@ def run_county(
     *,
     neighbours: tuple[CountySource, ...] = (),
     hook: CountyHook | None = None,
+    lang: str | None = None,
 ) -> CountyOutcome:
     """Run ``task`` (``"coverage"`` or ``"consolidate"``) on one county; never raises a
-    :class:`~gridgov.GridgovError` (it becomes a failed outcome), only bugs."""
+    :class:`~gridgov.GridgovError` (it becomes a failed outcome), only bugs.
+
+    ``lang`` is the language of the run's caller: a worker process has its own, and the
+    county's reports and reasons must read as the command asked (None: the worker's)."""
+    with use_lang(lang):
+        return _run_county(task, county, options, out, neighbours, hook)
+
+
+def _run_county(
+    task: str,
+    county: CountySource,
+    options: CoverageOptions | ConsolidationOptions,
+    out: str,
+    neighbours: tuple[CountySource, ...],
+    hook: CountyHook | None,
+) -> CountyOutcome:
     t0 = time.perf_counter()
     folder = county_folder(out, county.code)
     try:
@@ -163,14 +186,102 @@ def run_county(
         if hook is not None:
             files.update({k: Path(v) for k, v in hook(task, ws, done, folder).items()})
     except GridgovError as exc:
-        log.info("county %s failed: %s", county.code, exc)
-        return _outcome(
-            county,
-            t0,
-            ok=False,
-            reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        return _outcome(county, t0, ok=False, reason=_reason(county, exc))
+    return _outcome(county, t0, ok=True, row=row, files=_str(files))
+
+
+def run_county_pair(
+    county: CountySource,
+    coverage: CoverageOptions,
+    consolidation: ConsolidationOptions,
+    coverage_out: str,
+    consolidation_out: str,
+    *,
+    neighbours: tuple[CountySource, ...] = (),
+    hook: CountyHook | None = None,
+    lang: str | None = None,
+) -> tuple[CountyOutcome, CountyOutcome]:
+    """Coverage and consolidation of one county in one task: the county is read once, its
+    road graph built once, and the coverage is the plan's "before" when both are at the
+    same standard and settings (the plan would compute exactly that again).
+
+    Each part writes the files and returns the outcome that :func:`run_county` gives for
+    it, under its own run folder, so the two parts equal the two commands run apart. A
+    county that cannot be read fails both; a plan that cannot be made fails the
+    consolidation alone. Never raises a :class:`~gridgov.GridgovError`, only bugs.
+    ``lang`` as :func:`run_county`.
+    """
+    with use_lang(lang):
+        return _run_county_pair(
+            county, coverage, consolidation, coverage_out, consolidation_out, neighbours, hook
         )
-    return _outcome(county, t0, ok=True, row=row, files={k: str(v) for k, v in files.items()})
+
+
+def _run_county_pair(
+    county: CountySource,
+    coverage: CoverageOptions,
+    consolidation: ConsolidationOptions,
+    coverage_out: str,
+    consolidation_out: str,
+    neighbours: tuple[CountySource, ...],
+    hook: CountyHook | None,
+) -> tuple[CountyOutcome, CountyOutcome]:
+    from gridgov.coverage._workspace import demand_points
+    from gridgov.coverage.standard import parse_standard
+    from gridgov.routing.graph import workspace_road_graph
+
+    t0 = time.perf_counter()
+    try:
+        ws = read_county(county)
+        graph = workspace_road_graph(ws)
+        # the county's people, projected once for the coverage and the plan
+        demand = demand_points(ws, workspace_crs(ws))
+    except GridgovError as exc:
+        reason = _reason(county, exc)
+        return _outcome(county, t0, ok=False, reason=reason), _outcome(
+            county, t0, ok=False, reason=reason
+        )
+    result = None
+    folder = county_folder(coverage_out, county.code)
+    try:
+        row, files, result = _coverage(
+            ws, county, coverage, folder, neighbours, mapped=hook is not None, graph=graph,
+            demand=demand,
+        )  # fmt: skip
+        if hook is not None:
+            files.update({k: Path(v) for k, v in hook("coverage", ws, result, folder).items()})
+        covered = _outcome(county, t0, ok=True, row=row, files=_str(files))
+    except GridgovError as exc:
+        covered = _outcome(county, t0, ok=False, reason=_reason(county, exc))
+    t1 = time.perf_counter()
+    folder = county_folder(consolidation_out, county.code)
+    try:
+        # a standard that cannot be read fails the plan, as it does run alone
+        same_basis = (
+            result is not None
+            and coverage.settings == consolidation.settings
+            and str(result.standard)
+            == str(parse_standard(consolidation.standard or consolidation.settings.reach_standard))
+        )
+        row, files, plan = _consolidate(
+            ws, county, consolidation, folder, graph=graph,
+            before=result if same_basis else None, demand=demand,
+        )  # fmt: skip
+        if hook is not None:
+            files.update({k: Path(v) for k, v in hook("consolidate", ws, plan, folder).items()})
+        planned = _outcome(county, t1, ok=True, row=row, files=_str(files))
+    except GridgovError as exc:
+        planned = _outcome(county, t1, ok=False, reason=_reason(county, exc))
+    return covered, planned
+
+
+def _reason(county: CountySource, exc: GridgovError) -> str:
+    log.info("county %s failed: %s", county.code, exc)
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _str(files: Mapping[str, Path]) -> dict[str, str]:
+    return {k: str(v) for k, v in files.items()}
 
 
 def _outcome(county: CountySource, t0: float, **kw: Any) -> CountyOutcome:
@@ -198,6 +309,8 @@ def _coverage(
     neighbours: tuple[CountySource, ...],
     *,
     mapped: bool = False,
+    graph: Any = _BUILD,
+    demand: Any = None,
 ) -> tuple[dict[str, Any], dict[str, Path], Any]:
     from gridgov.coverage import analyse
     from gridgov.coverage.report import coverage_layers, write_coverage
@@ -205,7 +318,8 @@ def _coverage(
     from gridgov.routing.pieces import road_pieces
 
     settings = options.settings
-    graph = workspace_road_graph(ws)
+    if graph is _BUILD:
+        graph = workspace_road_graph(ws)
     # Only what is asked is computed: the county's summary and village table never depend
     # on service-area polygons (drawn on the map only), on best sites for the gaps or on
     # the deputies' grouping (both in the county's own report only). Service areas alone
@@ -213,7 +327,7 @@ def _coverage(
     result = analyse(
         ws, standard=options.standard, settings=settings, graph=graph,
         service_areas=mapped, gap_sites=options.reports or mapped,
-        group=options.reports or mapped,
+        group=options.reports or mapped, demand=demand,
     )  # fmt: skip
     summary = dict(result.summary)
     summary["road_pieces"] = None
@@ -392,7 +506,14 @@ def county_target(
 
 
 def _consolidate(
-    ws: Workspace, county: CountySource, options: ConsolidationOptions, folder: Path
+    ws: Workspace,
+    county: CountySource,
+    options: ConsolidationOptions,
+    folder: Path,
+    *,
+    graph: Any = None,
+    before: Any = None,
+    demand: Any = None,
 ) -> tuple[dict[str, Any], dict[str, Path], Any]:
     from gridgov.coverage.consolidate import consolidate
     from gridgov.coverage.plan_report import consolidation_layers, write_consolidation
@@ -401,7 +522,7 @@ def _consolidate(
     plan = consolidate(
         ws, target=target, model=options.model, standard=options.standard,
         keep_tiers=options.keep_tiers, time_limit_s=options.time_limit_s, seed=options.seed,
-        settings=options.settings,
+        settings=options.settings, graph=graph, before=before, demand=demand,
     )  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
