@@ -27,6 +27,7 @@ from gridgov.coverage.reach import analyse, ungrouped
 from gridgov.coverage.result import CoverageResult
 from gridgov.coverage.standard import parse_standard
 from gridgov.crs import CGCS2000
+from gridgov.messages import text
 from gridgov.model import Workspace
 
 __all__ = ["build_plan"]
@@ -352,12 +353,13 @@ def _absorb(
     return pd.DataFrame(rows, columns=cols), into, into_s
 
 
+#: The catalogue key of the reason each decision gives (理由 column).
 _REASON = {
-    "kept (must)": "必须保留（{why}）",
-    "kept": "优化选中保留：服务人口多、路程短",
-    "closed": "撤并：其服务村（社区）、网格和代表由并入站点承接",
-    "closed (must)": "按要求撤并",
-    "new": "新设站点：补足覆盖或缩短路程",
+    "kept (must)": "report.reason.kept_must",
+    "kept": "report.reason.kept",
+    "closed": "report.reason.closed",
+    "closed (must)": "report.reason.closed_must",
+    "new": "report.reason.new",
 }
 
 
@@ -386,9 +388,10 @@ def _stations(
             np.where(setup.close, "closed (must)", "closed"),
         ),
     )
-    why = {"station": "乡镇（街道）联络站", "studio": "专业代表工作室", "post": "服务岗"}
+    why = {t: text(f"report.reason.why.{t}") for t in ("station", "studio", "post", "other")}
+    words = {d: text(key, why="{why}") for d, key in _REASON.items()}
     reason = [
-        _REASON[d].format(why=why.get(t, "指定保留")) if d == "kept (must)" else _REASON[d]
+        words[d].format(why=why.get(t, why["other"])) if d == "kept (must)" else words[d]
         for d, t in zip(decision, tiers, strict=True)
     ]
     bst = before.stations.set_index("station_id")
@@ -488,10 +491,13 @@ def _deputies(
             out["station_before"].astype(str) != out["station_after"].astype(str)
         ).to_numpy()
         merged = [
-            f"原站点{names.get(str(o), o)}撤并，并入{names.get(into[str(o)])}" for o in orig[closed]
-        ]
+            text("report.reason.merged", closed=names.get(str(o), o),
+                 into=names.get(into[str(o)]))
+            for o in orig[closed]
+        ]  # fmt: skip
+        sep = text("report.reason.sep")
         out.loc[closed, "reason"] = [
-            f"{m}；{r}" if isinstance(r, str) and r else m
+            f"{m}{sep}{r}" if isinstance(r, str) and r else m
             for m, r in zip(merged, out.loc[closed, "reason"], strict=True)
         ]
     return out

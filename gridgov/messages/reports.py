@@ -725,4 +725,79 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.map.decision.closed": _m("撤并", "closed"),
     "report.map.decision.closed (must)": _m("撤并（指定）", "closed (as required)"),
     "report.map.decision.new": _m("新设", "new"),
+    # --- why each station and deputy is where the plan puts them (理由 / 原因 columns)
+    "report.reason.kept_must": _m("必须保留（{why}）", "must stay ({why})"),
+    "report.reason.kept": _m(
+        "优化选中保留：服务人口多、路程短",
+        "kept by the optimisation: many people served, short travel",
+    ),
+    "report.reason.closed": _m(
+        "撤并：其服务村（社区）、网格和代表由并入站点承接",
+        "closed: its villages, grids and deputies go to the station it merges into",
+    ),
+    "report.reason.closed_must": _m("按要求撤并", "closed as required"),
+    "report.reason.new": _m(
+        "新设站点：补足覆盖或缩短路程", "new site: fills a coverage gap or shortens travel"
+    ),
+    "report.reason.why.station": _m("乡镇（街道）联络站", "township liaison station"),
+    "report.reason.why.studio": _m("专业代表工作室", "deputies' studio"),
+    "report.reason.why.post": _m("服务岗", "service post"),
+    "report.reason.why.other": _m("指定保留", "kept as required"),
+    "report.reason.merged": _m(
+        "原站点{closed}撤并，并入{into}", "former station {closed} closed, merged into {into}"
+    ),
+    "report.reason.sep": _m("；", "; "),
+    "report.group.minutes": _m("{m:.1f}分钟", "{m:.1f} min"),
+    "report.group.unplaced": _m(
+        "无路网可达站点，未能编组", "no station reachable by road: not grouped"
+    ),
+    "report.group.industry_stays": _m(
+        "保留在行业站点：{industry}", "stays at the industry station: {industry}"
+    ),
+    "report.group.industry_by_specialty": _m(
+        "按专业编入行业站点：{industry}{here}",
+        "placed by specialty at the industry station: {industry}{here}",
+    ),
+    "report.group.here": _m("（{minutes}）", " ({minutes})"),
+    "report.group.no_road_stays": _m(
+        "无路网可达站点，保留原站点", "no station reachable by road: stays at its station"
+    ),
+    "report.group.no_road_placed": _m(
+        "无路网可达站点，按不可达代价（{minutes}）编入{station}",
+        "no station reachable by road: placed at {station} at the unreachable cost ({minutes})",
+    ),
+    "report.group.nearest": _m(
+        "就近编组：距离最近（{minutes}）", "grouped by nearness: the nearest station ({minutes})"
+    ),
+    "report.group.industry_full": _m(
+        "{specialty}行业站点已满（上限{cap}名），{rest}",
+        "the {specialty} industry station is full (at most {cap}), {rest}",
+    ),
+    "report.group.industry_unreachable": _m(
+        "{specialty}行业站点无路网可达，{rest}",
+        "the {specialty} industry station is not reachable by road, {rest}",
+    ),
+    "report.group.under": _m(
+        "；本站仅{load}名代表，不足最少{lo}名",
+        "; this station has only {load} deputies, fewer than the {lo} it needs",
+    ),
+    "report.group.over": _m(
+        "；本站{load}名代表，超出上限{hi}名",
+        "; this station has {load} deputies, more than its {hi} at most",
+    ),
+    "report.group.all_full": _m("（可达站点均已满）", " (every reachable station is full)"),
+    "report.group.second": _m("次近站点", "the second nearest station"),
+    "report.group.nth": _m("第{k}近站点", "the station {k}th nearest"),
+    "report.group.nearest_full": _m(
+        "最近站点{station}已满（上限{hi}名），改入{which}（多{extra}）",
+        "the nearest station {station} is full (at most {hi}): placed at {which} ({extra} more)",
+    ),
+    "report.group.for_rota": _m(
+        "为满足{station}最少{lo}名代表的接待轮值而调入（比最近站点多{extra}）",
+        "moved in so that {station} has the {lo} deputies its reception rota needs ({extra} more than the nearest)",
+    ),
+    "report.group.balance": _m(
+        "为平衡各站人数而调整（比最近站点多{extra}）",
+        "moved to even out the stations' numbers ({extra} more than the nearest)",
+    ),
 }

@@ -21,6 +21,7 @@ from gridgov._errors import InfeasibleError, ValidationError
 from gridgov.coverage.grouping._checks import problems as input_problems
 from gridgov.coverage.grouping._checks import text
 from gridgov.coverage.grouping._flow import Flow, solve_flow, stage_network
+from gridgov.messages import text as msg
 from gridgov.model import StationKind, StationTier
 
 __all__ = ["GROUPING_COLUMNS", "group_deputies"]
@@ -48,7 +49,7 @@ _TIE_S = 0.05
 
 
 def _minutes(seconds: float) -> str:
-    return f"{seconds / 60.0:.1f}分钟"
+    return msg("report.group.minutes", m=seconds / 60.0)
 
 
 def _column(frame: pd.DataFrame, name: str) -> Objects:
@@ -513,48 +514,54 @@ def _reasons(
     via_hub: Bools,
     unreachable_cost: float | None,
 ) -> list[str]:
-    """One short Chinese sentence per deputy saying why they are where they are."""
+    """One short sentence per deputy (in the current language) saying why they are where
+    they are."""
     out: list[str] = []
     for i in range(dep.n):
         a, b, n = int(after[i]), int(dep.before[i]), int(nearest[i])
         if a < 0:
-            out.append("无路网可达站点，未能编组")
+            out.append(msg("report.group.unplaced"))
             continue
         routed = bool(np.isfinite(travel[i]))
         detour = n >= 0 and n != a and routed and closer[i] > 0
         if pinned[i]:
-            text = f"保留在行业站点：{sta.industry[a]}"
+            text = msg("report.group.industry_stays", industry=sta.industry[a])
         elif sta.is_industry[a]:
             if a == b:
-                text = f"保留在行业站点：{sta.industry[a]}"
+                text = msg("report.group.industry_stays", industry=sta.industry[a])
             else:
-                here = f"（{_minutes(travel[i])}）" if routed else ""
-                text = f"按专业编入行业站点：{sta.industry[a]}{here}"
+                here = msg("report.group.here", minutes=_minutes(travel[i])) if routed else ""
+                text = msg("report.group.industry_by_specialty", industry=sta.industry[a],
+                           here=here)  # fmt: skip
             if detour:
-                text += "；" + _why(i, a, n, sta, travel, nearest_s, closer, load)
+                text += msg("report.reason.sep") + _why(
+                    i, a, n, sta, travel, nearest_s, closer, load
+                )
         else:
             if not routed:
                 text = (
-                    "无路网可达站点，保留原站点"
+                    msg("report.group.no_road_stays")
                     if a == b
-                    else f"无路网可达站点，按不可达代价（{_minutes(unreachable_cost or 0.0)}）"
-                    f"编入{sta.label[a]}"
-                )
+                    else msg("report.group.no_road_placed",
+                             minutes=_minutes(unreachable_cost or 0.0), station=sta.label[a])
+                )  # fmt: skip
             elif detour:
                 text = _why(i, a, n, sta, travel, nearest_s, closer, load)
             else:
-                text = f"就近编组：距离最近（{_minutes(travel[i])}）"
+                text = msg("report.group.nearest", minutes=_minutes(travel[i]))
             if industry_full[i]:
                 cap = sta.hi[sta.domain == dep.domain[i]]
-                text = f"{dep.specialty[i]}行业站点已满（上限{int(cap.min())}名），{text}"
+                text = msg("report.group.industry_full", specialty=dep.specialty[i],
+                           cap=int(cap.min()), rest=text)  # fmt: skip
             elif industry_unreachable[i]:
-                text = f"{dep.specialty[i]}行业站点无路网可达，{text}"
+                text = msg("report.group.industry_unreachable", specialty=dep.specialty[i],
+                           rest=text)  # fmt: skip
         if load[a] < sta.lo[a]:
-            text += f"；本站仅{load[a]}名代表，不足最少{sta.lo[a]}名"
+            text += msg("report.group.under", load=load[a], lo=sta.lo[a])
         elif load[a] > sta.hi[a]:
-            text += f"；本站{load[a]}名代表，超出上限{sta.hi[a]}名"
+            text += msg("report.group.over", load=load[a], hi=sta.hi[a])
             if not pinned[i] and not via_hub[i]:
-                text += "（可达站点均已满）"
+                text += msg("report.group.all_full")
         out.append(text)
     return out
 
@@ -572,8 +579,13 @@ def _why(
     """Why deputy ``i`` is at station ``a`` rather than at its nearest station ``n``."""
     extra = _minutes(travel[i] - nearest_s[i])
     if load[n] >= sta.hi[n]:
-        which = "次近站点" if closer[i] == 1 else f"第{int(closer[i]) + 1}近站点"
-        return f"最近站点{sta.label[n]}已满（上限{sta.hi[n]}名），改入{which}（多{extra}）"
+        which = (
+            msg("report.group.second")
+            if closer[i] == 1
+            else msg("report.group.nth", k=int(closer[i]) + 1)
+        )
+        return msg("report.group.nearest_full", station=sta.label[n], hi=sta.hi[n],
+                   which=which, extra=extra)  # fmt: skip
     if load[a] <= sta.lo[a]:
-        return f"为满足{sta.label[a]}最少{sta.lo[a]}名代表的接待轮值而调入（比最近站点多{extra}）"
-    return f"为平衡各站人数而调整（比最近站点多{extra}）"
+        return msg("report.group.for_rota", station=sta.label[a], lo=sta.lo[a], extra=extra)
+    return msg("report.group.balance", extra=extra)
