@@ -34,13 +34,22 @@ def _escalation_edges(ws: Any, settings: Settings, graph: Any) -> Any:
 
 
 def coverage_line(s: dict[str, Any]) -> str:
+    """Coverage in one line, in the run's language."""
+    from gridgov.coverage.report import standard_label
+    from gridgov.coverage.standard import parse_standard
+
     mean = s.get("mean_travel_s")
-    return (
-        f"coverage ({s['standard_label']}, {s['method']}): villages {s['villages_covered']}/"
-        f"{s['n_villages']} ({s['share_villages_covered']:.1%}), population "
-        f"{s['share_population_covered']:.1%}, mean {mean / 60 if mean else float('nan'):.1f} min, "
-        f"p95 {s['p95_travel_s'] / 60:.1f} min, gaps {s['n_gaps']}"
-    )
+    method = {"network": "report.method.network", "straight-line": "report.method.straight"}
+    return _message(
+        "report.console.coverage",
+        standard=standard_label(parse_standard(s["standard"])),
+        method=_message(method[s["method"]]) if s["method"] in method else s["method"],
+        covered=s["villages_covered"], villages=s["n_villages"],
+        share=f"{s['share_villages_covered']:.1%}",
+        population=f"{s['share_population_covered']:.1%}",
+        mean=f"{mean / 60 if mean else float('nan'):.1f}",
+        p95=f"{s['p95_travel_s'] / 60:.1f}", gaps=s["n_gaps"],
+    )  # fmt: skip
 
 
 def pieces_line(pieces: dict[str, Any] | None) -> str | None:
@@ -151,7 +160,7 @@ DEMO_PLAN_STANDARD = "25min:ebike"
 def plan_line(s: dict[str, Any]) -> str:
     """The plan in one line: the county's own standard first when the plan was made at
     another, and the solver's result in the words the workbook uses."""
-    from gridgov.coverage.plan_report import solver_words
+    from gridgov.coverage.plan_report import county_label, model_label, plan_label, solver_words
 
     gap = solver_words(s)
     c = s.get("county_standard")
@@ -159,22 +168,22 @@ def plan_line(s: dict[str, Any]) -> str:
     if c is not None and not c["same_as_plan"]:
         names = "、".join(v["name"] for v in c["lost"][:5])
         more = f" +{len(c['lost']) - 5}" if len(c["lost"]) > 5 else ""
-        county = (
-            f"county standard {c['standard_label']}: {c['villages_lost']} villages lose coverage"
-            + (f" ({names}{more})" if names else "")
-            + f", villages covered {c['villages_covered_before']} -> "
-            f"{c['villages_covered_after']}, population {c['share_population_covered_before']:.1%}"
-            f" -> {c['share_population_covered_after']:.1%}\n  "
-        )
-    return county + (
-        f"consolidation ({s['standard_label']}, {s['model']}): stations {s['stations_before']}"
-        f" -> {s['stations_after']} ({s['stations_closed']} closed, {s['stations_new']} new),"
-        f" villages covered {s['share_villages_covered_before']:.1%} -> "
-        f"{s['share_villages_covered_after']:.1%}, {s['villages_lost']} lost, mean "
-        f"{s['mean_travel_s_before'] / 60:.1f} -> {s['mean_travel_s_after'] / 60:.1f} min, "
-        f"saving {s['annual_saving_yuan']:,} yuan/year, {gap}, "
-        f"{len(s['exceptions'])} villages out of reach of any site"
-    )
+        county = _message(
+            "report.console.county", standard=county_label(s), lost=c["villages_lost"],
+            names=_message("report.console.names", names=names, more=more) if names else "",
+            before=c["villages_covered_before"], after=c["villages_covered_after"],
+            pop_before=f"{c['share_population_covered_before']:.1%}",
+            pop_after=f"{c['share_population_covered_after']:.1%}",
+        ) + "\n  "  # fmt: skip
+    return county + _message(
+        "report.console.plan", standard=plan_label(s), model=model_label(s),
+        before=s["stations_before"], after=s["stations_after"], closed=s["stations_closed"],
+        new=s["stations_new"], share_before=f"{s['share_villages_covered_before']:.1%}",
+        share_after=f"{s['share_villages_covered_after']:.1%}", lost=s["villages_lost"],
+        mean_before=f"{s['mean_travel_s_before'] / 60:.1f}",
+        mean_after=f"{s['mean_travel_s_after'] / 60:.1f}",
+        saving=f"{s['annual_saving_yuan']:,}", solver=gap, exceptions=len(s["exceptions"]),
+    )  # fmt: skip
 
 
 def run_consolidation(

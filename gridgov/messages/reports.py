@@ -800,4 +800,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "为平衡各站人数而调整（比最近站点多{extra}）",
         "moved to even out the stations' numbers ({extra} more than the nearest)",
     ),
+    # --- the one-line summaries the coverage and consolidate commands print
+    "report.console.coverage": _m(
+        "覆盖（{standard}，{method}）：达标村（社区） {covered}/{villages}（{share}），达标人口 {population}，"
+        "平均用时 {mean} 分钟，95%人口 {p95} 分钟内，缺口 {gaps} 个",
+        "coverage ({standard}, {method}): villages {covered}/{villages} ({share}), population "
+        "{population}, mean {mean} min, p95 {p95} min, gaps {gaps}",
+    ),
+    "report.console.county": _m(
+        "县定标准 {standard}：{lost} 个村（社区）失去覆盖{names}，达标村（社区） {before} → {after}，"
+        "达标人口 {pop_before} → {pop_after}",
+        "county standard {standard}: {lost} villages lose coverage{names}, villages covered "
+        "{before} -> {after}, population {pop_before} -> {pop_after}",
+    ),
+    "report.console.names": _m("（{names}{more}）", " ({names}{more})"),
+    "report.console.plan": _m(
+        "撤并（{standard}，{model}）：站点 {before} → {after}（撤并 {closed}，新设 {new}），"
+        "村（社区）达标率 {share_before} → {share_after}，失去覆盖 {lost} 个，平均用时 "
+        "{mean_before} → {mean_after} 分钟，年节省 {saving} 元，{solver}，{exceptions} 个村（社区）任何站点都达不到",
+        "consolidation ({standard}, {model}): stations {before} -> {after} ({closed} closed, "
+        "{new} new), villages covered {share_before} -> {share_after}, {lost} lost, mean "
+        "{mean_before} -> {mean_after} min, saving {saving} yuan/year, {solver}, {exceptions} "
+        "villages out of reach of any site",
+    ),
 }

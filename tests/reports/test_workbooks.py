@@ -212,7 +212,7 @@ def test_consolidation_is_judged_by_the_county_standard_first(demo: dict[str, An
     _no_text_numbers(book)
     # the console leads with the county standard's loss, naming villages
     console = demo["plan_text"].splitlines()[0]
-    assert "county standard 电动车15分钟: 28 villages lose coverage" in console
+    assert "县定标准 电动车15分钟：28 个村（社区）失去覆盖" in console
     assert c["lost"][0]["name"] in console
 
 
