@@ -76,18 +76,25 @@ def _child(args: argparse.Namespace) -> None:
     if out.exists():
         shutil.rmtree(out)
     t0 = time.perf_counter()
+
+    def progress(done: int, total: int, failed: list[str]) -> None:
+        # about twenty lines a run, on stderr (stdout carries the figures)
+        if done == total or done % max(1, total // 20) == 0:
+            print(f"  {args.child}: {done:,}/{total:,} counties, {len(failed)} failed, "
+                  f"{time.perf_counter() - t0:,.0f} s", file=sys.stderr, flush=True)  # fmt: skip
+
     runs: tuple[Any, ...]
     if args.child == "pair":
         runs = run_region_pair(
             region, cov, con, out / "coverage", out / "consolidation",
-            workers=args.run_workers, counties=codes,
+            workers=args.run_workers, counties=codes, progress=progress,
         )  # fmt: skip
         for run, folder in zip(runs, ("coverage", "consolidation"), strict=True):
             write_region(run, out / folder, region=args.region)
     else:
         options = cov if args.child == "coverage" else con
         runs = (run_region(region, args.child, options, out, workers=args.run_workers,
-                           counties=codes),)  # fmt: skip
+                           counties=codes, progress=progress),)  # fmt: skip
         write_region(runs[0], out, region=args.region)
     wall = time.perf_counter() - t0
     outcomes = [o for run in runs for o in run.outcomes]
@@ -129,11 +136,11 @@ def _run(task: str, region: Path, workers: int, args: argparse.Namespace) -> dic
     if args.reports:
         cmd.append("--reports")
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    # the child's stderr passes through: its progress lines (a national run is half an
+    # hour), and its traceback if it fails
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
     if done.returncode != 0:
-        sys.exit(
-            f"{task} workers={workers}: failed (exit {done.returncode})\n{done.stderr[-3000:]}"
-        )
+        sys.exit(f"{task} workers={workers}: failed (exit {done.returncode}); see above")
     out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     out["process_s"] = time.perf_counter() - t0
     return out

@@ -2,7 +2,7 @@
 
 A shell around :func:`gridgov.issues.intake.receive_order`: no token (the HMAC-SHA256
 signature under ``GRIDGOV_INTAKE_SECRET`` is the credential), the county's gazetteer
-(:class:`api.open311.Gazetteer`, the one Open311 uses) to place an ``address`` naming a
+(:func:`api.routes.open311.places_of`, the one Open311 uses) to place an ``address`` naming a
 grid or village. 201 with the new issue, 200 with the same issue for a repeated push of
 the same ``external_id``; 401 for a bad signature or a stale timestamp, 422 naming each
 bad field, 404 while the intake is off.
@@ -17,23 +17,14 @@ import anyio
 from fastapi import APIRouter, Request, Response
 
 from api.deps import ServiceDep
-from api.open311 import Gazetteer
 from api.routes.handoff import signature_refused
+from api.routes.open311 import places_of
 from gridgov.issues.intake import receive_order
 from gridgov.notify.channels import SignatureError
 
 __all__ = ["router"]
 
 router = APIRouter()
-
-
-def _gazetteer(request: Request, service: Any) -> Gazetteer:
-    # the same gazetteer Open311 builds, once per app (the workspace does not change)
-    places: Gazetteer | None = getattr(request.app.state, "open311_places", None)
-    if places is None:
-        places = Gazetteer(service.ws)
-        request.app.state.open311_places = places
-    return places
 
 
 @router.post(
@@ -49,7 +40,7 @@ async def intake_order(request: Request, response: Response, service: ServiceDep
     """A work order from the platform above (12345), raised and dispatched as an issue."""
     body = await request.body()
     headers = dict(request.headers)
-    places = _gazetteer(request, service)
+    places = places_of(request, service)
     try:
         result = await anyio.to_thread.run_sync(
             partial(receive_order, service, body, headers, locate=places.resolve)

@@ -96,7 +96,7 @@ from gridgov.issues.service import (
 )
 from gridgov.store.base import IssueQuery
 
-__all__ = ["Open311Route", "router"]
+__all__ = ["Open311Route", "places_of", "router"]
 
 #: Roles that may raise issues with an api_key (the public may without one).
 _RAISERS = ("grid_worker", "deputy", "station_admin", "township_staff", "county_staff")
@@ -161,8 +161,9 @@ ApiKey = Annotated[
 ]
 
 
-def _places(request: Request, service: IssueService) -> Gazetteer:
-    # built once per app from the workspace (which does not change while it runs)
+def places_of(request: Request, service: IssueService) -> Gazetteer:
+    """The county's gazetteer (grids and villages by name), built once per app from the
+    workspace, which does not change while it runs; the 12345 intake places orders with it."""
     places: Gazetteer | None = getattr(request.app.state, "open311_places", None)
     if places is None:
         places = Gazetteer(service.ws)
@@ -237,7 +238,7 @@ def get_services(
     fmt: Fmt, request: Request, service: ServiceDep, jurisdiction_id: Jurisdiction = None
 ) -> Response:
     """GET Service List: one service per issue category."""
-    _jurisdiction(_places(request, service), jurisdiction_id)
+    _jurisdiction(places_of(request, service), jurisdiction_id)
     return render(fmt, "services", services(service.settings))
 
 
@@ -250,7 +251,7 @@ def get_service_definition(
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     """GET Service Definition: the attributes a request of this service may carry."""
-    _jurisdiction(_places(request, service), jurisdiction_id)
+    _jurisdiction(places_of(request, service), jurisdiction_id)
     _check_service(service, service_code)
     return render(fmt, "service_definition", service_definition(service.settings, service_code))
 
@@ -327,7 +328,7 @@ def get_requests(
     ``start_date``/``end_date`` say otherwise), a page of ``page_size`` (default 100, at
     most 1000, the spec's suggested cap) at a time: ``page=2`` for the next;
     ``service_request_id`` overrides every other filter."""
-    places = _places(request, service)
+    places = places_of(request, service)
     _jurisdiction(places, jurisdiction_id)
     viewer = _viewer(request, service, api_key)
     problems: list[str] = []
@@ -418,7 +419,7 @@ def get_request(
     api_key: ApiKey = None,
 ) -> Response:
     """GET Service Request: one request, as a list of one."""
-    places = _places(request, service)
+    places = places_of(request, service)
     _jurisdiction(places, jurisdiction_id)
     viewer = _viewer(request, service, api_key)
     try:
@@ -437,7 +438,7 @@ def get_token(
     jurisdiction_id: Jurisdiction = None,
 ) -> Response:
     """GET service_request_id from a token (the ``X-Open311-Token`` a POST answered)."""
-    _jurisdiction(_places(request, service), jurisdiction_id)
+    _jurisdiction(places_of(request, service), jurisdiction_id)
     issue_id, _, tracking = token.rpartition(".")
     issue = None
     if issue_id and tracking:
@@ -572,7 +573,7 @@ def post_request(
             problems.append(f"{name}: given {len(values)} times; give it once")
         return values[0] if values else ""
 
-    places = _places(request, service)
+    places = places_of(request, service)
     _jurisdiction(places, one("jurisdiction_id", query=True))
     viewer = _viewer(request, service, one("api_key", query=True))
     if viewer.role != "public" and viewer.role not in _RAISERS:

@@ -48,7 +48,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -228,18 +228,11 @@ class Open311Client:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         url = f"{self.base_url}/{path}"
-        try:
-            r = self._http.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
-            raise PlatformUnavailableError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
-        if r.status_code >= 500 or r.status_code in (408, 429):
-            raise PlatformUnavailableError(f"{method} {url}: HTTP {r.status_code}")
-        try:
-            body = r.json()
-        except ValueError as exc:
+        r, body = _answer(method, url, lambda: self._http.request(method, url, **kwargs))
+        if body is _NOT_JSON:  # an Open311 server always answers JSON: try again later
             raise PlatformUnavailableError(
                 f"{method} {url}: HTTP {r.status_code}, not JSON: {r.text[:200]!r}"
-            ) from exc
+            )
         if r.status_code >= 400:
             raise PlatformRefusedError(f"HTTP {r.status_code}: {_descriptions(body)}")
         return body
@@ -371,20 +364,15 @@ class WebhookPlatform:
         headers = {"Content-Type": "application/json; charset=utf-8"} | webhook_headers(
             self.secret, body, idempotency_key
         )
-        try:
-            r = self._http.post(self.url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise PlatformUnavailableError(f"POST {self.url}: {type(exc).__name__}: {exc}") from exc
-        if r.status_code >= 500 or r.status_code in (408, 429):
-            raise PlatformUnavailableError(f"POST {self.url}: HTTP {r.status_code}")
-        try:
-            answer = r.json()
-        except ValueError as exc:
+        r, answer = _answer(
+            "POST", self.url, lambda: self._http.post(self.url, content=body, headers=headers)
+        )
+        if answer is _NOT_JSON:  # a receiver's own 4xx page refuses; a 2xx one is garbled
             if r.status_code >= 400:
-                raise PlatformRefusedError(f"HTTP {r.status_code}: {_clip(r.text[:200])}") from exc
+                raise PlatformRefusedError(f"HTTP {r.status_code}: {_clip(r.text[:200])}")
             raise PlatformUnavailableError(
                 f"POST {self.url}: HTTP {r.status_code}, not JSON: {r.text[:200]!r}"
-            ) from exc
+            )
         if r.status_code >= 400:
             raise PlatformRefusedError(f"HTTP {r.status_code}: {_descriptions(answer)}")
         rid = ""
@@ -401,6 +389,27 @@ class WebhookPlatform:
 
 
 Platform = Open311Client | WebhookPlatform
+
+#: What :func:`_answer` gives for a body that is not JSON.
+_NOT_JSON: Any = object()
+
+
+def _answer(
+    method: str, url: str, send: Callable[[], httpx.Response]
+) -> tuple[httpx.Response, Any]:
+    """Send a request to the platform (``send()``) and read its JSON: no answer, a 5xx, 408
+    or 429 is :class:`PlatformUnavailableError` (try again later), for either protocol;
+    the caller says what a 4xx or a body that is not JSON (:data:`_NOT_JSON`) means."""
+    try:
+        r = send()
+    except httpx.HTTPError as exc:
+        raise PlatformUnavailableError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
+    if r.status_code >= 500 or r.status_code in (408, 429):
+        raise PlatformUnavailableError(f"{method} {url}: HTTP {r.status_code}")
+    try:
+        return r, r.json()
+    except ValueError:
+        return r, _NOT_JSON
 
 
 def _descriptions(body: Any) -> str:

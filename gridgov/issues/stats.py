@@ -120,27 +120,7 @@ _RATES = {
     "satisfaction_rate": ("satisfied", "rated"),
 }
 # Figure -> message key of its label (``report.stat.*``), in the order the sheets show them.
-_FIGURES: dict[str, str] = {
-    key: f"report.stat.{key}"
-    for key in (
-        "received",
-        "settled",
-        "settle_rate",
-        "on_time",
-        "on_time_rate",
-        "rated",
-        "satisfied",
-        "satisfaction_rate",
-        "unsatisfied",
-        "reopened",
-        "escalated",
-        "open_backlog",
-        "merged",
-        "mean_hours_to_acknowledge",
-        "mean_hours_to_resolve",
-        "deputy_visits",
-    )
-}
+_FIGURES: dict[str, str] = {key: f"report.stat.{key}" for key in COLUMNS[1:]}
 _SHEETS = (("by_station", "station"), ("by_township", "township"), ("by_category", "category"),
            ("by_deputy", "deputy"))  # fmt: skip
 _UNPLACED = "（未定位）"

@@ -30,9 +30,14 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
-from gridgov._errors import ConflictError, IdempotencyError, StoreUnavailableError
+from gridgov._errors import (
+    ConflictError,
+    IdempotencyError,
+    ParameterError,
+    StoreUnavailableError,
+)
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.model import IssueStatus
 
@@ -48,6 +53,7 @@ __all__ = [
     "Store",
     "StoreUnavailableError",
     "TokenRecord",
+    "store_kind",
 ]
 
 
@@ -151,6 +157,31 @@ class IssuePoint:
 
 #: The characters of an issue's description an :class:`IssuePoint` carries.
 POINT_DESCRIPTION = 200
+
+#: Above this many deputy ids, a store's ``open_load`` reads its load table whole and keeps
+#: the wanted ids itself (a county pool once deputies are at the cap) instead of sending
+#: the ids to the database.
+LOAD_SCAN_ABOVE = 100
+
+
+def store_kind(store: Any, needs: str) -> Literal["sqlite", "postgis"]:
+    """Which issue store ``store`` is, for the tables kept beside the issues (the notices'
+    outbox, the platforms' messages). By class name, not ``isinstance``: PostGIS needs
+    psycopg, an optional extra, and the SQLite store imports those modules' schemas.
+
+    Raises
+    ------
+    ParameterError
+        For another kind of store; ``needs`` says what needed it ("notices").
+    """
+    name = type(store).__name__
+    if name == "SQLiteStore":
+        return "sqlite"
+    if name == "PostGISStore":
+        return "postgis"
+    raise ParameterError(
+        f"store: {needs} need a SQLite or PostGIS issue store, got {name}", parameter="store"
+    )
 
 
 class QueueRow(NamedTuple):

@@ -1,7 +1,7 @@
 """What the platforms above sent gridgov, remembered beside the issues.
 
-Two kinds of record share one table, ``inbound_messages`` (SQLite here, applied when first
-used; PostGIS migration ``0015_inbound.sql``), each a key with the issue it concerns:
+Two kinds of record share one table, ``inbound_messages`` (SQLite: :data:`SQLITE_SCHEMA`,
+made when the store opens; PostGIS migration ``0015_inbound.sql``), each a key with the issue it concerns:
 
 - ``callback:<signature>``: a hand-off callback already taken. A signed request captured
   and sent again inside the replay window carries the same signature, so remembering the
@@ -21,11 +21,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from gridgov._errors import ParameterError
+from gridgov.store.base import store_kind
 
-__all__ = ["InboundStore", "inbound_store"]
+__all__ = ["SQLITE_SCHEMA", "InboundStore", "inbound_store"]
 
-_SQLITE_TABLE = """
+#: The table in a SQLite store (made by :class:`~gridgov.store.sqlite.SQLiteStore` on opening).
+SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS inbound_messages (
     key TEXT PRIMARY KEY,
     issue_id TEXT NOT NULL DEFAULT '',
@@ -60,7 +61,6 @@ class SQLiteInbound:
 
     def __init__(self, store: Any) -> None:
         self.store = store
-        store._con().executescript(_SQLITE_TABLE)  # idempotent; commits by itself
 
     def remember(self, key: str, issue_id: str, at: datetime) -> bool:
         with self.store._write() as con:
@@ -128,12 +128,5 @@ def inbound_store(store: Any) -> InboundStore:
     ParameterError
         For a store of another kind.
     """
-    if type(store).__name__ == "SQLiteStore":
-        return SQLiteInbound(store)
-    if type(store).__name__ == "PostGISStore":  # no import: psycopg is an optional extra
-        return PostGISInbound(store)
-    raise ParameterError(
-        f"store: platform messages need a SQLite or PostGIS issue store, got "
-        f"{type(store).__name__}",
-        parameter="store",
-    )
+    kind = store_kind(store, "platform messages")
+    return SQLiteInbound(store) if kind == "sqlite" else PostGISInbound(store)

@@ -31,6 +31,7 @@ from gridgov._errors import ParameterError
 from gridgov._json import strict_json
 from gridgov.issues.lifecycle import OPEN_STATUSES, Event, Issue
 from gridgov.notify.model import NewNotice, Notice, OutboxItem
+from gridgov.store.base import store_kind
 
 __all__ = [
     "SQLITE_SCHEMA",
@@ -572,12 +573,5 @@ def outbox_store(store: Any) -> OutboxStore:
     ParameterError
         For a store of another kind.
     """
-    # by name: gridgov.store.sqlite imports this module for its schema
-    if type(store).__name__ == "SQLiteStore":
-        return SQLiteOutbox(store)
-    if type(store).__name__ == "PostGISStore":  # no import: psycopg is an optional extra
-        return PostGISOutbox(store)
-    raise ParameterError(
-        f"store: notices need a SQLite or PostGIS issue store, got {type(store).__name__}",
-        parameter="store",
-    )
+    kind = store_kind(store, "notices")
+    return SQLiteOutbox(store) if kind == "sqlite" else PostGISOutbox(store)

@@ -58,6 +58,7 @@ from gridgov.store._facts import (
 )
 from gridgov.store._pg import connect, reason, where_is
 from gridgov.store.base import (
+    LOAD_SCAN_ABOVE,
     POINT_DESCRIPTION,
     ConflictError,
     FactReading,
@@ -670,7 +671,7 @@ class PostGISStore:
             ids = list(deputy_ids)
             if not ids:
                 return {}
-            if len(ids) > 100:
+            if len(ids) > LOAD_SCAN_ABOVE:
                 # a county pool: read the table (one row per deputy ever dispatched) and
                 # keep the wanted ids here rather than send a thousand ids each way
                 wanted = set(ids)

@@ -40,6 +40,7 @@ from gridgov.store._facts import (
     visits_by_unit,
 )
 from gridgov.store.base import (
+    LOAD_SCAN_ABOVE,
     POINT_DESCRIPTION,
     ConflictError,
     FactReading,
@@ -50,6 +51,7 @@ from gridgov.store.base import (
     QueueRow,
     TokenRecord,
 )
+from gridgov.store.inbound import SQLITE_SCHEMA as INBOUND_SCHEMA
 from gridgov.store.outbox import SQLITE_SCHEMA as OUTBOX_SCHEMA
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
@@ -254,8 +256,6 @@ CREATE TABLE IF NOT EXISTS tokens (
 """
 
 _OPEN = tuple(s.value for s in OPEN_STATUSES)
-#: Above this many deputy ids, ``open_load`` scans the load table instead of joining the ids.
-_LOAD_SCAN_ABOVE = 100
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -302,6 +302,7 @@ class SQLiteStore:
         con = self._con()
         con.executescript(_SCHEMA)  # idempotent (IF NOT EXISTS); commits by itself
         con.executescript(OUTBOX_SCHEMA)  # the notices' outbox (gridgov.store.outbox)
+        con.executescript(INBOUND_SCHEMA)  # the platforms' messages (gridgov.store.inbound)
         with self._write() as con:
             row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if row is not None and int(row[0]) > SCHEMA_VERSION:
@@ -711,7 +712,7 @@ class SQLiteStore:
         ids = list(deputy_ids)
         if not ids:
             return {}
-        if len(ids) > _LOAD_SCAN_ABOVE:
+        if len(ids) > LOAD_SCAN_ABOVE:
             # A county pool (every deputy of the county, ~1,000) once deputies are at the
             # cap: scanning the table and keeping the wanted ids in Python is 0.5-0.8 ms,
             # the json_each join over the same ids 1.2-1.8 ms plus 0.4 ms to encode them;

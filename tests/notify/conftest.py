@@ -25,6 +25,24 @@ from gridgov import synth
 from gridgov.model import Workspace
 
 
+def serve_http(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
+    """A real HTTP server on 127.0.0.1 (a free port) answering with ``handler`` in a thread
+    of its own; its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def answer_json(handler: BaseHTTPRequestHandler, status: int, raw: bytes) -> None:
+    """Send ``raw`` (JSON) with ``status`` from inside ``handler``."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(raw)))
+    handler.end_headers()
+    handler.wfile.write(raw)
+
+
 @dataclass
 class Received:
     """One request as the receiver saw it."""
@@ -82,19 +100,13 @@ class HTTPReceiver:
                 answer = b'{"errcode": 0, "errmsg": "ok", "Code": "OK"}'
                 if status != 200:
                     answer = b'{"error": "refused"}'
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                answer_json(self, status, answer)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server, url = serve_http(Handler)
+        return url
 
     def stop(self) -> None:
         if self.server is not None:

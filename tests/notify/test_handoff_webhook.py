@@ -10,7 +10,6 @@ platform's callbacks reach ``POST /handoff/callback`` through it. Both stores.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -19,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from conftest import Clock, grids_of
+from conftest import Clock, answer_json, grids_of, serve_http
 
 from gridgov.issues.handoff import SECRET_ENV, sync_handoffs
 from gridgov.issues.lifecycle import Actor, Issue, three_knows
@@ -76,20 +75,13 @@ class PlatformReceiver:
                 self._answer(404, {"error": "no polling here"})
 
             def _answer(self, status: int, body: dict[str, Any]) -> None:
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                answer_json(self, status, json.dumps(body).encode())
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server, url = serve_http(Handler)
+        return url
 
 
 @pytest.fixture
