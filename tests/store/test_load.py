@@ -142,3 +142,44 @@ def test_created_closed_issue_adds_no_load(tmp_path: Path) -> None:
         stored = store.update_issue(changed, ev, expected_version=stored.version)
     assert store.open_load() == {}
     store.close()
+
+
+def test_load_read_by_another_process_follows_each_write(tmp_path: Path) -> None:
+    # the table is kept per process and read again when its generation moves: a second
+    # store on the file (another server worker) sees every write of the first
+    path = tmp_path / "issues.sqlite"
+    writer, reader = SQLiteStore(path), SQLiteStore(path)
+    assert reader.open_load() == {}
+    issue, events = _raised(1, ("D1", "D2"))
+    writer.create_issue(issue, events)
+    assert reader.open_load() == {"D1": 1, "D2": 1}
+    assert reader.open_load(["D2", *(f"X{i}" for i in range(150))]) == {"D2": 1}
+    stored = writer.get_issue(issue.issue_id)
+    changed, more = apply(stored, Resolve("好了"), actor=Actor("county_staff", "C"), now=T0)
+    writer.update_issue(changed, more, expected_version=stored.version)
+    assert reader.open_load() == {} == _recount(writer)
+    # a table read whole is never handed out for the caller to change
+    reader.open_load()["D1"] = 9
+    assert reader.open_load() == {}
+    writer.close()
+    reader.close()
+
+
+def test_load_read_inside_a_rolled_back_write_is_not_kept(tmp_path: Path) -> None:
+    # A write that moves the load and is rolled back leaves the generation where it was,
+    # and the next committed change moves it to the number the rolled-back one had: what
+    # was read inside the rolled-back write must not be taken for that commit's table.
+    from gridgov.store.sqlite import _add_load
+
+    path = tmp_path / "issues.sqlite"
+    store, other = SQLiteStore(path), SQLiteStore(path)
+    assert store.open_load() == {}
+    with pytest.raises(RuntimeError), store._write() as con:
+        _add_load(con, (), ("D9",))
+        assert store.open_load() == {"D9": 1}  # the write sees its own change
+        raise RuntimeError("rolled back")
+    issue, events = _raised(1, ("D1",))
+    other.create_issue(issue, events)  # one row changed: the same generation number
+    assert store.open_load() == {"D1": 1} == _recount(store)
+    store.close()
+    other.close()
