@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import PrincipalDep, ServiceDep, require
+from api.deps import PrincipalDep, ServiceDep, reads_locally, require
 from api.params import BBOX_HELP, instant, parse_bbox
 from api.schemas import DispatchOut
 from api.views import dispatch_out
@@ -65,7 +66,7 @@ def escalation(
 
 
 @router.get("/dispatch/preview", response_model=DispatchOut)
-def dispatch_preview(
+async def dispatch_preview(
     service: ServiceDep,
     p: PrincipalDep,
     lon: float,
@@ -82,7 +83,15 @@ def dispatch_preview(
             parameter="category",
             value=category,
         )
-    out = dispatch_out(service.dispatch_preview(lon, lat, category=category, station_id=station_id))
+
+    def work() -> DispatchOut | None:
+        return dispatch_out(
+            service.dispatch_preview(lon, lat, category=category, station_id=station_id)
+        )
+
+    # 1.3 ms of CPU: on the loop when the store is local (no thread hops; under the GIL a
+    # thread would not run it any sooner), in a thread when its reads wait on PostGIS
+    out = work() if reads_locally(service) else await run_in_threadpool(work)
     assert out is not None
     return out
 

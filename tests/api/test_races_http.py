@@ -137,3 +137,32 @@ def test_conflicting_actions_have_one_winner_across_two_workers(
             assert sorted(codes) == [200, 409], codes
             events = http.get(f"/issues/{issue['issue_id']}").json()["events"]
             assert [e["kind"] for e in events].count("transferred") == 1, events
+
+
+def test_dispatch_preview_and_tokens_on_each_store(
+    server: tuple[str, str], workspace: tuple[Any, Path]
+) -> None:
+    # SQLite answers on the event loop, PostGIS from the thread pool (api.deps.reads_locally):
+    # the same answers, the same refusals
+    base, token = server
+    ws, _ = workspace
+    point = ws.grids.to_crs(4490).geometry.representative_point().iloc[0]
+    where = {"lon": point.x, "lat": point.y}
+    with httpx.Client(base_url=base, timeout=30) as http:
+        ok = http.get("/dispatch/preview", params=where, headers=_auth(token))
+        assert ok.status_code == 200, ok.text
+        chosen = ok.json()["chosen"]
+        assert chosen and all(c["deputy_id"] for c in chosen)
+        again = http.get("/dispatch/preview", params=where, headers=_auth(token)).json()
+        assert [c["deputy_id"] for c in again["chosen"]] == [c["deputy_id"] for c in chosen]
+        assert http.get("/dispatch/preview", params=where).status_code == 401
+        assert (
+            http.get("/dispatch/preview", params=where, headers=_auth("nope")).status_code == 401
+        )
+        bad = http.get(
+            "/dispatch/preview", params={**where, "category": "x"}, headers=_auth(token)
+        )
+        assert bad.status_code == 422, bad.text
+        assert [p["field"] for p in bad.json()["problems"]] == ["category"], bad.text
+        far = http.get("/dispatch/preview", params={"lon": 0, "lat": 0}, headers=_auth(token))
+        assert 400 <= far.status_code < 500, far.text
