@@ -156,12 +156,8 @@ def test_dispatch_preview_and_tokens_on_each_store(
         again = http.get("/dispatch/preview", params=where, headers=_auth(token)).json()
         assert [c["deputy_id"] for c in again["chosen"]] == [c["deputy_id"] for c in chosen]
         assert http.get("/dispatch/preview", params=where).status_code == 401
-        assert (
-            http.get("/dispatch/preview", params=where, headers=_auth("nope")).status_code == 401
-        )
-        bad = http.get(
-            "/dispatch/preview", params={**where, "category": "x"}, headers=_auth(token)
-        )
+        assert http.get("/dispatch/preview", params=where, headers=_auth("nope")).status_code == 401
+        bad = http.get("/dispatch/preview", params={**where, "category": "x"}, headers=_auth(token))
         assert bad.status_code == 422, bad.text
         assert [p["field"] for p in bad.json()["problems"]] == ["category"], bad.text
         far = http.get("/dispatch/preview", params={"lon": 0, "lat": 0}, headers=_auth(token))
