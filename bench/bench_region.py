@@ -19,8 +19,8 @@ Run: ``python bench/bench_region.py [--scales province,national] [--counties N]
 [--tasks coverage,consolidate,pair] [--workers 2] [--engines serial,dask]``; ``--counties N``
 takes the first N counties; the national scale runs ``pair`` alone unless ``--tasks`` says
 otherwise (``--scales national --engines dask``: the national run end to end, about 22
-minutes on 2 cores). The last lines give each scale's coverage + consolidation end to end on the Dask
-workers, apart and as one task. ``--per-county N`` instead times the first N province
+minutes on 2 cores). The last lines give each scale's coverage + consolidation end to end
+on the Dask workers, apart and as one task. ``--per-county N`` instead times the first N province
 counties one by one in this process (lean, as the region run does them without county
 maps, and with everything a county map needs), apart and as one task, and prints the
 national time those figures imply.
