@@ -158,6 +158,11 @@ class IssuePoint:
 #: The characters of an issue's description an :class:`IssuePoint` carries.
 POINT_DESCRIPTION = 200
 
+#: Above this many deputy ids, a store's ``open_load`` answers from its load table read
+#: whole (a county pool once deputies are at the cap) instead of sending the ids to the
+#: database.
+LOAD_SCAN_ABOVE = 100
+
 
 def store_kind(store: Any, needs: str) -> Literal["sqlite", "postgis"]:
     """Which issue store ``store`` is, for the tables kept beside the issues (the notices'

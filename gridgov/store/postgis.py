@@ -58,6 +58,7 @@ from gridgov.store._facts import (
 )
 from gridgov.store._pg import connect, reason, where_is
 from gridgov.store.base import (
+    LOAD_SCAN_ABOVE,
     POINT_DESCRIPTION,
     ConflictError,
     FactReading,
@@ -89,10 +90,6 @@ SRID = 4490
 # and how often a store probes the server while that question is open.
 _FIRST_WAIT_S = 1.0
 _PROBE_EVERY_S = 0.5
-
-# Above this many deputy ids, open_load reads the load table whole and keeps the wanted
-# ids itself (a county pool once deputies are at the cap) instead of sending the ids.
-_LOAD_SCAN_ABOVE = 100
 
 _OPEN = sorted(s.value for s in OPEN_STATUSES)
 # written into the SQL (constants, not input) so that the partial index issues_open_deputies,
@@ -674,7 +671,7 @@ class PostGISStore:
             ids = list(deputy_ids)
             if not ids:
                 return {}
-            if len(ids) > _LOAD_SCAN_ABOVE:
+            if len(ids) > LOAD_SCAN_ABOVE:
                 # a county pool: read the table (one row per deputy ever dispatched) and
                 # keep the wanted ids here rather than send a thousand ids each way
                 wanted = set(ids)

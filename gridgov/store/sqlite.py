@@ -41,6 +41,7 @@ from gridgov.store._facts import (
     visits_by_unit,
 )
 from gridgov.store.base import (
+    LOAD_SCAN_ABOVE,
     POINT_DESCRIPTION,
     ConflictError,
     FactReading,
@@ -724,12 +725,35 @@ class SQLiteStore:
     def open_load(self, deputy_ids: Collection[str] | None = None) -> dict[str, int]:
         """Open issues per dispatched deputy (kept up to date by every write); only the
         deputies in ``deputy_ids`` when given."""
-        if deputy_ids is not None and not deputy_ids:
-            return {}
-        load = self._load()
         if deputy_ids is None:
-            return dict(load)
-        return {d: load[d] for d in deputy_ids if d in load}
+            return dict(self._load())
+        ids = list(deputy_ids)
+        if not ids:
+            return {}
+        if len(ids) > LOAD_SCAN_ABOVE:
+            load = self._load()
+            return {d: load[d] for d in ids if d in load}
+        # A station's or township's dozen deputies: from the table kept in this process
+        # when it is current, else only their rows. Refreshing the whole table here cost
+        # every creation in a burst (each one moves the generation) a read of ~1,000 rows:
+        # creation CPU 4.4 -> 6.2 ms at 2 clients (bench_store, --create 1000).
+        con = self._con()
+        cached = self._load_cache
+        if cached is not None and cached[0] == self._generation(con):
+            return {d: cached[1][d] for d in ids if d in cached[1]}
+        # a JSON array: a pool can exceed SQLite's bound-parameter limit (json.dumps, not
+        # strict_json's walk over each of these plain strings)
+        return dict(
+            con.execute(
+                "SELECT deputy_id, open FROM deputy_load WHERE open > 0"
+                " AND deputy_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids),),
+            )
+        )
+
+    @staticmethod
+    def _generation(con: sqlite3.Connection) -> int:
+        return int(con.execute("SELECT n FROM deputy_load_generation").fetchone()[0])
 
     def _load(self) -> Mapping[str, int]:
         """The whole load table, read again only when its generation has moved.
@@ -743,7 +767,7 @@ class SQLiteStore:
         if own:
             con.execute("BEGIN")
         try:
-            (generation,) = con.execute("SELECT n FROM deputy_load_generation").fetchone()
+            generation = self._generation(con)
             cached = self._load_cache
             if cached is not None and cached[0] == generation:
                 return cached[1]

@@ -154,9 +154,11 @@ def test_load_read_by_another_process_follows_each_write(tmp_path: Path) -> None
     writer.create_issue(issue, events)
     assert reader.open_load() == {"D1": 1, "D2": 1}
     assert reader.open_load(["D2", *(f"X{i}" for i in range(150))]) == {"D2": 1}
+    assert reader.open_load(["D1", "X1"]) == {"D1": 1}  # a station's few: from the table kept
     stored = writer.get_issue(issue.issue_id)
     changed, more = apply(stored, Resolve("好了"), actor=Actor("county_staff", "C"), now=T0)
     writer.update_issue(changed, more, expected_version=stored.version)
+    assert reader.open_load(["D1", "D2"]) == {}  # the kept table is stale: their rows read
     assert reader.open_load() == {} == _recount(writer)
     # a table read whole is never handed out for the caller to change
     reader.open_load()["D1"] = 9
@@ -177,9 +179,11 @@ def test_load_read_inside_a_rolled_back_write_is_not_kept(tmp_path: Path) -> Non
     with pytest.raises(RuntimeError), store._write() as con:
         _add_load(con, (), ("D9",))
         assert store.open_load() == {"D9": 1}  # the write sees its own change
+        assert store.open_load(["D9"]) == {"D9": 1}
         raise RuntimeError("rolled back")
     issue, events = _raised(1, ("D1",))
     other.create_issue(issue, events)  # one row changed: the same generation number
+    assert store.open_load(["D1", "D9"]) == {"D1": 1}
     assert store.open_load() == {"D1": 1} == _recount(store)
     store.close()
     other.close()
