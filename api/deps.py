@@ -5,7 +5,8 @@ Tests replace them through ``app.dependency_overrides``; nothing here runs at im
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,6 +16,8 @@ from gridgov._errors import ForbiddenError
 from gridgov.issues.access import Principal, hash_token, principal_for, server_secret
 from gridgov.issues.service import IssueService
 from gridgov.store.sqlite import SQLiteStore
+
+T = TypeVar("T")
 
 
 def get_service(request: Request) -> IssueService:
@@ -55,6 +58,14 @@ def reads_locally(service: IssueService) -> bool:
     return isinstance(service.store, SQLiteStore)
 
 
+async def store_work(service: IssueService, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)``, a quick piece of work that reads the store: on the event loop when
+    the store is local (:func:`reads_locally`), in the thread pool otherwise."""
+    if reads_locally(service):
+        return fn(*args)
+    return await run_in_threadpool(fn, *args)
+
+
 async def get_principal(
     request: Request,
     service: ServiceDep,
@@ -65,9 +76,7 @@ async def get_principal(
     Raises 401 for a malformed, unknown or revoked token (never silently public).
     """
     authorization = request.headers.get("authorization")
-    if reads_locally(service):
-        return principal_from(request, service, authorization)
-    return await run_in_threadpool(principal_from, request, service, authorization)
+    return await store_work(service, principal_from, request, service, authorization)
 
 
 def principal_from(request: Request, service: IssueService, authorization: str | None) -> Principal:

@@ -8,9 +8,8 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import PrincipalDep, ServiceDep, reads_locally, require
+from api.deps import PrincipalDep, ServiceDep, require, store_work
 from api.params import BBOX_HELP, instant, parse_bbox
 from api.schemas import DispatchOut
 from api.views import dispatch_out
@@ -91,7 +90,7 @@ async def dispatch_preview(
 
     # 1.3 ms of CPU: on the loop when the store is local (no thread hops; under the GIL a
     # thread would not run it any sooner), in a thread when its reads wait on PostGIS
-    out = work() if reads_locally(service) else await run_in_threadpool(work)
+    out = await store_work(service, work)
     assert out is not None
     return out
 

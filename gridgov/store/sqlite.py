@@ -59,6 +59,9 @@ __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
 SCHEMA_VERSION = 8
 
+# the deputies with open issues, and how many each (the load table's live rows)
+_LOAD_SQL = "SELECT deputy_id, open FROM deputy_load WHERE open > 0"
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS issues (
@@ -745,8 +748,7 @@ class SQLiteStore:
         # strict_json's walk over each of these plain strings)
         return dict(
             con.execute(
-                "SELECT deputy_id, open FROM deputy_load WHERE open > 0"
-                " AND deputy_id IN (SELECT value FROM json_each(?))",
+                _LOAD_SQL + " AND deputy_id IN (SELECT value FROM json_each(?))",
                 (json.dumps(ids),),
             )
         )
@@ -771,9 +773,7 @@ class SQLiteStore:
             cached = self._load_cache
             if cached is not None and cached[0] == generation:
                 return cached[1]
-            load = MappingProxyType(
-                dict(con.execute("SELECT deputy_id, open FROM deputy_load WHERE open > 0"))
-            )
+            load = MappingProxyType(dict(con.execute(_LOAD_SQL)))
         finally:
             if own:
                 con.execute("COMMIT")

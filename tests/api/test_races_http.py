@@ -142,7 +142,7 @@ def test_conflicting_actions_have_one_winner_across_two_workers(
 def test_dispatch_preview_and_tokens_on_each_store(
     server: tuple[str, str], workspace: tuple[Any, Path]
 ) -> None:
-    # SQLite answers on the event loop, PostGIS from the thread pool (api.deps.reads_locally):
+    # SQLite answers on the event loop, PostGIS from the thread pool (api.deps.store_work):
     # the same answers, the same refusals
     base, token = server
     ws, _ = workspace
